@@ -1,0 +1,24 @@
+//! Box-stream: the encrypted framing used after the handshake, as sans-IO sealer and opener.
+//!
+//! Each frame is a 34-byte encrypted header (`body length ‖ body MAC`, nonce `N+2i`) followed by
+//! the encrypted body (1 to 4096 bytes, nonce `N+2i+1`). A header of 18 encrypted zero bytes is
+//! the goodbye that ends a stream cleanly.
+//!
+//! [`BoxSealer`] and [`BoxOpener`] hold the only framing code: the async stream and the
+//! [`BoxStreamCodec`] are both built on them.
+
+mod codec;
+mod nonce;
+mod open;
+mod seal;
+
+pub use codec::{BoxStreamCodec, Goodbye};
+pub use open::{BoxOpener, Frame};
+pub use seal::BoxSealer;
+
+/// The largest frame body; longer writes are split into several frames.
+pub const MAX_BODY_LEN: usize = 4096;
+/// The size of an encrypted frame header (and of a goodbye).
+pub const HEADER_LEN: usize = 34;
+/// The size of a header's plaintext: `u16` body length and the body's 16-byte MAC.
+const HEADER_PLAIN_LEN: usize = 18;

@@ -1,0 +1,75 @@
+//! The sending half of a box-stream.
+
+use bytes::{BufMut, BytesMut};
+
+use super::{nonce, HEADER_LEN, HEADER_PLAIN_LEN, MAX_BODY_LEN};
+use crate::crypto::{BoxKey, NONCE_LEN, TAG_LEN};
+use crate::secret::Secret;
+
+/// Encrypts plaintext into box-stream frames.
+pub struct BoxSealer {
+    key: BoxKey,
+    nonce: [u8; NONCE_LEN],
+}
+
+impl BoxSealer {
+    /// A sealer starting at `nonce`. Each key and nonce pair must seal one stream only.
+    pub(crate) fn new(key: &Secret<32>, nonce: [u8; NONCE_LEN]) -> Self {
+        BoxSealer {
+            key: BoxKey::new(key),
+            nonce,
+        }
+    }
+
+    /// Test vectors only: a sealer from a raw key and nonce.
+    #[doc(hidden)]
+    pub fn from_raw(key: [u8; 32], nonce: [u8; NONCE_LEN]) -> Self {
+        Self::new(&Secret::new(key), nonce)
+    }
+
+    /// Appends `data` to `out` as frames of at most [`MAX_BODY_LEN`] bytes. Empty data adds
+    /// nothing (an empty frame would read as nothing on the other side anyway).
+    pub fn seal(&mut self, data: &[u8], out: &mut BytesMut) {
+        out.reserve(sealed_len(data.len()));
+        for body in data.chunks(MAX_BODY_LEN) {
+            let start = out.len();
+            out.put_bytes(0, HEADER_LEN);
+            out.extend_from_slice(body);
+            self.seal_frame_in_place(&mut out[start..]);
+        }
+    }
+
+    /// Appends the goodbye frame that ends the stream. Seal nothing after it.
+    pub fn seal_goodbye(&mut self, out: &mut BytesMut) {
+        let mut header = [0; HEADER_LEN];
+        let tag = self.key.seal_detached(&mut header[TAG_LEN..], &self.nonce);
+        header[..TAG_LEN].copy_from_slice(&tag);
+        nonce::increment(&mut self.nonce);
+        out.extend_from_slice(&header);
+    }
+
+    /// Seals `frame` = 34 bytes of header space followed by a 1..=4096-byte body, in place.
+    fn seal_frame_in_place(&mut self, frame: &mut [u8]) {
+        let (header, body) = frame.split_at_mut(HEADER_LEN);
+        let body_len = body.len() as u16; // at most MAX_BODY_LEN, see `seal`
+        let body_tag = self.key.seal_detached(body, &nonce::successor(&self.nonce));
+        let header_plain = &mut header[TAG_LEN..];
+        header_plain[..2].copy_from_slice(&body_len.to_be_bytes());
+        header_plain[2..HEADER_PLAIN_LEN].copy_from_slice(&body_tag);
+        let header_tag = self.key.seal_detached(header_plain, &self.nonce);
+        header[..TAG_LEN].copy_from_slice(&header_tag);
+        nonce::increment(&mut self.nonce);
+        nonce::increment(&mut self.nonce);
+    }
+}
+
+/// How many wire bytes `len` bytes of plaintext become (without the goodbye).
+pub(crate) fn sealed_len(len: usize) -> usize {
+    len + len.div_ceil(MAX_BODY_LEN) * HEADER_LEN
+}
+
+impl std::fmt::Debug for BoxSealer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BoxSealer(<redacted>)")
+    }
+}

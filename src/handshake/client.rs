@@ -1,0 +1,203 @@
+//! The client side of the handshake: sends messages 1 and 3, verifies 2 and 4.
+
+use std::mem;
+
+use super::messages::{self as m, Ephemeral, CLIENT_AUTH_LEN, HELLO_LEN, SERVER_ACCEPT_LEN};
+use super::{exact, Handshake, Next, Session, SessionKeys};
+use crate::crypto;
+use crate::error::{HandshakeError, Phase};
+use crate::keys::{Keypair, NetworkKey, PublicKey};
+use crate::secret::Secret;
+
+/// The client's handshake state machine. See the [module docs](super) for how to drive it.
+pub struct ClientHandshake {
+    network: NetworkKey,
+    identity: Keypair,
+    server: PublicKey,
+    ephemeral: Ephemeral,
+    hello: [u8; HELLO_LEN],
+    state: State,
+}
+
+enum State {
+    SendHello,
+    AwaitServerHello,
+    SendAuth(Box<Authenticating>),
+    AwaitAccept(Box<Authenticating>),
+    Done(Session),
+    /// Failed in this phase; every later call errors.
+    Failed(Phase),
+}
+
+/// What the client knows once the server's hello checked out.
+struct Authenticating {
+    msg3: [u8; CLIENT_AUTH_LEN],
+    server_nonce: [u8; crypto::NONCE_LEN],
+    server_ephemeral: [u8; 32],
+    ab: Secret<32>,
+    shash: Secret<32>,
+    a_b: Secret<32>,
+    h: Secret<96>,
+}
+
+impl ClientHandshake {
+    /// Starts a handshake as `identity` with the server `server` on `network`.
+    pub fn new(identity: &Keypair, network: &NetworkKey, server: &PublicKey) -> Self {
+        Self::with_ephemeral(identity, network, server, Ephemeral::generate())
+    }
+
+    /// Test vectors only: use this X25519 secret as the ephemeral key.
+    #[doc(hidden)]
+    pub fn with_ephemeral_secret(
+        identity: &Keypair,
+        network: &NetworkKey,
+        server: &PublicKey,
+        secret: [u8; 32],
+    ) -> Self {
+        Self::with_ephemeral(identity, network, server, Ephemeral::from_secret(secret))
+    }
+
+    /// Test vectors only: derive the ephemeral key from `random` as the JS reference does.
+    #[doc(hidden)]
+    pub fn with_js_ephemeral_seed(
+        identity: &Keypair,
+        network: &NetworkKey,
+        server: &PublicKey,
+        random: &[u8; 32],
+    ) -> Self {
+        Self::with_ephemeral(identity, network, server, Ephemeral::from_js_random(random))
+    }
+
+    fn with_ephemeral(
+        identity: &Keypair,
+        network: &NetworkKey,
+        server: &PublicKey,
+        ephemeral: Ephemeral,
+    ) -> Self {
+        ClientHandshake {
+            hello: m::hello(network, &ephemeral.public),
+            network: network.clone(),
+            identity: identity.clone(),
+            server: *server,
+            ephemeral,
+            state: State::SendHello,
+        }
+    }
+
+    /// Message 2: check the server's hello, then prepare message 3.
+    fn on_server_hello(&self, msg: &[u8]) -> Result<Authenticating, HandshakeError> {
+        let msg2 = exact::<HELLO_LEN>(msg, "message 2 must be 64 bytes")?;
+        let server_ephemeral = m::open_hello(&self.network, &msg2, Phase::ServerHello)?;
+        let ab = m::shared(
+            &self.ephemeral.secret,
+            &server_ephemeral,
+            Phase::ServerHello,
+        )?;
+        let shash = crypto::sha256(&[ab.expose()]);
+        let server_curve =
+            m::long_term_x25519(&self.server).ok_or(HandshakeError::InvalidServerKey)?;
+        let a_b = m::shared(&self.ephemeral.secret, &server_curve, Phase::ServerHello)?;
+        let key3 = m::key3(&self.network, &ab, &a_b);
+        let (h, msg3) = m::client_auth(&self.network, &self.identity, &self.server, &shash, &key3);
+        Ok(Authenticating {
+            msg3,
+            server_nonce: m::hello_nonce(&msg2),
+            server_ephemeral,
+            ab,
+            shash,
+            a_b,
+            h,
+        })
+    }
+
+    /// Message 4: check the server's acceptance and derive the session.
+    fn on_server_accept(
+        &self,
+        auth: &Authenticating,
+        msg: &[u8],
+    ) -> Result<Session, HandshakeError> {
+        let msg4 = exact::<SERVER_ACCEPT_LEN>(msg, "message 4 must be 80 bytes")?;
+        let our_curve = crypto::ed25519_sk_to_x25519(self.identity.secret());
+        let big_a_b = m::shared(&our_curve, &auth.server_ephemeral, Phase::ServerAccept)?;
+        let key4 = m::key4(&self.network, &auth.ab, &auth.a_b, &big_a_b);
+        m::verify_server_accept(
+            &self.network,
+            &self.server,
+            &auth.h,
+            &auth.shash,
+            &key4,
+            &msg4,
+        )?;
+        Ok(Session {
+            peer: self.server,
+            keys: SessionKeys::derive(
+                &key4,
+                &self.server,
+                auth.server_nonce,
+                self.identity.public(),
+                m::hello_nonce(&self.hello),
+            ),
+        })
+    }
+}
+
+impl Handshake for ClientHandshake {
+    fn next(&self) -> Next<'_> {
+        match &self.state {
+            State::SendHello => Next::Send(&self.hello),
+            State::AwaitServerHello => Next::Receive(HELLO_LEN),
+            State::SendAuth(auth) => Next::Send(&auth.msg3),
+            State::AwaitAccept(_) => Next::Receive(SERVER_ACCEPT_LEN),
+            State::Done(_) => Next::Done,
+            State::Failed(_) => Next::Failed,
+        }
+    }
+
+    fn phase(&self) -> Phase {
+        match self.state {
+            State::SendHello => Phase::ClientHello,
+            State::AwaitServerHello => Phase::ServerHello,
+            State::SendAuth(_) => Phase::ClientAuth,
+            State::AwaitAccept(_) | State::Done(_) => Phase::ServerAccept,
+            State::Failed(phase) => phase,
+        }
+    }
+
+    fn sent(&mut self) -> Result<(), HandshakeError> {
+        let failed = State::Failed(self.phase());
+        self.state = match mem::replace(&mut self.state, failed) {
+            State::SendHello => State::AwaitServerHello,
+            State::SendAuth(auth) => State::AwaitAccept(auth),
+            _ => return Err(HandshakeError::Misuse("sent() while not sending")),
+        };
+        Ok(())
+    }
+
+    fn received(&mut self, msg: &[u8]) -> Result<(), HandshakeError> {
+        let failed = State::Failed(self.phase());
+        self.state = match mem::replace(&mut self.state, failed) {
+            State::AwaitServerHello => State::SendAuth(Box::new(self.on_server_hello(msg)?)),
+            State::AwaitAccept(auth) => State::Done(self.on_server_accept(&auth, msg)?),
+            _ => return Err(HandshakeError::Misuse("received() while not receiving")),
+        };
+        Ok(())
+    }
+
+    fn finish(self) -> Result<Session, HandshakeError> {
+        match self.state {
+            State::Done(session) => Ok(session),
+            _ => Err(HandshakeError::Misuse(
+                "finish() before the handshake is done",
+            )),
+        }
+    }
+}
+
+impl std::fmt::Debug for ClientHandshake {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientHandshake")
+            .field("server", &self.server)
+            .field("next", &self.next())
+            .finish_non_exhaustive()
+    }
+}

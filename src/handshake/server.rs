@@ -1,0 +1,244 @@
+//! The server side of the handshake: verifies messages 1 and 3, sends 2 and (once the
+//! application authorizes the client) 4.
+
+use std::mem;
+
+use super::messages::{self as m, Ephemeral, CLIENT_AUTH_LEN, HELLO_LEN};
+use super::{exact, Handshake, Next, Session, SessionKeys};
+use crate::crypto::{self, NONCE_LEN};
+use crate::error::{HandshakeError, Phase};
+use crate::keys::{Keypair, NetworkKey, PublicKey};
+use crate::secret::Secret;
+
+/// The server's handshake state machine. See the [module docs](super) for how to drive it.
+///
+/// After message 3 verifies it stops at [`Next::Authorize`]: nothing more is sent until the
+/// caller decides with [`accept`](Self::accept) or [`reject`](Self::reject).
+pub struct ServerHandshake {
+    network: NetworkKey,
+    identity: Keypair,
+    ephemeral: Ephemeral,
+    hello: [u8; HELLO_LEN],
+    state: State,
+}
+
+enum State {
+    AwaitClientHello,
+    SendHello(Box<Greeted>),
+    AwaitAuth(Box<Greeted>),
+    Authorize(Box<Authenticated>),
+    SendAccept([u8; m::SERVER_ACCEPT_LEN], Session),
+    Done(Session),
+    /// Failed in this phase; every later call errors.
+    Failed(Phase),
+}
+
+/// What the server knows once the client's hello checked out.
+struct Greeted {
+    client_nonce: [u8; NONCE_LEN],
+    client_ephemeral: [u8; 32],
+    ab: Secret<32>,
+    shash: Secret<32>,
+}
+
+/// What the server knows once the client proved its identity.
+struct Authenticated {
+    client: PublicKey,
+    client_nonce: [u8; NONCE_LEN],
+    shash: Secret<32>,
+    h: Secret<96>,
+    key4: Secret<32>,
+}
+
+impl ServerHandshake {
+    /// Starts a handshake as `identity` on `network`.
+    pub fn new(identity: &Keypair, network: &NetworkKey) -> Self {
+        Self::with_ephemeral(identity, network, Ephemeral::generate())
+    }
+
+    /// Test vectors only: use this X25519 secret as the ephemeral key.
+    #[doc(hidden)]
+    pub fn with_ephemeral_secret(
+        identity: &Keypair,
+        network: &NetworkKey,
+        secret: [u8; 32],
+    ) -> Self {
+        Self::with_ephemeral(identity, network, Ephemeral::from_secret(secret))
+    }
+
+    /// Test vectors only: derive the ephemeral key from `random` as the JS reference does.
+    #[doc(hidden)]
+    pub fn with_js_ephemeral_seed(
+        identity: &Keypair,
+        network: &NetworkKey,
+        random: &[u8; 32],
+    ) -> Self {
+        Self::with_ephemeral(identity, network, Ephemeral::from_js_random(random))
+    }
+
+    fn with_ephemeral(identity: &Keypair, network: &NetworkKey, ephemeral: Ephemeral) -> Self {
+        ServerHandshake {
+            hello: m::hello(network, &ephemeral.public),
+            network: network.clone(),
+            identity: identity.clone(),
+            ephemeral,
+            state: State::AwaitClientHello,
+        }
+    }
+
+    /// The client's long-term key, once message 3 has been verified.
+    pub fn client_key(&self) -> Option<&PublicKey> {
+        match &self.state {
+            State::Authorize(auth) => Some(&auth.client),
+            State::SendAccept(_, session) | State::Done(session) => Some(&session.peer),
+            _ => None,
+        }
+    }
+
+    /// Lets the client in: message 4 becomes the next thing to send.
+    pub fn accept(&mut self) -> Result<(), HandshakeError> {
+        self.state = match mem::replace(&mut self.state, State::Failed(Phase::ClientAuth)) {
+            State::Authorize(auth) => {
+                let msg4 = m::server_accept(
+                    &self.network,
+                    &self.identity,
+                    &auth.h,
+                    &auth.shash,
+                    &auth.key4,
+                );
+                let keys = SessionKeys::derive(
+                    &auth.key4,
+                    &auth.client,
+                    auth.client_nonce,
+                    self.identity.public(),
+                    m::hello_nonce(&self.hello),
+                );
+                let session = Session {
+                    peer: auth.client,
+                    keys,
+                };
+                State::SendAccept(msg4, session)
+            }
+            _ => return Err(HandshakeError::Misuse("accept() outside authorization")),
+        };
+        Ok(())
+    }
+
+    /// Turns the client away. As with the reference, it is never told why: the caller should
+    /// just close the connection.
+    pub fn reject(&mut self) {
+        self.state = State::Failed(Phase::ClientAuth);
+    }
+
+    /// Message 1: check the client's hello, then prepare message 2.
+    fn on_client_hello(&self, msg: &[u8]) -> Result<Greeted, HandshakeError> {
+        let msg1 = exact::<HELLO_LEN>(msg, "message 1 must be 64 bytes")?;
+        let client_ephemeral = m::open_hello(&self.network, &msg1, Phase::ClientHello)?;
+        let ab = m::shared(
+            &self.ephemeral.secret,
+            &client_ephemeral,
+            Phase::ClientHello,
+        )?;
+        let shash = crypto::sha256(&[ab.expose()]);
+        Ok(Greeted {
+            client_nonce: m::hello_nonce(&msg1),
+            client_ephemeral,
+            ab,
+            shash,
+        })
+    }
+
+    /// Message 3: open the client's authentication and verify its signature.
+    fn on_client_auth(
+        &self,
+        greeted: &Greeted,
+        msg: &[u8],
+    ) -> Result<Authenticated, HandshakeError> {
+        let msg3 = exact::<CLIENT_AUTH_LEN>(msg, "message 3 must be 112 bytes")?;
+        let our_curve = crypto::ed25519_sk_to_x25519(self.identity.secret());
+        let a_b = m::shared(&our_curve, &greeted.client_ephemeral, Phase::ClientAuth)?;
+        let key3 = m::key3(&self.network, &greeted.ab, &a_b);
+        let (h, client) = m::open_client_auth(
+            &self.network,
+            self.identity.public(),
+            &greeted.shash,
+            &key3,
+            &msg3,
+        )?;
+        // The JS server does not check this conversion and would throw; we reject cleanly.
+        let client_curve = m::long_term_x25519(&client).ok_or(HandshakeError::InvalidClientAuth)?;
+        let big_a_b = m::shared(&self.ephemeral.secret, &client_curve, Phase::ClientAuth)?;
+        let key4 = m::key4(&self.network, &greeted.ab, &a_b, &big_a_b);
+        Ok(Authenticated {
+            client,
+            client_nonce: greeted.client_nonce,
+            shash: greeted.shash.clone(),
+            h,
+            key4,
+        })
+    }
+}
+
+impl Handshake for ServerHandshake {
+    fn next(&self) -> Next<'_> {
+        match &self.state {
+            State::AwaitClientHello => Next::Receive(HELLO_LEN),
+            State::SendHello(_) => Next::Send(&self.hello),
+            State::AwaitAuth(_) => Next::Receive(CLIENT_AUTH_LEN),
+            State::Authorize(auth) => Next::Authorize(&auth.client),
+            State::SendAccept(msg4, _) => Next::Send(msg4),
+            State::Done(_) => Next::Done,
+            State::Failed(_) => Next::Failed,
+        }
+    }
+
+    fn phase(&self) -> Phase {
+        match self.state {
+            State::AwaitClientHello => Phase::ClientHello,
+            State::SendHello(_) => Phase::ServerHello,
+            State::AwaitAuth(_) | State::Authorize(_) => Phase::ClientAuth,
+            State::SendAccept(..) | State::Done(_) => Phase::ServerAccept,
+            State::Failed(phase) => phase,
+        }
+    }
+
+    fn sent(&mut self) -> Result<(), HandshakeError> {
+        let failed = State::Failed(self.phase());
+        self.state = match mem::replace(&mut self.state, failed) {
+            State::SendHello(greeted) => State::AwaitAuth(greeted),
+            State::SendAccept(_, session) => State::Done(session),
+            _ => return Err(HandshakeError::Misuse("sent() while not sending")),
+        };
+        Ok(())
+    }
+
+    fn received(&mut self, msg: &[u8]) -> Result<(), HandshakeError> {
+        let failed = State::Failed(self.phase());
+        self.state = match mem::replace(&mut self.state, failed) {
+            State::AwaitClientHello => State::SendHello(Box::new(self.on_client_hello(msg)?)),
+            State::AwaitAuth(greeted) => {
+                State::Authorize(Box::new(self.on_client_auth(&greeted, msg)?))
+            }
+            _ => return Err(HandshakeError::Misuse("received() while not receiving")),
+        };
+        Ok(())
+    }
+
+    fn finish(self) -> Result<Session, HandshakeError> {
+        match self.state {
+            State::Done(session) => Ok(session),
+            _ => Err(HandshakeError::Misuse(
+                "finish() before the handshake is done",
+            )),
+        }
+    }
+}
+
+impl std::fmt::Debug for ServerHandshake {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerHandshake")
+            .field("identity", self.identity.public())
+            .field("next", &self.next())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,48 @@
+//! Fixed-size secret bytes that are wiped on drop and never printed.
+
+use std::fmt;
+
+use crate::crypto;
+
+/// `N` secret bytes: zeroed when dropped, redacted in `Debug`, compared only in constant time.
+pub(crate) struct Secret<const N: usize>([u8; N]);
+
+impl<const N: usize> Secret<N> {
+    pub(crate) fn new(bytes: [u8; N]) -> Self {
+        Secret(bytes)
+    }
+
+    pub(crate) fn expose(&self) -> &[u8; N] {
+        &self.0
+    }
+
+    pub(crate) fn expose_mut(&mut self) -> &mut [u8; N] {
+        &mut self.0
+    }
+}
+
+impl<const N: usize> Clone for Secret<N> {
+    fn clone(&self) -> Self {
+        Secret(self.0)
+    }
+}
+
+impl<const N: usize> PartialEq for Secret<N> {
+    fn eq(&self, other: &Self) -> bool {
+        crypto::constant_time_eq(&self.0, &other.0)
+    }
+}
+
+impl<const N: usize> Eq for Secret<N> {}
+
+impl<const N: usize> Drop for Secret<N> {
+    fn drop(&mut self) {
+        crypto::wipe(&mut self.0);
+    }
+}
+
+impl<const N: usize> fmt::Debug for Secret<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret<{N}>(<redacted>)")
+    }
+}
