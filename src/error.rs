@@ -21,6 +21,16 @@ impl Phase {
     pub fn number(self) -> u8 {
         self as u8
     }
+
+    /// The message a peer turned down if it hangs up while we await this one: servers reject
+    /// silently, by closing the connection.
+    pub(crate) fn rejected(self) -> Phase {
+        match self {
+            Phase::ClientHello | Phase::ServerHello => Phase::ClientHello,
+            Phase::ClientAuth => Phase::ServerHello,
+            Phase::ServerAccept => Phase::ClientAuth,
+        }
+    }
 }
 
 impl fmt::Display for Phase {
@@ -52,7 +62,9 @@ pub enum HandshakeError {
     Unauthorized,
     /// Server side: the authorizer itself failed, which rejects the client (phase 3).
     Authorizer(Box<dyn std::error::Error + Send + Sync>),
-    /// The peer closed the connection mid-handshake.
+    /// The peer closed the connection mid-handshake, which is how a peer rejects us: the phase
+    /// is that of the last message it received (phase 3 on a client: the server rejected us, or
+    /// we dialled the wrong server key).
     PeerClosed(Phase),
     /// No byte arrived within the handshake timeout.
     Timeout(Phase),
@@ -110,10 +122,10 @@ impl fmt::Display for HandshakeError {
 /// What an EOF in each phase most likely means, given that servers reject silently.
 fn closed_hint(phase: Phase) -> &'static str {
     match phase {
-        Phase::ClientHello => "",
-        Phase::ServerHello => ": wrong network key, or the server is not a secret-handshake server",
-        Phase::ClientAuth => ": the client gave up",
-        Phase::ServerAccept => ": server rejected us or wrong server key",
+        Phase::ClientHello => ": wrong network key, or not a secret-handshake peer",
+        Phase::ServerHello => ": the client turned down our hello (another network key?)",
+        Phase::ClientAuth => ": server rejected us or wrong server key",
+        Phase::ServerAccept => "",
     }
 }
 

@@ -7,8 +7,14 @@ mod crypto;
 mod encoding;
 mod error;
 pub mod handshake;
+mod io;
 mod keys;
 mod secret;
+mod secret_file;
 
 pub use error::{BoxStreamError, HandshakeError, KeyError, Phase};
+pub use io::{
+    Accept, AllowAll, AllowList, Authorize, BoxError, BoxReader, BoxStream, BoxWriter, Client,
+    Connect, DynBoxStream, Server, Transport, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_WRITE_BUFFER,
+};
 pub use keys::{Keypair, NetworkKey, PublicKey};

@@ -1,0 +1,110 @@
+//! The client: dial a server whose key you know.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncWrite};
+
+use super::mid_handshake::MidHandshake;
+use super::stream::BoxStream;
+use super::DEFAULT_HANDSHAKE_TIMEOUT;
+use crate::error::HandshakeError;
+use crate::handshake::{ClientHandshake, Handshake};
+use crate::keys::{Keypair, NetworkKey, PublicKey};
+
+/// Opens secret-handshake connections as one identity on one network.
+///
+/// ```no_run
+/// # async fn demo(server_key: secret_handshake::PublicKey) -> Result<(), Box<dyn std::error::Error>> {
+/// use secret_handshake::{Client, Keypair, NetworkKey};
+/// use tokio::io::AsyncWriteExt;
+///
+/// let client = Client::new(Keypair::generate(), NetworkKey::ssb_main_net());
+/// let tcp = tokio::net::TcpStream::connect("127.0.0.1:8008").await?;
+/// let mut stream = client.connect(tcp, &server_key).await?;
+/// stream.write_all(b"hello").await?;
+/// stream.shutdown().await?; // sends the goodbye
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Client {
+    identity: Keypair,
+    network: NetworkKey,
+    timeout: Option<Duration>,
+}
+
+impl Client {
+    /// A client with identity `identity` on `network`, with the reference's 5 s handshake
+    /// timeout.
+    pub fn new(identity: Keypair, network: NetworkKey) -> Self {
+        Client {
+            identity,
+            network,
+            timeout: Some(DEFAULT_HANDSHAKE_TIMEOUT),
+        }
+    }
+
+    /// Uses the identity derived from `seed` instead (the JS `seed` option, used by invites).
+    pub fn with_seed_identity(mut self, seed: &[u8; 32]) -> Self {
+        self.identity = Keypair::from_seed(seed);
+        self
+    }
+
+    /// Fails the handshake after `timeout` without progress on any read or write (`None`: wait
+    /// for ever). Nothing times out once the handshake is done.
+    pub fn with_handshake_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The identity this client proves.
+    pub fn identity(&self) -> &PublicKey {
+        self.identity.public()
+    }
+
+    /// Performs the handshake on `io` with the server `server`.
+    ///
+    /// Dropping the returned future closes the connection (the transport is dropped).
+    pub fn connect<IO>(&self, io: IO, server: &PublicKey) -> Connect<IO>
+    where
+        IO: AsyncRead + AsyncWrite + Unpin,
+    {
+        let machine = ClientHandshake::new(&self.identity, &self.network, server);
+        Connect(Some(MidHandshake::new(io, machine, self.timeout)))
+    }
+}
+
+/// The client handshake in progress; resolves to a [`BoxStream`].
+///
+/// On failure the transport is dropped, which closes it.
+pub struct Connect<IO>(Option<MidHandshake<IO, ClientHandshake>>);
+
+impl<IO: AsyncRead + AsyncWrite + Unpin> Future for Connect<IO> {
+    type Output = Result<BoxStream<IO>, HandshakeError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let Some(mid) = self.0.as_mut() else {
+            return Poll::Ready(Err(HandshakeError::Misuse(
+                "Connect polled after completion",
+            )));
+        };
+        let result = ready!(mid.poll_io(cx));
+        let Some(mid) = self.0.take() else {
+            return Poll::Ready(Err(HandshakeError::Misuse(
+                "Connect polled after completion",
+            )));
+        };
+        Poll::Ready(result.and_then(|()| {
+            let session = mid.machine.finish()?;
+            Ok(BoxStream::new(mid.io, session))
+        }))
+    }
+}
+
+impl<IO> std::fmt::Debug for Connect<IO> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connect").finish_non_exhaustive()
+    }
+}
