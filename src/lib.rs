@@ -9,6 +9,7 @@ mod error;
 pub mod handshake;
 mod io;
 mod keys;
+mod multiserver;
 mod secret;
 mod secret_file;
 
@@ -18,3 +19,4 @@ pub use io::{
     Connect, DynBoxStream, Server, Transport, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_WRITE_BUFFER,
 };
 pub use keys::{Keypair, NetworkKey, PublicKey};
+pub use multiserver::MultiserverAddress;
