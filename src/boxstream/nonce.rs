@@ -20,6 +20,21 @@ pub(super) fn successor(nonce: &[u8; NONCE_LEN]) -> [u8; NONCE_LEN] {
     next
 }
 
+/// The nonce two before `nonce` (the header nonce of the frame just sealed).
+pub(super) fn predecessor2(nonce: &[u8; NONCE_LEN]) -> [u8; NONCE_LEN] {
+    let mut previous = *nonce;
+    for _ in 0..2 {
+        for byte in previous.iter_mut().rev() {
+            let (next, borrow) = byte.overflowing_sub(1);
+            *byte = next;
+            if !borrow {
+                break;
+            }
+        }
+    }
+    previous
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

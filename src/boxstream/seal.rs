@@ -48,6 +48,33 @@ impl BoxSealer {
         out.extend_from_slice(&header);
     }
 
+    /// Tests only: a frame whose header claims `claimed_len` body bytes whatever `body` holds,
+    /// as a malicious peer could send (the opener must reject 0 and anything over 4096).
+    #[doc(hidden)]
+    pub fn seal_frame_claiming_length(
+        &mut self,
+        claimed_len: u16,
+        body: &[u8],
+        out: &mut BytesMut,
+    ) {
+        let start = out.len();
+        out.put_bytes(0, HEADER_LEN);
+        out.extend_from_slice(body);
+        self.seal_frame_in_place(&mut out[start..]);
+        // Re-seal the header with the claimed length, under the same header nonce.
+        let frame = &mut out[start..];
+        let header_nonce = nonce::predecessor2(&self.nonce);
+        let mut plain = [0u8; HEADER_PLAIN_LEN];
+        plain.copy_from_slice(&frame[TAG_LEN..HEADER_LEN]);
+        let _ = self
+            .key
+            .open_detached(&mut plain, &tag_of(frame), &header_nonce);
+        plain[..2].copy_from_slice(&claimed_len.to_be_bytes());
+        let tag = self.key.seal_detached(&mut plain, &header_nonce);
+        frame[..TAG_LEN].copy_from_slice(&tag);
+        frame[TAG_LEN..HEADER_LEN].copy_from_slice(&plain);
+    }
+
     /// Seals `frame` = 34 bytes of header space followed by a 1..=4096-byte body, in place.
     fn seal_frame_in_place(&mut self, frame: &mut [u8]) {
         let (header, body) = frame.split_at_mut(HEADER_LEN);
@@ -61,6 +88,12 @@ impl BoxSealer {
         nonce::increment(&mut self.nonce);
         nonce::increment(&mut self.nonce);
     }
+}
+
+fn tag_of(frame: &[u8]) -> [u8; TAG_LEN] {
+    let mut tag = [0; TAG_LEN];
+    tag.copy_from_slice(&frame[..TAG_LEN]);
+    tag
 }
 
 /// How many wire bytes `len` bytes of plaintext become (without the goodbye).
