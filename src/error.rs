@@ -23,8 +23,9 @@ impl Phase {
     }
 
     /// The message a peer turned down if it hangs up while we await this one: servers reject
-    /// silently, by closing the connection.
-    pub(crate) fn rejected(self) -> Phase {
+    /// silently, by closing the connection. A driver reports such an EOF as
+    /// [`HandshakeError::PeerClosed`]`(awaited.rejected())`.
+    pub fn rejected(self) -> Phase {
         match self {
             Phase::ClientHello | Phase::ServerHello => Phase::ClientHello,
             Phase::ClientAuth => Phase::ServerHello,

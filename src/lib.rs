@@ -1,4 +1,78 @@
-//! Scuttlebutt's secret-handshake (SHS1) and box-stream.
+//! Scuttlebutt's **secret-handshake** (SHS1) and **box-stream**, byte-compatible with the
+//! JavaScript reference (`secret-handshake` 1.1.21, `pull-box-stream` 1.0.13).
+//!
+//! A [`Client`] and a [`Server`] that share a [`NetworkKey`] authenticate each other's long-term
+//! Ed25519 keys over any tokio `AsyncRead + AsyncWrite` (TCP, Unix sockets, in-memory pipes,
+//! WebSocket adapters) and turn it into an encrypted [`BoxStream`]. The client must know the
+//! server's key in advance; the server learns the client's and decides with an [`Authorize`]
+//! whether to let it in.
+//!
+//! ```
+//! use secret_handshake::{AllowAll, Client, Keypair, NetworkKey, Server};
+//! use tokio::io::{AsyncReadExt, AsyncWriteExt};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let network = NetworkKey::ssb_main_net();
+//! let server = Server::new(Keypair::generate(), network.clone(), AllowAll);
+//! let client = Client::new(Keypair::generate(), network);
+//!
+//! let (client_io, server_io) = tokio::io::duplex(4096); // or a TcpStream
+//! let (client_stream, server_stream) = tokio::join!(
+//!     client.connect(client_io, server.identity()),
+//!     server.accept(server_io),
+//! );
+//! let (mut alice, mut bob) = (client_stream?, server_stream?);
+//! assert_eq!(bob.peer_key(), client.identity());
+//!
+//! alice.write_all(b"hello bob").await?;
+//! alice.shutdown().await?; // flush, goodbye, half-close
+//! let mut got = String::new();
+//! bob.read_to_string(&mut got).await?; // ends cleanly at alice's goodbye
+//! assert_eq!(got, "hello bob");
+//! # Ok(()) }
+//! ```
+//!
+//! # Layers
+//! * [`handshake`] and [`boxstream`]: the protocol as sans-IO state machines (bytes in, bytes
+//!   out, no runtime), used by everything else and usable on their own.
+//! * [`Client`], [`Server`], [`BoxStream`]: the tokio adapter. [`BoxStream`] can be split into
+//!   halves for two tasks ([`BoxStream::into_split`], [`BoxStream::split_with`]).
+//! * [`boxstream::BoxStreamCodec`]: box-stream as a `tokio_util::codec` `Decoder`/`Encoder`.
+//!
+//! # FAQ
+//! **Why must I flush?** Writes are sealed into frames and buffered like a `BufWriter`, so many
+//! small writes share one transport write. Call `flush` before waiting for a reply;
+//! `shutdown` flushes too.
+//!
+//! **What is the goodbye?** A box-stream ends with an authenticated empty frame. `shutdown`
+//! sends it (then half-closes TCP); reads return `Ok(0)` once the peer's goodbye arrives. A
+//! transport that ends without one is an `UnexpectedEof` error, so truncation is never mistaken
+//! for a clean end. Dropping a stream without `shutdown` is such a truncation for the peer.
+//!
+//! **Timeouts?** A handshake fails after 5 s without progress on a read or write, as in the
+//! reference ([`Client::with_handshake_timeout`], [`Server::with_handshake_timeout`]; `None`
+//! disables it). No timeout applies afterwards; wrap reads in `tokio::time::timeout` if you need
+//! one.
+//!
+//! **How do I use my Scuttlebutt identity?** [`Keypair::from_ssb_secret_file`] reads
+//! `~/.ssb/secret`. Peers' ids print and parse as `@<base64>.ed25519` ([`PublicKey`]), and
+//! `net:HOST:PORT~shs:KEY` addresses as [`MultiserverAddress`].
+//!
+//! **Why was I rejected without an error message?** As in the reference, a server never tells a
+//! client why: it hangs up. The client's error then names the phase and the likely causes, e.g.
+//! `handshake failed (phase 3): peer closed the connection: server rejected us or wrong server key`.
+//!
+//! **async-std or smol?** Wrap their streams with `tokio_util::compat` (`FuturesAsyncReadCompatExt`);
+//! note that `poll_close` there maps to our `poll_shutdown`, which sends the goodbye.
+//!
+//! **Cancel safety.** Reads are cancel-safe. Handshake futures are not resumable: dropping one
+//! drops (closes) the transport. `write_all` is not cancel-safe, as for any writer.
+//!
+//! # Security notes
+//! Secrets (long-term secret keys, ephemeral keys, shared secrets, session keys) are wiped from
+//! memory when dropped and never printed by `Debug`. MACs are checked in constant time, all-zero
+//! Diffie-Hellman results are rejected, and frames announcing more than 4096 bytes are refused.
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
@@ -16,7 +90,8 @@ mod secret_file;
 pub use error::{BoxStreamError, HandshakeError, KeyError, Phase};
 pub use io::{
     Accept, AllowAll, AllowList, Authorize, BoxError, BoxReader, BoxStream, BoxWriter, Client,
-    Connect, DynBoxStream, Server, Transport, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_WRITE_BUFFER,
+    Connect, DynBoxStream, ReuniteError, Server, Transport, DEFAULT_HANDSHAKE_TIMEOUT,
+    DEFAULT_WRITE_BUFFER,
 };
 pub use keys::{Keypair, NetworkKey, PublicKey};
 pub use multiserver::MultiserverAddress;

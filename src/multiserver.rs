@@ -37,7 +37,9 @@ impl MultiserverAddress {
     /// Every `net:…~shs:…` address in a `;`-separated multiserver list, skipping other
     /// transports (such as `ws:` or `onion:`).
     pub fn parse_list(list: &str) -> Vec<Self> {
-        list.split(';').filter_map(|a| a.trim().parse().ok()).collect()
+        list.split(';')
+            .filter_map(|a| a.trim().parse().ok())
+            .collect()
     }
 }
 
@@ -70,7 +72,13 @@ impl FromStr for MultiserverAddress {
 
 impl fmt::Display for MultiserverAddress {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "net:{}:{}~shs:{}", self.host, self.port, self.key.to_base64())?;
+        write!(
+            f,
+            "net:{}:{}~shs:{}",
+            self.host,
+            self.port,
+            self.key.to_base64()
+        )?;
         if let Some(seed) = &self.seed {
             write!(f, ":{}", to_base64(seed))?;
         }
@@ -81,7 +89,13 @@ impl fmt::Display for MultiserverAddress {
 impl fmt::Debug for MultiserverAddress {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The seed is an identity's secret: never print it.
-        write!(f, "MultiserverAddress(net:{}:{}~shs:{}", self.host, self.port, self.key.to_base64())?;
+        write!(
+            f,
+            "MultiserverAddress(net:{}:{}~shs:{}",
+            self.host,
+            self.port,
+            self.key.to_base64()
+        )?;
         if self.seed.is_some() {
             f.write_str(":<seed redacted>")?;
         }
@@ -118,7 +132,14 @@ mod tests {
         assert_eq!(all.len(), 1);
         assert_eq!(all[0].host, "example.org");
 
-        for bad in ["", "net:h:1", "net:h~shs:x", "tcp:h:1~shs:x", "net:h:99999~shs:x", "net::1~noise:x"] {
+        for bad in [
+            "",
+            "net:h:1",
+            "net:h~shs:x",
+            "tcp:h:1~shs:x",
+            "net:h:99999~shs:x",
+            "net::1~noise:x",
+        ] {
             assert!(bad.parse::<MultiserverAddress>().is_err(), "{bad}");
         }
     }

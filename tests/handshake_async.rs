@@ -245,7 +245,7 @@ async fn the_timeout_counts_silence_not_total_time() {
         let Next::Send(msg2) = machine.next() else {
             panic!()
         };
-        for byte in msg2.to_vec() {
+        for byte in msg2.iter().copied() {
             tokio::time::sleep(Duration::from_secs(1)).await;
             s.write_all(&[byte]).await.unwrap();
         }

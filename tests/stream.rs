@@ -203,8 +203,8 @@ async fn a_tampered_frame_is_invalid_data_and_nothing_of_it_is_delivered() {
     let (mut mitm_s, s) = tokio::io::duplex(1 << 16);
     let relay = tokio::spawn(async move {
         // Relay the handshake (64 + 112 bytes one way, 64 + 80 the other) untouched.
-        let mut up = vec![0; 64 + 112];
-        let mut down = vec![0; 64 + 80];
+        let mut up = [0; 64 + 112];
+        let mut down = [0; 64 + 80];
         let mut msg = [0u8; 112];
         mitm_c.read_exact(&mut msg[..64]).await.unwrap();
         mitm_s.write_all(&msg[..64]).await.unwrap();

@@ -15,7 +15,7 @@ pub use authorize::{AllowAll, AllowList, Authorize, BoxError};
 pub use client::{Client, Connect};
 pub use read::BoxReader;
 pub use server::{Accept, Server};
-pub use stream::{BoxStream, DynBoxStream, Transport};
+pub use stream::{BoxStream, DynBoxStream, ReuniteError, Transport};
 pub use write::{BoxWriter, DEFAULT_WRITE_BUFFER};
 
 /// The JS reference's handshake timeout: 5 s without progress on a read.

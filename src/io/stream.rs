@@ -145,13 +145,15 @@ impl<IO: AsyncRead + AsyncWrite> BoxStream<IO> {
 impl<IO: Unpin> BoxReader<ReadHalf<IO>> {
     /// Puts the halves from [`BoxStream::into_split`] back together. Gives them back if they
     /// come from different streams.
-    #[allow(clippy::type_complexity)]
+    // The error hands the halves back, like tokio's own `ReuniteError`; boxing would only add
+    // an allocation to a rare path.
+    #[allow(clippy::result_large_err)]
     pub fn reunite(
         self,
         writer: BoxWriter<WriteHalf<IO>>,
-    ) -> Result<BoxStream<IO>, (Self, BoxWriter<WriteHalf<IO>>)> {
+    ) -> Result<BoxStream<IO>, ReuniteError<IO>> {
         if !self.io.is_pair_of(&writer.io) {
-            return Err((self, writer));
+            return Err(ReuniteError(self, writer));
         }
         Ok(BoxStream {
             io: self.io.unsplit(writer.io),
@@ -162,6 +164,23 @@ impl<IO: Unpin> BoxReader<ReadHalf<IO>> {
         })
     }
 }
+
+/// Halves of two different streams, handed back by [`BoxReader::reunite`].
+pub struct ReuniteError<IO>(pub BoxReader<ReadHalf<IO>>, pub BoxWriter<WriteHalf<IO>>);
+
+impl<IO> std::fmt::Debug for ReuniteError<IO> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ReuniteError(..)")
+    }
+}
+
+impl<IO> std::fmt::Display for ReuniteError<IO> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("tried to reunite halves of different box-streams")
+    }
+}
+
+impl<IO> std::error::Error for ReuniteError<IO> {}
 
 impl<IO: AsyncRead + Unpin> AsyncRead for BoxStream<IO> {
     fn poll_read(
