@@ -66,6 +66,11 @@
 //! **async-std or smol?** Wrap their streams with `tokio_util::compat` (`FuturesAsyncReadCompatExt`);
 //! note that `poll_close` there maps to our `poll_shutdown`, which sends the goodbye.
 //!
+//! **Which transports?** Any `AsyncRead + AsyncWrite + Unpin`; no `'static` or `Send` bound
+//! (pin a `!Unpin` transport with `Box::pin`). A failed handshake drops, and so closes, the
+//! transport rather than handing it back: the peer has seen a broken handshake, and the
+//! reference closes too.
+//!
 //! **Cancel safety.** Reads are cancel-safe. Handshake futures are not resumable: dropping one
 //! drops (closes) the transport. `write_all` is not cancel-safe, as for any writer.
 //!
