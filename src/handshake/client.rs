@@ -168,7 +168,11 @@ impl Handshake for ClientHandshake {
         self.state = match mem::replace(&mut self.state, failed) {
             State::SendHello => State::AwaitServerHello,
             State::SendAuth(auth) => State::AwaitAccept(auth),
-            _ => return Err(HandshakeError::Misuse("sent() while not sending")),
+            other => {
+                // A caller's mistake leaves the handshake as it was.
+                self.state = other;
+                return Err(HandshakeError::Misuse("sent() while not sending"));
+            }
         };
         Ok(())
     }
@@ -178,7 +182,11 @@ impl Handshake for ClientHandshake {
         self.state = match mem::replace(&mut self.state, failed) {
             State::AwaitServerHello => State::SendAuth(Box::new(self.on_server_hello(msg)?)),
             State::AwaitAccept(auth) => State::Done(self.on_server_accept(&auth, msg)?),
-            _ => return Err(HandshakeError::Misuse("received() while not receiving")),
+            other => {
+                // A caller's mistake leaves the handshake as it was.
+                self.state = other;
+                return Err(HandshakeError::Misuse("received() while not receiving"));
+            }
         };
         Ok(())
     }
@@ -186,6 +194,9 @@ impl Handshake for ClientHandshake {
     fn finish(self) -> Result<Session, HandshakeError> {
         match self.state {
             State::Done(session) => Ok(session),
+            State::Failed(_) => Err(HandshakeError::Misuse(
+                "finish() after the handshake failed",
+            )),
             _ => Err(HandshakeError::Misuse(
                 "finish() before the handshake is done",
             )),

@@ -131,6 +131,11 @@ pub fn server_accept(
     ))
 }
 
+/// The plaintext of message 4 (the server's signature), if it opens under `key4`.
+pub fn open_server_accept(key4: &Key, msg: &[u8]) -> Option<[u8; 64]> {
+    crypto::secretbox_open::<64>(msg, &[0; crypto::NONCE_LEN], &secret(key4)).map(|s| *s.expose())
+}
+
 /// JS `clientVerifyAccept`'s check.
 pub fn verify_server_accept(
     network: &Key,

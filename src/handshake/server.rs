@@ -119,15 +119,21 @@ impl ServerHandshake {
                 };
                 State::SendAccept(msg4, session)
             }
-            _ => return Err(HandshakeError::Misuse("accept() outside authorization")),
+            other => {
+                // A caller's mistake leaves the handshake as it was.
+                self.state = other;
+                return Err(HandshakeError::Misuse("accept() outside authorization"));
+            }
         };
         Ok(())
     }
 
-    /// Turns the client away. As with the reference, it is never told why: the caller should
-    /// just close the connection.
+    /// Turns the client away (only at [`Next::Authorize`]; elsewhere it does nothing). As with
+    /// the reference, it is never told why: the caller should just close the connection.
     pub fn reject(&mut self) {
-        self.state = State::Failed(Phase::ClientAuth);
+        if matches!(self.state, State::Authorize(_)) {
+            self.state = State::Failed(Phase::ClientAuth);
+        }
     }
 
     /// Message 1: check the client's hello, then prepare message 2.
@@ -207,7 +213,11 @@ impl Handshake for ServerHandshake {
         self.state = match mem::replace(&mut self.state, failed) {
             State::SendHello(greeted) => State::AwaitAuth(greeted),
             State::SendAccept(_, session) => State::Done(session),
-            _ => return Err(HandshakeError::Misuse("sent() while not sending")),
+            other => {
+                // A caller's mistake leaves the handshake as it was.
+                self.state = other;
+                return Err(HandshakeError::Misuse("sent() while not sending"));
+            }
         };
         Ok(())
     }
@@ -219,7 +229,11 @@ impl Handshake for ServerHandshake {
             State::AwaitAuth(greeted) => {
                 State::Authorize(Box::new(self.on_client_auth(&greeted, msg)?))
             }
-            _ => return Err(HandshakeError::Misuse("received() while not receiving")),
+            other => {
+                // A caller's mistake leaves the handshake as it was.
+                self.state = other;
+                return Err(HandshakeError::Misuse("received() while not receiving"));
+            }
         };
         Ok(())
     }
@@ -227,6 +241,9 @@ impl Handshake for ServerHandshake {
     fn finish(self) -> Result<Session, HandshakeError> {
         match self.state {
             State::Done(session) => Ok(session),
+            State::Failed(_) => Err(HandshakeError::Misuse(
+                "finish() after the handshake failed",
+            )),
             _ => Err(HandshakeError::Misuse(
                 "finish() before the handshake is done",
             )),
