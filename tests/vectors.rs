@@ -8,8 +8,11 @@ use secret_handshake::{Keypair, NetworkKey, PublicKey};
 use serde_json::Value;
 use tokio_util::codec::{Decoder, Encoder};
 
+/// Reads `vectors/<name>` (or from `$SHS_VECTORS_DIR`, used to check that mutated copies fail).
 fn load(name: &str) -> Value {
-    let path = format!("{}/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
+    let dir = std::env::var("SHS_VECTORS_DIR")
+        .unwrap_or_else(|_| format!("{}/vectors", env!("CARGO_MANIFEST_DIR")));
+    let path = format!("{dir}/{name}");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {path}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("parse {path}: {e}"))
 }
@@ -59,6 +62,26 @@ fn op_level_vectors_from_test_secret_handshake() {
         "vectors/test-secret-handshake.json lost entries"
     );
     let mut replayed = std::collections::BTreeMap::new();
+    // Every peer key a state holds must be an identity of the data set, or (the wrong server key
+    // of its failure case) appear in several states: a single altered copy stands out.
+    let mut key_uses = std::collections::HashMap::<&Value, usize>::new();
+    for state in entries
+        .iter()
+        .flat_map(|e| e["args"].as_array().into_iter().flatten())
+    {
+        for key in [&state["local"]["publicKey"], &state["remote"]["publicKey"]] {
+            if key.is_string() {
+                *key_uses.entry(key).or_default() += 1;
+            }
+        }
+    }
+    let identities: std::collections::HashSet<&Value> = entries
+        .iter()
+        .flat_map(|e| e["args"].as_array().into_iter().flatten())
+        .map(|state| &state["local"]["publicKey"])
+        .filter(|key| key.is_string())
+        .chain(key_uses.iter().filter(|(_, n)| **n >= 3).map(|(k, _)| *k))
+        .collect();
     for (i, entry) in entries.iter().enumerate() {
         let name = entry["name"].as_str().expect("name");
         let args = entry["args"].as_array().expect("args");
@@ -73,6 +96,18 @@ fn op_level_vectors_from_test_secret_handshake() {
             );
         }
         replay_op(name, args, result, &ctx);
+        for state in args
+            .iter()
+            .chain([result])
+            .filter(|v| v.get("local").is_some())
+        {
+            check_state(state, &ctx);
+            let remote = &state["remote"]["publicKey"];
+            assert!(
+                remote.is_null() || identities.contains(remote),
+                "{ctx}: unknown peer key"
+            );
+        }
         *replayed.entry(name.to_owned()).or_insert(0) += 1;
     }
     let expected = [
@@ -89,6 +124,104 @@ fn op_level_vectors_from_test_secret_handshake() {
     ];
     let expected = expected.iter().map(|(n, c)| (n.to_string(), *c)).collect();
     assert_eq!(replayed, expected);
+}
+
+/// Recomputes every derived field a JS state carries from the fields it derives from, so that no
+/// byte of any state (not only an op's own outputs) goes unchecked.
+fn check_state(state: &Value, ctx: &str) {
+    let has = |v: &Value| v.is_string();
+    let k: [u8; 32] = arr(&state["app_key"]);
+    let (local, remote) = (&state["local"], &state["remote"]);
+    let ctx = |field: &str| format!("{ctx}: state field {field}");
+    if has(&local["secretKey"]) {
+        let kp = Keypair::from_secret_key_bytes(&arr(&local["secretKey"]))
+            .unwrap_or_else(|_| panic!("{}", ctx("local.secretKey")));
+        check(
+            &ctx("local.publicKey"),
+            kp.public().as_bytes(),
+            &local["publicKey"],
+        );
+    }
+    if has(&state["seed"]) {
+        let kp = Keypair::from_seed(&arr(&state["seed"]));
+        check(&ctx("seed"), kp.secret_key_bytes(), &local["secretKey"]);
+    }
+    if has(&local["kx_sk"]) {
+        let kx_sk = arr(&local["kx_sk"]);
+        check(
+            &ctx("local.kx_pk"),
+            &r::x25519_public(&kx_sk),
+            &local["kx_pk"],
+        );
+        if has(&state["random"]) {
+            check(
+                &ctx("random"),
+                &r::js_ephemeral(&arr(&state["random"])).0,
+                &local["kx_sk"],
+            );
+        }
+    }
+    for side in [local, remote] {
+        if has(&side["app_mac"]) && has(&side["kx_pk"]) {
+            check(
+                &ctx("app_mac"),
+                &r::hello(&k, &arr(&side["kx_pk"]))[..32],
+                &side["app_mac"],
+            );
+        }
+    }
+    // Before `clean`, `secret` is ab; `clean` wipes kx_sk and replaces it with sha256(key4).
+    if !has(&state["shash"]) {
+        return;
+    }
+    let ab = arr(&state["secret"]);
+    check(&ctx("shash"), &r::sha256(&ab), &state["shash"]);
+    if has(&local["kx_sk"]) && has(&remote["kx_pk"]) {
+        let expected = r::shared(&arr(&local["kx_sk"]), &arr(&remote["kx_pk"])).expect("ab");
+        check(&ctx("secret"), &expected, &state["secret"]);
+    }
+    // Client and server compute aB and Ab from opposite key pairs; one of them must hold.
+    let dh = |sk: [u8; 32], pk: Option<[u8; 32]>| pk.and_then(|pk| r::shared(&sk, &pk));
+    let kx_sk = arr::<32>(&local["kx_sk"]);
+    let our_curve = r::ed25519_sk_to_x25519(&arr(&local["secretKey"]));
+    let their_curve = has(&remote["publicKey"])
+        .then(|| r::ed25519_pk_to_x25519(&arr(&remote["publicKey"])))
+        .flatten();
+    let their_kx = has(&remote["kx_pk"]).then(|| arr::<32>(&remote["kx_pk"]));
+    if has(&state["a_bob"]) {
+        let a_b = arr::<32>(&state["a_bob"]);
+        let options = [dh(kx_sk, their_curve), dh(our_curve, their_kx)];
+        assert!(options.contains(&Some(a_b)), "{}", ctx("a_bob"));
+        check(&ctx("secret2"), &r::key3(&k, &ab, &a_b), &state["secret2"]);
+        if has(&state["b_alice"]) {
+            let big_a_b = arr::<32>(&state["b_alice"]);
+            let options = [dh(our_curve, their_kx), dh(kx_sk, their_curve)];
+            assert!(options.contains(&Some(big_a_b)), "{}", ctx("b_alice"));
+            check(
+                &ctx("secret3"),
+                &r::key4(&k, &ab, &a_b, &big_a_b),
+                &state["secret3"],
+            );
+        }
+    }
+    if has(&local["hello"]) {
+        let (h, _) = r::client_auth(
+            &k,
+            &arr(&local["secretKey"]),
+            &arr(&remote["publicKey"]),
+            &arr(&state["shash"]),
+            &arr(&state["secret2"]),
+        )
+        .expect("client keypair");
+        check(&ctx("local.hello"), &h, &local["hello"]);
+    }
+    if has(&remote["hello"]) && has(&remote["publicKey"]) {
+        check(
+            &ctx("remote.hello"),
+            &bytes(&remote["hello"])[64..],
+            &remote["publicKey"],
+        );
+    }
 }
 
 fn replay_op(name: &str, args: &[Value], result: &Value, ctx: &str) {
@@ -475,7 +608,13 @@ fn check_intermediates(c: &Value, name: &str) {
         &bytes(&c["msg3"]),
     );
     assert_eq!(opened.map(|(h, _)| h), Some(h), "{name}: msg3 opens to H");
-    assert_eq!(bytes(&c["server_accept_plaintext"]).len(), 64);
+    let key4 = r::key4(&k, &ab, &a_b, &big_a_b);
+    let signature = r::open_server_accept(&key4, &bytes(&c["msg4"])).expect("msg4 opens");
+    check(
+        &format!("{name} server_accept_plaintext"),
+        &signature,
+        &c["server_accept_plaintext"],
+    );
 }
 
 fn ephemeral(c: &Value, side: &str) -> ([u8; 32], [u8; 32]) {
