@@ -10,9 +10,12 @@ use std::sync::OnceLock;
 /// secret-handshake, pull-box-stream).
 #[allow(dead_code)]
 pub fn interop_dir() -> PathBuf {
+    // Also included by workspace members (shs-cat), so look upwards for it.
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join("interop")
+        .ancestors()
+        .map(|dir| dir.join("tests").join("interop"))
+        .find(|dir| dir.join("package.json").is_file())
+        .expect("tests/interop/package.json above CARGO_MANIFEST_DIR")
 }
 
 /// Makes sure `node` and `npm` are on PATH and `tests/interop/node_modules` is installed,

@@ -1,0 +1,479 @@
+//! `shs-cat` as a user runs it: against itself, against a Rust peer that misbehaves, and
+//! against the JS reference (tests/interop/peer.js; these need Node.js and npm).
+
+#[path = "../../tests/common/mod.rs"]
+mod common;
+mod support;
+
+use std::os::unix::fs::PermissionsExt;
+use std::process::Command;
+
+use secret_handshake::{AllowAll, Keypair, MultiserverAddress, NetworkKey, PublicKey, Server};
+use serde_json::{json, Value};
+use support::{pattern, shs_cat, Proc, TempDir, DEADLINE};
+
+const KIB_100: usize = 100 * 1024;
+
+/// Reads the first stderr line of `shs-cat listen`: `listening on HOST:PORT as ID`.
+fn listening(server: &mut Proc) -> (u16, PublicKey) {
+    let line = server.stderr_line();
+    let parsed = line.strip_prefix("listening on ").and_then(|rest| {
+        let (addr, id) = rest.split_once(" as ")?;
+        let port = addr.rsplit_once(':')?.1.parse().ok()?;
+        Some((port, id.parse().ok()?))
+    });
+    parsed.unwrap_or_else(|| panic!("not a listening line: {line:?}"))
+}
+
+fn listen(home: &TempDir, extra: &[&str], input: Vec<u8>) -> (Proc, u16, PublicKey) {
+    let mut server = Proc::spawn(
+        "listen",
+        shs_cat(home.path())
+            .args(["listen", "127.0.0.1:0"])
+            .args(extra),
+        input,
+    );
+    let (port, id) = listening(&mut server);
+    (server, port, id)
+}
+
+fn connect(home: &TempDir, args: &[&str], input: Vec<u8>) -> support::Finished {
+    Proc::spawn(
+        "connect",
+        shs_cat(home.path()).arg("connect").args(args),
+        input,
+    )
+    .finish()
+}
+
+fn addr(port: u16) -> String {
+    format!("127.0.0.1:{port}")
+}
+
+fn ms_addr(port: u16, server: &PublicKey) -> String {
+    format!("net:127.0.0.1:{port}~shs:{}", server.to_base64())
+}
+
+/// The id announced as `using a fresh identity ID`.
+fn fresh_id(run: &support::Finished) -> PublicKey {
+    let id = run.stderr_after("using a fresh identity ");
+    id.and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("no fresh identity announced: {:?}", run.stderr))
+}
+
+fn connected_to(run: &support::Finished) -> PublicKey {
+    let id = run.stderr_after("connected: ");
+    id.and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("no `connected:` line: {:?}", run.stderr))
+}
+
+fn assert_bytes_eq(what: &str, got: &[u8], want: &[u8]) {
+    assert!(
+        got == want,
+        "{what}: got {} bytes, want {} (first difference at {:?})",
+        got.len(),
+        want.len(),
+        got.iter().zip(want).position(|(a, b)| a != b)
+    );
+}
+
+// ---- shs-cat against itself --------------------------------------------------------------
+
+#[test]
+fn listen_and_connect_pipe_both_ways() {
+    let home = TempDir::new("both-ways");
+    let to_client = pattern(KIB_100, 1);
+    let to_server = pattern(KIB_100, 2);
+    let (server, port, server_id) = listen(&home, &[], to_client.clone());
+    let client = connect(
+        &home,
+        &[&addr(port), "--server-key", &server_id.to_ssb_id()],
+        to_server.clone(),
+    );
+    let server = server.finish();
+    client.assert_success();
+    server.assert_success();
+    assert_bytes_eq("client stdout", &client.stdout, &to_client);
+    assert_bytes_eq("server stdout", &server.stdout, &to_server);
+    assert_eq!(connected_to(&client), server_id);
+    assert_eq!(connected_to(&server), fresh_id(&client));
+    assert_eq!(fresh_id(&server), server_id);
+}
+
+#[test]
+fn allow_list_rejects_other_clients_in_phase_3() {
+    let home = TempDir::new("allow");
+    let someone_else = Keypair::generate().public().to_ssb_id();
+    let (server, port, server_id) = listen(&home, &["--allow", &someone_else], Vec::new());
+    let client = connect(
+        &home,
+        &[&addr(port), "--server-key", &server_id.to_hex()],
+        b"unseen".to_vec(),
+    );
+    client.assert_failure("phase 3");
+    let server = server.finish();
+    server.assert_failure("handshake failed (phase 3): client is not authorized");
+    assert!(server.stdout.is_empty());
+}
+
+#[test]
+fn wrong_network_key_fails_in_phase_1() {
+    let home = TempDir::new("network-key");
+    let (server, port, server_id) = listen(&home, &[], Vec::new());
+    let other_network = "ab".repeat(32);
+    let client = connect(
+        &home,
+        &[
+            &addr(port),
+            "--server-key",
+            &server_id.to_base64(),
+            "--network-key",
+            &other_network,
+        ],
+        Vec::new(),
+    );
+    client.assert_failure("handshake failed (phase 1)");
+    server.finish().assert_failure("handshake failed (phase 1)");
+}
+
+#[test]
+fn keygen_writes_a_private_secret_file_that_listen_and_connect_use() {
+    let dir = TempDir::new("keygen");
+    let server_secret = dir.path().join("server-secret");
+    let client_secret = dir.path().join("client-secret");
+    for path in [&server_secret, &client_secret] {
+        let keygen = Proc::spawn(
+            "keygen",
+            shs_cat(dir.path()).arg("keygen").arg("--out").arg(path),
+            Vec::new(),
+        )
+        .finish();
+        keygen.assert_success();
+        let mode = std::fs::metadata(path)
+            .expect("secret file")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "mode of {}", path.display());
+    }
+    let before = std::fs::read(&server_secret).expect("secret file");
+    let again = Proc::spawn(
+        "keygen again",
+        shs_cat(dir.path())
+            .arg("keygen")
+            .arg("--out")
+            .arg(&server_secret),
+        Vec::new(),
+    )
+    .finish();
+    again.assert_failure("already exists");
+    assert_eq!(std::fs::read(&server_secret).expect("secret file"), before);
+
+    let server_keys = Keypair::from_ssb_secret_file(&server_secret).expect("parses");
+    let client_keys = Keypair::from_ssb_secret_file(&client_secret).expect("parses");
+    let server_secret = server_secret.to_str().expect("UTF-8 temp dir");
+    let client_secret = client_secret.to_str().expect("UTF-8 temp dir");
+    let (server, port, server_id) = listen(
+        &dir,
+        &[
+            "--secret",
+            server_secret,
+            "--allow",
+            &client_keys.public().to_hex(),
+        ],
+        b"hi client".to_vec(),
+    );
+    assert_eq!(server_id, *server_keys.public());
+    let client = connect(
+        &dir,
+        &[&ms_addr(port, &server_id), "--secret", client_secret],
+        b"hi server".to_vec(),
+    );
+    let server = server.finish();
+    client.assert_success();
+    server.assert_success();
+    assert_eq!(client.stdout, b"hi client");
+    assert_eq!(server.stdout, b"hi server");
+    assert_eq!(connected_to(&server), *client_keys.public());
+    assert!(client.stderr_after("using a fresh identity").is_none());
+}
+
+#[test]
+fn keygen_prints_to_stdout_and_home_secret_is_the_default() {
+    let home = TempDir::new("home-secret");
+    let keygen = Proc::spawn("keygen", shs_cat(home.path()).arg("keygen"), Vec::new()).finish();
+    keygen.assert_success();
+    let text = String::from_utf8(keygen.stdout).expect("UTF-8 secret file");
+    let keys = Keypair::from_ssb_secret(&text).expect("a valid secret file");
+
+    std::fs::create_dir(home.path().join(".ssb")).expect("mkdir ~/.ssb");
+    std::fs::write(home.path().join(".ssb").join("secret"), &text).expect("write ~/.ssb/secret");
+    let (server, port, server_id) = listen(&home, &[], Vec::new());
+    assert_eq!(server_id, *keys.public());
+    let client = connect(&home, &[&ms_addr(port, &server_id)], Vec::new());
+    client.assert_success();
+    server.finish().assert_success();
+    assert_eq!(connected_to(&client), *keys.public());
+}
+
+#[test]
+fn keep_open_serves_one_client_after_another_and_invites_set_the_identity() {
+    let home = TempDir::new("keep-open");
+    let seed = [7u8; 32];
+    let invited = *Keypair::from_seed(&seed).public();
+    let (mut server, port, server_id) = listen(
+        &home,
+        &["--keep-open", "--allow", &invited.to_ssb_id()],
+        b"stdin goes to the first session".to_vec(),
+    );
+    // Not on the allow list: rejected, and the server carries on.
+    let stranger = connect(
+        &home,
+        &[&addr(port), "--server-key", &server_id.to_ssb_id()],
+        Vec::new(),
+    );
+    stranger.assert_failure("phase 3");
+    let rejected = server.stderr_line_starting("shs-cat: ");
+    assert!(
+        rejected.starts_with("shs-cat: handshake failed (phase 3)"),
+        "{rejected}"
+    );
+
+    let invite = MultiserverAddress {
+        host: "127.0.0.1".into(),
+        port,
+        key: server_id,
+        seed: Some(seed),
+    }
+    .to_string();
+    let first = connect(&home, &[&invite], b"one ".to_vec());
+    first.assert_success();
+    assert_eq!(first.stdout, b"stdin goes to the first session");
+    assert_eq!(
+        first.stderr_after("using the invite's identity "),
+        Some(invited.to_ssb_id().as_str())
+    );
+    let second = connect(&home, &[&invite], b"two".to_vec());
+    second.assert_success();
+    assert!(second.stdout.is_empty());
+    // Sessions run one at a time, so once a third one is through, the server has written
+    // everything from the second to stdout and can be killed.
+    connect(&home, &[&invite], Vec::new()).assert_success();
+
+    let server = server.kill();
+    assert_eq!(server.stdout, b"one two");
+    let sessions = server
+        .stderr
+        .iter()
+        .filter(|l| l.starts_with("connected: "))
+        .count();
+    assert_eq!(sessions, 3, "{:?}", server.stderr);
+}
+
+#[test]
+fn peer_closing_without_goodbye_is_a_failure() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let home = TempDir::new("no-goodbye");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("local address").port();
+    let keys = Keypair::generate();
+    let server_id = keys.public().to_ssb_id();
+    let server = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async move {
+            listener.set_nonblocking(true).expect("non-blocking");
+            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+            let (tcp, _) = listener.accept().await.expect("accept");
+            let server = Server::new(keys, NetworkKey::ssb_main_net(), AllowAll);
+            let mut stream = server.accept(tcp).await.expect("handshake");
+            stream.write_all(b"partial").await.expect("write");
+            stream.flush().await.expect("flush");
+            let mut received = Vec::new();
+            stream
+                .read_to_end(&mut received)
+                .await
+                .expect("client's goodbye");
+            received
+            // Dropped without a goodbye.
+        })
+    });
+    let client = connect(
+        &home,
+        &[&addr(port), "--server-key", &server_id],
+        b"bye".to_vec(),
+    );
+    assert_eq!(server.join().expect("server thread"), b"bye");
+    client.assert_failure("receiving from the peer: box-stream: peer closed without a goodbye");
+    assert_eq!(client.stdout, b"partial");
+}
+
+#[test]
+fn help_and_bad_arguments() {
+    let home = TempDir::new("args");
+    let help = Proc::spawn("help", shs_cat(home.path()).arg("--help"), Vec::new()).finish();
+    help.assert_success();
+    assert!(String::from_utf8_lossy(&help.stdout).contains("shs-cat listen HOST:PORT"));
+    let key = Keypair::generate().public().to_ssb_id();
+    let cases: &[&[&str]] = &[
+        &[],
+        &["frobnicate"],
+        &["listen"],
+        &["listen", "no-port"],
+        &["listen", "127.0.0.1:0", "--allow", "not-a-key"],
+        &["listen", "127.0.0.1:0", "--network-key", "short"],
+        &["listen", "127.0.0.1:0", "--keep-open=yes"],
+        &["connect", "127.0.0.1:1"],
+        &["connect", "127.0.0.1:1", "--server-key"],
+        &[
+            "connect",
+            "127.0.0.1:1",
+            "--server-key",
+            &key,
+            "--secret",
+            "a",
+            "--secret",
+            "b",
+        ],
+        &["connect", "net:127.0.0.1:1~shs:nope"],
+        &["keygen", "--force"],
+    ];
+    for args in cases {
+        let run = Proc::spawn("bad args", shs_cat(home.path()).args(*args), Vec::new()).finish();
+        assert_eq!(run.status.code(), Some(2), "{args:?}: {:?}", run.stderr);
+        assert_eq!(run.stderr.len(), 2, "{args:?}: {:?}", run.stderr);
+        assert!(
+            run.stderr[0].starts_with("shs-cat: "),
+            "{args:?}: {:?}",
+            run.stderr
+        );
+        assert!(
+            run.stderr[1].contains("shs-cat --help"),
+            "{args:?}: {:?}",
+            run.stderr
+        );
+    }
+}
+
+// ---- shs-cat against the JS reference ----------------------------------------------------
+
+/// `node tests/interop/peer.js CONFIG`, after making sure Node.js and the packages are there.
+fn js_peer(config: Value) -> Proc {
+    common::ensure_node_modules();
+    let mut node = Command::new("node");
+    node.arg(common::interop_dir().join("peer.js"))
+        .arg(config.to_string());
+    Proc::spawn_lines("peer.js", &mut node)
+}
+
+fn js_event(peer: &mut Proc, event: &str) -> Value {
+    let line = peer.stdout_line();
+    let value: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{line:?}: {e}"));
+    assert_eq!(value["event"], event, "peer.js said {line}");
+    value
+}
+
+fn main_net_hex() -> String {
+    NetworkKey::ssb_main_net().to_hex()
+}
+
+/// SHA-256 in hex, computed by node (already required here) to compare with peer.js's hashes.
+fn sha256_hex(data: &[u8]) -> String {
+    let script = "const h = require('crypto').createHash('sha256');\
+                  process.stdin.on('data', d => h.update(d));\
+                  process.stdin.on('end', () => process.stdout.write(h.digest('hex')));";
+    let mut node = Command::new("node");
+    node.args(["-e", script]);
+    let run = Proc::spawn("node sha256", &mut node, data.to_vec()).finish();
+    run.assert_success();
+    String::from_utf8(run.stdout).expect("hex")
+}
+
+/// peer.js's `done` line for a clean session that sent `sent` and received `received`.
+fn assert_js_done(done: &Value, sent: &[u8], received: &[u8]) {
+    assert_eq!(done["end"], "goodbye", "{done}");
+    assert_eq!(done["error"], Value::Null, "{done}");
+    assert_eq!(done["sink_error"], Value::Null, "{done}");
+    assert_eq!(done["sent_bytes"], sent.len(), "{done}");
+    assert_eq!(done["sent_sha256"], sha256_hex(sent), "{done}");
+    assert_eq!(done["received_bytes"], received.len(), "{done}");
+    assert_eq!(done["received_sha256"], sha256_hex(received), "{done}");
+}
+
+#[test]
+fn connect_to_the_js_server() {
+    let home = TempDir::new("js-server");
+    let mut js = js_peer(json!({
+        "role": "server",
+        "network_key": main_net_hex(),
+        "seed": "03".repeat(32),
+        "send_bytes": 100_000,
+        "timeout_ms": DEADLINE.as_millis() as u64,
+    }));
+    let listening = js_event(&mut js, "listening");
+    let port = listening["port"].as_u64().expect("port");
+    let server_hex = listening["public_key"].as_str().expect("public_key");
+    let input = pattern(KIB_100, 3);
+    let client = connect(
+        &home,
+        &[&format!("127.0.0.1:{port}"), "--server-key", server_hex],
+        input.clone(),
+    );
+    client.assert_success();
+    assert_eq!(connected_to(&client).to_hex(), server_hex);
+    let connected = js_event(&mut js, "connected");
+    assert_eq!(connected["remote"], fresh_id(&client).to_hex());
+    let done = js_event(&mut js, "done");
+    let sent = client.stdout.clone();
+    assert_js_done(&done, &sent, &input);
+    js.finish().assert_success();
+}
+
+#[test]
+fn the_js_client_connects_to_listen() {
+    let home = TempDir::new("js-client");
+    let input = pattern(KIB_100, 4);
+    let (server, port, server_id) = listen(&home, &[], input.clone());
+    let mut js = js_peer(json!({
+        "role": "client",
+        "network_key": main_net_hex(),
+        "seed": "04".repeat(32),
+        "port": port,
+        "server_pk": server_id.to_hex(),
+        "send_bytes": 100_000,
+        "timeout_ms": DEADLINE.as_millis() as u64,
+    }));
+    let connected = js_event(&mut js, "connected");
+    assert_eq!(connected["remote"], server_id.to_hex());
+    let done = js_event(&mut js, "done");
+    let server = server.finish();
+    server.assert_success();
+    let js_id = Keypair::from_seed(&[4; 32]).public().to_ssb_id();
+    assert_eq!(server.stderr_after("connected: "), Some(js_id.as_str()));
+    assert_js_done(&done, &server.stdout, &input);
+    js.finish().assert_success();
+}
+
+#[test]
+fn js_server_rejecting_us_fails_in_phase_3() {
+    let home = TempDir::new("js-reject");
+    let mut js = js_peer(json!({
+        "role": "server",
+        "network_key": main_net_hex(),
+        "seed": "05".repeat(32),
+        "authorize": "reject",
+    }));
+    let listening = js_event(&mut js, "listening");
+    let port = listening["port"].as_u64().expect("port");
+    let server_hex = listening["public_key"].as_str().expect("public_key");
+    let client = connect(
+        &home,
+        &[&format!("127.0.0.1:{port}"), "--server-key", server_hex],
+        b"unseen".to_vec(),
+    );
+    client.assert_failure("handshake failed (phase 3)");
+    js_event(&mut js, "handshake_failed");
+    js.finish().assert_success();
+}

@@ -1,0 +1,274 @@
+//! Running `shs-cat` and other programs as child processes, never waiting for ever.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+/// How long any process or expected line may take before the test fails.
+pub const DEADLINE: Duration = Duration::from_secs(30);
+
+/// `shs-cat` with `HOME` set to `home`, so that no real `~/.ssb/secret` is picked up.
+pub fn shs_cat(home: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_shs-cat"));
+    command.env("HOME", home);
+    command
+}
+
+/// A directory removed again on drop.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(name: &str) -> Self {
+        let path = std::env::temp_dir().join(format!("shs-cat-test-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).expect("creating a temporary directory");
+        TempDir(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Deterministic pseudo-random bytes (xorshift).
+pub fn pattern(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 32) as u8
+        })
+        .collect()
+}
+
+/// A running child: stdin is fed `input` and then closed, stdout is collected, stderr and
+/// (for line-oriented programs) stdout lines can be awaited one by one. Killed on drop.
+pub struct Proc {
+    name: String,
+    child: Child,
+    stdout: Option<JoinHandle<Vec<u8>>>,
+    stdout_lines: Option<Receiver<String>>,
+    stderr: Receiver<String>,
+    stderr_seen: Vec<String>,
+}
+
+/// A child that has exited.
+pub struct Finished {
+    pub name: String,
+    pub status: ExitStatus,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<String>,
+}
+
+impl Proc {
+    /// Spawns `command`, collecting stdout as bytes.
+    pub fn spawn(name: &str, command: &mut Command, input: Vec<u8>) -> Proc {
+        Self::start(name, command, input, false)
+    }
+
+    /// Spawns `command`, handing out stdout line by line ([`Proc::stdout_line`]).
+    pub fn spawn_lines(name: &str, command: &mut Command) -> Proc {
+        Self::start(name, command, Vec::new(), true)
+    }
+
+    fn start(name: &str, command: &mut Command, input: Vec<u8>, lines: bool) -> Proc {
+        command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawning {name} ({command:?}): {e}"));
+        let mut stdin = child.stdin.take().expect("piped stdin");
+        // The child may exit without reading everything; a failed write is its business.
+        thread::spawn(move || {
+            let _ = stdin.write_all(&input);
+        });
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (stdout, stdout_lines) = if lines {
+            (None, Some(line_reader(stdout)))
+        } else {
+            let reader = thread::spawn(move || {
+                let mut bytes = Vec::new();
+                let _ = BufReader::new(stdout).read_to_end(&mut bytes);
+                bytes
+            });
+            (Some(reader), None)
+        };
+        let stderr = line_reader(child.stderr.take().expect("piped stderr"));
+        Proc {
+            name: name.to_owned(),
+            child,
+            stdout,
+            stdout_lines,
+            stderr,
+            stderr_seen: Vec::new(),
+        }
+    }
+
+    /// The next line on stderr.
+    pub fn stderr_line(&mut self) -> String {
+        let line = next_line(&self.stderr)
+            .unwrap_or_else(|why| panic!("{}: no stderr line ({why})", self.name));
+        self.stderr_seen.push(line.clone());
+        line
+    }
+
+    /// The next stderr line that starts with `prefix`, skipping others.
+    pub fn stderr_line_starting(&mut self, prefix: &str) -> String {
+        loop {
+            let line = self.stderr_line();
+            if line.starts_with(prefix) {
+                return line;
+            }
+        }
+    }
+
+    /// The next line on stdout (after [`Proc::spawn_lines`]).
+    pub fn stdout_line(&mut self) -> String {
+        let lines = self
+            .stdout_lines
+            .as_ref()
+            .expect("spawned with spawn_lines");
+        next_line(lines).unwrap_or_else(|why| {
+            let stderr = self.drain_stderr();
+            panic!("{}: no stdout line ({why}); stderr: {stderr:?}", self.name)
+        })
+    }
+
+    /// Waits for the exit (killing the child after [`DEADLINE`]).
+    pub fn finish(mut self) -> Finished {
+        let start = Instant::now();
+        let status = loop {
+            match self.child.try_wait() {
+                Ok(Some(status)) => break status,
+                Ok(None) if start.elapsed() < DEADLINE => thread::sleep(Duration::from_millis(10)),
+                Ok(None) => {
+                    let _ = self.child.kill();
+                    let stderr = self.drain_stderr();
+                    panic!(
+                        "{} still running after {DEADLINE:?}; stderr: {stderr:?}",
+                        self.name
+                    );
+                }
+                Err(e) => panic!("waiting for {}: {e}", self.name),
+            }
+        };
+        self.collect(status)
+    }
+
+    /// Kills the child (for servers that run until killed) and collects its output.
+    pub fn kill(mut self) -> Finished {
+        let _ = self.child.kill();
+        let status = self.child.wait().expect("waiting for a killed child");
+        self.collect(status)
+    }
+
+    fn collect(&mut self, status: ExitStatus) -> Finished {
+        let stdout = match self.stdout.take() {
+            Some(reader) => reader.join().expect("stdout reader"),
+            None => Vec::new(),
+        };
+        Finished {
+            name: self.name.clone(),
+            status,
+            stdout,
+            stderr: self.drain_stderr(),
+        }
+    }
+
+    /// Every stderr line so far, including those already handed out.
+    fn drain_stderr(&mut self) -> Vec<String> {
+        // The child has exited or been killed, so its stderr is closed or about to be.
+        while let Ok(line) = self.stderr.recv_timeout(Duration::from_secs(2)) {
+            self.stderr_seen.push(line);
+        }
+        self.stderr_seen.clone()
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Finished {
+    /// Exit 0, or a panic showing stderr.
+    pub fn assert_success(&self) {
+        assert!(
+            self.status.success(),
+            "{} failed ({}); stderr: {:?}",
+            self.name,
+            self.status,
+            self.stderr
+        );
+    }
+
+    /// A non-zero exit whose only error line is the last line and contains `needle`.
+    pub fn assert_failure(&self, needle: &str) {
+        assert!(
+            !self.status.success() && self.status.code().is_some(),
+            "{} should have failed on its own ({}); stderr: {:?}",
+            self.name,
+            self.status,
+            self.stderr
+        );
+        let errors: Vec<_> = self
+            .stderr
+            .iter()
+            .filter(|l| l.starts_with("shs-cat: "))
+            .collect();
+        assert_eq!(
+            errors.len(),
+            1,
+            "{}: one error line: {:?}",
+            self.name,
+            self.stderr
+        );
+        let last = self.stderr.last().expect("an error line");
+        assert!(
+            last.starts_with("shs-cat: ") && last.contains(needle),
+            "{}: last stderr line should contain {needle:?}: {:?}",
+            self.name,
+            self.stderr
+        );
+    }
+
+    /// The stderr line starting with `prefix`, without it.
+    pub fn stderr_after(&self, prefix: &str) -> Option<&str> {
+        self.stderr.iter().find_map(|l| l.strip_prefix(prefix))
+    }
+}
+
+fn line_reader(stream: impl Read + Send + 'static) -> Receiver<String> {
+    let (lines, receiver) = mpsc::channel();
+    thread::spawn(move || {
+        for line in BufReader::new(stream).lines() {
+            let Ok(line) = line else { break };
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    receiver
+}
+
+fn next_line(lines: &Receiver<String>) -> Result<String, String> {
+    lines.recv_timeout(DEADLINE).map_err(|e| match e {
+        mpsc::RecvTimeoutError::Timeout => format!("none within {DEADLINE:?}"),
+        mpsc::RecvTimeoutError::Disconnected => "the stream ended".into(),
+    })
+}
