@@ -75,9 +75,25 @@
 //! drops (closes) the transport. `write_all` is not cancel-safe, as for any writer.
 //!
 //! # Security notes
-//! Secrets (long-term secret keys, ephemeral keys, shared secrets, session keys) are wiped from
-//! memory when dropped and never printed by `Debug`. MACs are checked in constant time, all-zero
-//! Diffie-Hellman results are rejected, and frames announcing more than 4096 bytes are refused.
+//! MACs are checked in constant time, all-zero Diffie-Hellman results and long-term keys that do
+//! not convert to Curve25519 are rejected, frames announcing 0 or more than 4096 body bytes are
+//! refused, and a server never tells a rejected client why.
+//!
+//! Secrets are wiped from memory when dropped and never printed by `Debug`. Safe Rust cannot
+//! read freed memory, so a test can only show the wiping routine itself (it zeroes, see the
+//! crate's unit tests); here is where each secret lives:
+//!
+//! | secret | held in | wiped |
+//! |---|---|---|
+//! | long-term secret key | [`Keypair`] (a wiping 64-byte buffer) | when the keypair drops |
+//! | network key | [`NetworkKey`] (wiping buffer; `Debug` names only the public main net) | on drop |
+//! | ephemeral X25519 key | the handshake state machine | when the machine drops (after the handshake) |
+//! | `ab`, `aB`, `Ab`, `sha256(ab)`, key3, key4, the signed identity `H` | the machine's per-phase state | when the handshake moves past the phase that needs them, or drops |
+//! | session keys | [`handshake::SessionKeys`] (not `Clone`) | moved into the sealer and opener, which keep them in libsodium's self-wiping key type |
+//! | transient copies made for libsodium calls | sodiumoxide's secret newtypes (`Scalar`, `secretbox::Key`, `auth::Key`, `sign::SecretKey`) | on drop (`sodium_memzero`) |
+//!
+//! Not covered: copies the compiler leaves on the stack when values move, and plaintext, which
+//! belongs to the application once read.
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 

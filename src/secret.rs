@@ -35,14 +35,35 @@ impl<const N: usize> PartialEq for Secret<N> {
 
 impl<const N: usize> Eq for Secret<N> {}
 
+impl<const N: usize> Secret<N> {
+    /// Overwrites the bytes with zeros (what `Drop` does).
+    fn wipe(&mut self) {
+        crypto::wipe(&mut self.0);
+    }
+}
+
 impl<const N: usize> Drop for Secret<N> {
     fn drop(&mut self) {
-        crypto::wipe(&mut self.0);
+        self.wipe();
     }
 }
 
 impl<const N: usize> fmt::Debug for Secret<N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Secret<{N}>(<redacted>)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wipe_zeroes_and_debug_redacts() {
+        let mut secret = Secret::new([0xa5; 32]);
+        assert!(!format!("{secret:?}").contains("165"));
+        assert_eq!(format!("{secret:?}"), "Secret<32>(<redacted>)");
+        secret.wipe();
+        assert_eq!(secret.expose(), &[0; 32]);
     }
 }
