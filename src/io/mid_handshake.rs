@@ -109,17 +109,31 @@ enum Progress {
 }
 
 enum StepError {
-    Closed,
+    /// The peer hung up while we were reading.
+    ClosedReading,
+    /// The peer hung up while we were writing.
+    ClosedWriting,
     Io(std::io::Error),
 }
 
 impl StepError {
-    fn into_handshake(self, awaited: Phase) -> HandshakeError {
+    fn from_io(error: std::io::Error, closed: StepError) -> StepError {
+        use std::io::ErrorKind::*;
+        match error.kind() {
+            BrokenPipe | ConnectionReset | ConnectionAborted => closed,
+            _ => StepError::Io(error),
+        }
+    }
+
+    fn into_handshake(self, phase: Phase) -> HandshakeError {
         match self {
             // Servers reject silently by hanging up, so an EOF while waiting for message N means
             // the peer turned down message N-1: name that phase.
-            StepError::Closed => HandshakeError::PeerClosed(awaited.rejected()),
-            StepError::Io(e) => HandshakeError::Io(awaited, e),
+            StepError::ClosedReading => HandshakeError::PeerClosed(phase.rejected()),
+            // A hang-up noticed while sending message N: the peer turned down what came before,
+            // and the message we could not deliver is the one reported (as the JS reference does).
+            StepError::ClosedWriting => HandshakeError::PeerClosed(phase),
+            StepError::Io(e) => HandshakeError::Io(phase, e),
         }
     }
 }
@@ -133,8 +147,10 @@ fn poll_send<IO: AsyncWrite + Unpin>(
     if *written < msg.len() {
         let n = match Pin::new(&mut *io).poll_write(cx, &msg[*written..]) {
             Poll::Pending => return Poll::Pending,
-            Poll::Ready(Err(e)) => return Poll::Ready(Err(StepError::Io(e))),
-            Poll::Ready(Ok(0)) => return Poll::Ready(Err(StepError::Closed)),
+            Poll::Ready(Err(e)) => {
+                return Poll::Ready(Err(StepError::from_io(e, StepError::ClosedWriting)))
+            }
+            Poll::Ready(Ok(0)) => return Poll::Ready(Err(StepError::ClosedWriting)),
             Poll::Ready(Ok(n)) => n,
         };
         *written += n;
@@ -142,7 +158,7 @@ fn poll_send<IO: AsyncWrite + Unpin>(
     }
     match Pin::new(io).poll_flush(cx) {
         Poll::Pending => Poll::Pending,
-        Poll::Ready(Err(e)) => Poll::Ready(Err(StepError::Io(e))),
+        Poll::Ready(Err(e)) => Poll::Ready(Err(StepError::from_io(e, StepError::ClosedWriting))),
         Poll::Ready(Ok(())) => Poll::Ready(Ok(Progress::Complete)),
     }
 }
@@ -159,8 +175,10 @@ fn poll_receive<IO: AsyncRead + Unpin>(
     let mut read = ReadBuf::new(&mut msg[*filled..]);
     match Pin::new(io).poll_read(cx, &mut read) {
         Poll::Pending => Poll::Pending,
-        Poll::Ready(Err(e)) => Poll::Ready(Err(StepError::Io(e))),
-        Poll::Ready(Ok(())) if read.filled().is_empty() => Poll::Ready(Err(StepError::Closed)),
+        Poll::Ready(Err(e)) => Poll::Ready(Err(StepError::from_io(e, StepError::ClosedReading))),
+        Poll::Ready(Ok(())) if read.filled().is_empty() => {
+            Poll::Ready(Err(StepError::ClosedReading))
+        }
         Poll::Ready(Ok(())) => {
             *filled += read.filled().len();
             Poll::Ready(Ok(Progress::Partial))

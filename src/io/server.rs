@@ -58,6 +58,11 @@ impl<A: Authorize> Server<A> {
 
     /// Fails a handshake after `timeout` without progress on any read or write (`None`: wait
     /// for ever). The authorizer is not timed. Nothing times out once the handshake is done.
+    ///
+    /// Like the reference's, this timer counts silence, so a peer trickling a byte every few
+    /// seconds can stretch a handshake to minutes. To bound the total time as well, wrap the
+    /// future: `tokio::time::timeout(Duration::from_secs(30), server.accept(io))` (dropping it closes the
+    /// transport).
     pub fn with_handshake_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.timeout = timeout;
         self
