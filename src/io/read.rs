@@ -8,12 +8,13 @@ use bytes::{Buf, BytesMut};
 use tokio::io::{AsyncRead, ReadBuf};
 
 use super::authorize::AuthValue;
-use crate::boxstream::{BoxOpener, Frame, HEADER_LEN, MAX_BODY_LEN};
+use crate::boxstream::{BoxOpener, Frame};
 use crate::error::BoxStreamError;
 use crate::keys::PublicKey;
 
-/// How much to ask the transport for at once: several full frames.
-const READ_CHUNK: usize = 4 * (HEADER_LEN + MAX_BODY_LEN);
+/// The read buffer's size: a full frame (4130 bytes) and room for the start of the next, while
+/// the read and write buffers together stay under 16 KiB.
+const READ_BUFFER: usize = 7 * 1024;
 
 /// Decrypts frames from a transport and hands out their plaintext.
 #[derive(Debug)]
@@ -97,8 +98,12 @@ impl ReadState {
         io: &mut R,
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<usize>> {
-        if self.wire.capacity() - self.wire.len() < HEADER_LEN + MAX_BODY_LEN {
-            self.wire.reserve(READ_CHUNK);
+        // Top the buffer up to READ_BUFFER in all (not READ_BUFFER more: that would double it
+        // whenever part of a frame is pending). The pending part is under one frame, so a
+        // whole frame always fits.
+        if self.wire.capacity() < READ_BUFFER {
+            self.wire
+                .reserve(READ_BUFFER.saturating_sub(self.wire.len()));
         }
         tokio_util::io::poll_read_buf(Pin::new(io), cx, &mut self.wire)
     }
