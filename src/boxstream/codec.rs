@@ -58,25 +58,24 @@ impl Decoder for BoxStreamCodec {
     type Error = io::Error;
 
     fn decode(&mut self, src: &mut BytesMut) -> io::Result<Option<BytesMut>> {
-        match self.opener.open(src)? {
-            Some(Frame::Message(body)) => Ok(Some(body)),
-            Some(Frame::Goodbye) => {
-                // Nothing after a goodbye is read; drop it so the buffer does not grow.
-                src.clear();
-                Ok(None)
-            }
-            None => Ok(None),
-        }
+        let frame = self.opener.open(src)?;
+        Ok(into_item(frame, src))
     }
 
     fn decode_eof(&mut self, src: &mut BytesMut) -> io::Result<Option<BytesMut>> {
-        match self.opener.open_eof(src)? {
-            Some(Frame::Message(body)) => Ok(Some(body)),
-            Some(Frame::Goodbye) => {
-                src.clear();
-                Ok(None)
-            }
-            None => Ok(None),
+        let frame = self.opener.open_eof(src)?;
+        Ok(into_item(frame, src))
+    }
+}
+
+/// A message body is an item; a goodbye ends the stream (at the transport's EOF).
+fn into_item(frame: Option<Frame>, src: &mut BytesMut) -> Option<BytesMut> {
+    match frame? {
+        Frame::Message(body) => Some(body),
+        Frame::Goodbye => {
+            // Nothing after a goodbye is read; drop it so the buffer does not grow.
+            src.clear();
+            None
         }
     }
 }
