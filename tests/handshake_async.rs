@@ -374,6 +374,21 @@ fn streams_and_futures_are_send_and_sync_when_the_transport_is() {
     send::<secret_handshake::DynBoxStream>();
     send_sync::<Client>();
     send_sync::<Server<AllowAll>>();
-    send::<secret_handshake::Connect<TcpStream>>();
-    send::<secret_handshake::Accept<TcpStream>>();
+    send_sync::<secret_handshake::Connect<TcpStream>>();
+    send_sync::<secret_handshake::Accept<TcpStream>>();
+    let _ = send::<()>;
+}
+
+#[test]
+fn handshakes_run_outside_a_tokio_runtime_untimed() {
+    // As async-std or smol users would run it (through tokio_util::compat): no Tokio timer.
+    let server = Server::new(Keypair::generate(), net(), AllowAll);
+    let client = Client::new(Keypair::generate(), net());
+    let (c, s) = tokio::io::duplex(1024);
+    let (c, s) = futures::executor::block_on(futures::future::join(
+        client.connect(c, server.identity()),
+        server.accept(s),
+    ));
+    assert_eq!(c.expect("client").peer_key(), server.identity());
+    assert_eq!(s.expect("server").peer_key(), client.identity());
 }

@@ -21,7 +21,7 @@ fn bytes(v: &Value) -> Vec<u8> {
     let s = v
         .as_str()
         .unwrap_or_else(|| panic!("expected a hex string, got {v}"));
-    assert!(s.len() % 2 == 0, "odd hex length: {s}");
+    assert!(s.len().is_multiple_of(2), "odd hex length: {s}");
     (0..s.len())
         .step_by(2)
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap_or_else(|_| panic!("bad hex {s}")))

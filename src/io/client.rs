@@ -60,10 +60,9 @@ impl Client {
     /// future: `tokio::time::timeout(Duration::from_secs(30), client.connect(io, &key))`
     /// (dropping it closes the transport).
     ///
-    /// Like the reference's, this timer counts silence, so a peer trickling a byte every few
-    /// seconds can stretch a handshake to minutes. To bound the total time as well, wrap the
-    /// future: `tokio::time::timeout(Duration::from_secs(30), client.connect(io, &key))` (dropping it closes the
-    /// transport).
+    /// The timer is Tokio's: it needs a Tokio runtime with time enabled. Polled outside any Tokio
+    /// runtime (async-std or smol through `tokio_util::compat`), the handshake runs untimed;
+    /// bound it with your runtime's own timeout.
     pub fn with_handshake_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.timeout = timeout;
         self

@@ -44,7 +44,8 @@ where
 
     /// Moves bytes until the machine is done, wants authorization, or fails.
     pub(crate) fn poll_io(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), HandshakeError>> {
-        if self.timer.is_none() {
+        if self.timer.is_none() && tokio::runtime::Handle::try_current().is_ok() {
+            // Tokio's timer; outside a Tokio runtime (async-std, smol) the handshake is untimed.
             self.timer = self.timeout.map(|t| Box::pin(tokio::time::sleep(t)));
         }
         loop {

@@ -2,7 +2,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
@@ -63,6 +63,10 @@ impl<A: Authorize> Server<A> {
     /// seconds can stretch a handshake to minutes. To bound the total time as well, wrap the
     /// future: `tokio::time::timeout(Duration::from_secs(30), server.accept(io))` (dropping it closes the
     /// transport).
+    ///
+    /// The authorizer is not timed here, but the client's own timer (5 s by default, in the JS
+    /// reference too) keeps running while it waits for message 4: keep authorizers well under
+    /// it. The timer is Tokio's; outside any Tokio runtime the handshake runs untimed.
     pub fn with_handshake_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.timeout = timeout;
         self
@@ -91,8 +95,8 @@ impl<A: Authorize> Server<A> {
         let machine = ServerHandshake::new(&self.identity, &self.network);
         Accept {
             mid: Some(MidHandshake::new(io, machine, self.timeout)),
-            authorize: Some(authorize),
-            deciding: None,
+            authorize: Mutex::new(Some(authorize)),
+            deciding: Mutex::new(None),
             auth: None,
         }
     }
@@ -126,8 +130,10 @@ type AuthorizeFn = Box<dyn FnOnce(PublicKey) -> BoxFuture<'static, Decision> + S
 /// [`auth`](BoxStream::auth) holds the authorizer's value.
 pub struct Accept<IO> {
     mid: Option<MidHandshake<IO, ServerHandshake>>,
-    authorize: Option<AuthorizeFn>,
-    deciding: Option<BoxFuture<'static, Decision>>,
+    // The two boxed callbacks are only `Send`; a `Mutex` (only ever reached through `&mut`, so
+    // never locked) makes `Accept` `Sync` whenever the transport is.
+    authorize: Mutex<Option<AuthorizeFn>>,
+    deciding: Mutex<Option<BoxFuture<'static, Decision>>>,
     auth: Option<AuthValue>,
 }
 
@@ -138,10 +144,12 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Accept<IO> {
                 "Accept polled after completion",
             )));
         };
+        let deciding = self.deciding.get_mut().unwrap_or_else(|e| e.into_inner());
+        let authorize = self.authorize.get_mut().unwrap_or_else(|e| e.into_inner());
         loop {
-            if let Some(deciding) = &mut self.deciding {
-                let decision = ready!(deciding.as_mut().poll(cx));
-                self.deciding = None;
+            if let Some(decision) = deciding.as_mut() {
+                let decision = ready!(decision.as_mut().poll(cx));
+                *deciding = None;
                 match decision {
                     Ok(Some(value)) => {
                         self.auth = Some(value);
@@ -155,10 +163,10 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Accept<IO> {
             ready!(mid.poll_io(cx))?;
             match mid.machine.next() {
                 Next::Authorize(client) => {
-                    let Some(authorize) = self.authorize.take() else {
+                    let Some(authorize) = authorize.take() else {
                         return Poll::Ready(Err(HandshakeError::Misuse("authorized twice")));
                     };
-                    self.deciding = Some(authorize(*client));
+                    *deciding = Some(authorize(*client));
                 }
                 _ => return Poll::Ready(Ok(())),
             }

@@ -30,6 +30,8 @@ pub type DynBoxStream = BoxStream<Box<dyn Transport>>;
 /// * Writes are sealed into frames of at most 4096 bytes and buffered like a `BufWriter`:
 ///   **call `flush` before waiting for a reply**. `shutdown` sends the goodbye, flushes, and
 ///   shuts down the transport's writing side (a TCP half-close); reading keeps working.
+///   Sealed frames collect in one contiguous buffer, so a transport write carries many frames
+///   at once; vectored writes would add nothing, and are not implemented.
 pub struct BoxStream<IO> {
     io: IO,
     read: ReadState,
