@@ -94,6 +94,7 @@
 //!
 //! Not covered: copies the compiler leaves on the stack when values move, and plaintext, which
 //! belongs to the application once read.
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
@@ -102,16 +103,20 @@ mod crypto;
 mod encoding;
 mod error;
 pub mod handshake;
+#[cfg(feature = "hazmat")]
+pub mod hazmat;
 mod io;
 mod keys;
 mod multiserver;
 mod secret;
+#[cfg(feature = "ssb-secret-file")]
 mod secret_file;
 
 pub use error::{BoxStreamError, HandshakeError, KeyError, Phase};
 pub use io::{
-    Accept, AllowAll, AllowList, Authorize, BoxError, BoxReader, BoxStream, BoxWriter, Client,
-    Connect, DynBoxStream, ReuniteError, Server, Transport, DEFAULT_HANDSHAKE_TIMEOUT,
+    Accept, AllowAll, AllowList, Authenticate, Authenticated, Authorize, BoxError, BoxReader,
+    BoxStream, BoxWriter, Client, Connect, DynBoxStream, FallibleAccept, FallibleConnect,
+    ReuniteError, Server, SplitReader, SplitWriter, Transport, DEFAULT_HANDSHAKE_TIMEOUT,
     DEFAULT_WRITE_BUFFER,
 };
 pub use keys::{Keypair, NetworkKey, PublicKey};

@@ -28,7 +28,7 @@ pub async fn run(opts: Listen) -> Result<(), String> {
     }
 }
 
-async fn serve<A: Authorize>(
+async fn serve<A: Authorize<Auth = ()>>(
     listener: &TcpListener,
     server: &Server<A>,
     keep_open: bool,
@@ -50,7 +50,7 @@ async fn serve<A: Authorize>(
     }
 }
 
-async fn session<A: Authorize>(
+async fn session<A: Authorize<Auth = ()>>(
     server: &Server<A>,
     tcp: tokio::net::TcpStream,
     stdin: &mut Option<Stdin>,

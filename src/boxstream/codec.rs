@@ -1,4 +1,4 @@
-//! A `tokio_util::codec` view of box-stream: a `Stream` of decrypted messages and a `Sink` of
+//! A `tokio_util::codec` view of box-stream: a `Stream` of decrypted frames and a `Sink` of
 //! messages to seal, the pull-stream style of the JS reference.
 
 use std::io;
@@ -6,20 +6,38 @@ use std::io;
 use bytes::BytesMut;
 use tokio_util::codec::{Decoder, Encoder};
 
-use super::{BoxOpener, BoxSealer, Frame};
-use crate::handshake::SessionKeys;
+use super::{BoxOpener, BoxSealer, BoxStreamKeys, Frame};
 
 /// Box-stream as a codec, for `Framed` on a transport that has completed the handshake.
 ///
-/// Decoding yields each decrypted frame body; the stream ends cleanly at the transport's EOF after
-/// the peer's goodbye (data after a goodbye is ignored), and fails with `UnexpectedEof` if the
-/// transport ends without one. Encoding seals any byte slice; send [`Goodbye`] before closing the
-/// sink to end the stream cleanly.
+/// Decoding yields each decrypted message as [`Frame::Message`], then one [`Frame::Goodbye`]
+/// as soon as the peer's goodbye arrives, without waiting for the transport to end (some peers
+/// keep it open until they get our goodbye). After the goodbye nothing more is decoded: the
+/// stream ends (`None`) at the transport's EOF. A transport that ends without a goodbye fails
+/// with `UnexpectedEof`.
+///
+/// Encoding seals any byte slice; send [`Goodbye`] before closing the sink to end our
+/// direction cleanly.
+///
+/// ```no_run
+/// # async fn demo(tcp: tokio::net::TcpStream, keys: secret_handshake::boxstream::BoxStreamKeys) -> std::io::Result<()> {
+/// use futures::{SinkExt, TryStreamExt};
+/// use secret_handshake::boxstream::{BoxStreamCodec, Frame, Goodbye};
+/// use tokio_util::codec::Framed;
+///
+/// let mut framed = Framed::new(tcp, BoxStreamCodec::new(keys));
+/// while let Some(Frame::Message(message)) = framed.try_next().await? {
+///     println!("{} bytes", message.len());
+/// } // ends at the peer's goodbye
+/// framed.send(Goodbye).await?;
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct BoxStreamCodec {
     sealer: BoxSealer,
     opener: BoxOpener,
     said_goodbye: bool,
+    heard_goodbye: bool,
 }
 
 /// Sink item that sends the goodbye frame, the clean end of our direction.
@@ -28,8 +46,8 @@ pub struct Goodbye;
 
 impl BoxStreamCodec {
     /// A codec for the session these keys came from.
-    pub fn new(keys: SessionKeys) -> Self {
-        let (sealer, opener) = keys.into_box_stream();
+    pub fn new(keys: BoxStreamKeys) -> Self {
+        let (sealer, opener) = keys.into_sealer_and_opener();
         Self::from_parts(sealer, opener)
     }
 
@@ -39,7 +57,13 @@ impl BoxStreamCodec {
             sealer,
             opener,
             said_goodbye: false,
+            heard_goodbye: false,
         }
+    }
+
+    /// Whether the peer's goodbye has been decoded.
+    pub fn is_ended(&self) -> bool {
+        self.heard_goodbye
     }
 
     fn check_open(&self) -> io::Result<()> {
@@ -51,32 +75,31 @@ impl BoxStreamCodec {
         }
         Ok(())
     }
+
+    /// The goodbye is yielded once; after it, everything is discarded unread.
+    fn after(&mut self, frame: Option<Frame>, src: &mut BytesMut) -> Option<Frame> {
+        match frame? {
+            Frame::Goodbye => {
+                src.clear();
+                (!std::mem::replace(&mut self.heard_goodbye, true)).then_some(Frame::Goodbye)
+            }
+            message => Some(message),
+        }
+    }
 }
 
 impl Decoder for BoxStreamCodec {
-    type Item = BytesMut;
+    type Item = Frame;
     type Error = io::Error;
 
-    fn decode(&mut self, src: &mut BytesMut) -> io::Result<Option<BytesMut>> {
+    fn decode(&mut self, src: &mut BytesMut) -> io::Result<Option<Frame>> {
         let frame = self.opener.open(src)?;
-        Ok(into_item(frame, src))
+        Ok(self.after(frame, src))
     }
 
-    fn decode_eof(&mut self, src: &mut BytesMut) -> io::Result<Option<BytesMut>> {
+    fn decode_eof(&mut self, src: &mut BytesMut) -> io::Result<Option<Frame>> {
         let frame = self.opener.open_eof(src)?;
-        Ok(into_item(frame, src))
-    }
-}
-
-/// A message body is an item; a goodbye ends the stream (at the transport's EOF).
-fn into_item(frame: Option<Frame>, src: &mut BytesMut) -> Option<BytesMut> {
-    match frame? {
-        Frame::Message(body) => Some(body),
-        Frame::Goodbye => {
-            // Nothing after a goodbye is read; drop it so the buffer does not grow.
-            src.clear();
-            None
-        }
+        Ok(self.after(frame, src))
     }
 }
 

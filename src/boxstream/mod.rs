@@ -5,20 +5,26 @@
 //! the goodbye that ends a stream cleanly.
 //!
 //! [`BoxSealer`] and [`BoxOpener`] hold the only framing code: the async stream and the
-//! [`BoxStreamCodec`] are both built on them.
+//! [`BoxStreamCodec`] are both built on them. Both come from [`BoxStreamKeys`], which a
+//! handshake produces once and which every constructor consumes.
 
 mod codec;
+mod keys;
 mod nonce;
 mod open;
 mod seal;
 
 pub use codec::{BoxStreamCodec, Goodbye};
-pub use open::{BoxOpener, Frame};
+pub use keys::BoxStreamKeys;
+pub use open::{BoxOpener, Frame, Opened};
 pub use seal::BoxSealer;
+pub(crate) use seal::sealed_len;
 
 /// The largest frame body; longer writes are split into several frames.
 pub const MAX_BODY_LEN: usize = 4096;
 /// The size of an encrypted frame header (and of a goodbye).
 pub const HEADER_LEN: usize = 34;
+/// The size of the largest frame on the wire: a header and a full body.
+pub const MAX_FRAME_LEN: usize = HEADER_LEN + MAX_BODY_LEN;
 /// The size of a header's plaintext: `u16` body length and the body's 16-byte MAC.
 const HEADER_PLAIN_LEN: usize = 18;

@@ -20,6 +20,7 @@ pub(super) fn successor(nonce: &[u8; NONCE_LEN]) -> [u8; NONCE_LEN] {
     next
 }
 
+#[cfg(feature = "hazmat")]
 /// The nonce two before `nonce` (the header nonce of the frame just sealed).
 pub(super) fn predecessor2(nonce: &[u8; NONCE_LEN]) -> [u8; NONCE_LEN] {
     let mut previous = *nonce;

@@ -1,5 +1,7 @@
 //! The receiving half of a box-stream.
 
+use std::ops::Range;
+
 use bytes::{Buf, BytesMut};
 
 use super::{nonce, HEADER_LEN, HEADER_PLAIN_LEN, MAX_BODY_LEN};
@@ -12,8 +14,31 @@ use crate::secret::Secret;
 pub enum Frame {
     /// A decrypted message body (1 to 4096 bytes).
     Message(BytesMut),
-    /// The peer's goodbye: the stream ended cleanly. Returned again on every later call.
+    /// The peer's goodbye: the stream ended cleanly.
     Goodbye,
+}
+
+/// What [`BoxOpener::open_in_place`] found at the front of a buffer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Opened {
+    /// A whole frame of `consumed` bytes; its plaintext, decrypted in place, is `buf[body]`.
+    Message {
+        /// Bytes of the buffer the frame took.
+        consumed: usize,
+        /// Where its plaintext is.
+        body: Range<usize>,
+    },
+    /// The goodbye (`consumed` is 34 the first time, 0 after). Nothing after it is read.
+    Goodbye {
+        /// Bytes of the buffer the goodbye took.
+        consumed: usize,
+    },
+    /// The frame is not complete. Its first `consumed` bytes (an opened header) are used up and
+    /// must not be passed again; pass the rest again with more bytes behind it.
+    Incomplete {
+        /// Bytes of the buffer used up.
+        consumed: usize,
+    },
 }
 
 /// Decrypts and authenticates box-stream frames, header then body, like a length-delimited
@@ -46,22 +71,24 @@ impl BoxOpener {
         }
     }
 
-    /// Test vectors only: an opener from a raw key and nonce.
-    #[doc(hidden)]
-    pub fn from_raw(key: [u8; 32], nonce: [u8; NONCE_LEN]) -> Self {
-        Self::new(&Secret::new(key), nonce)
-    }
-
     /// Whether the peer's goodbye has been received.
     pub fn is_ended(&self) -> bool {
         self.state == State::Ended
     }
 
-    /// Opens the next frame from the front of `buf`, consuming its bytes.
+    /// How many more bytes the frame in progress needs at least (34 for a header).
+    pub fn bytes_needed(&self) -> usize {
+        match self.state {
+            State::Body { len, .. } => len,
+            State::Header => HEADER_LEN,
+            State::Ended | State::Failed => 0,
+        }
+    }
+
+    /// Opens the frame at the front of `buf` in place, without copying.
     ///
-    /// `Ok(None)` means more bytes are needed. Bytes after a goodbye are left in `buf` and never
-    /// read. After an error every call fails with [`BoxStreamError::Failed`].
-    pub fn open(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, BoxStreamError> {
+    /// After an error every call fails with [`BoxStreamError::Failed`].
+    pub fn open_in_place(&mut self, buf: &mut [u8]) -> Result<Opened, BoxStreamError> {
         let result = self.step(buf);
         if result.is_err() {
             self.state = State::Failed;
@@ -69,45 +96,76 @@ impl BoxOpener {
         result
     }
 
+    /// Opens the next frame from the front of `buf`, consuming its bytes.
+    ///
+    /// `Ok(None)` means more bytes are needed. Bytes after a goodbye are left in `buf` and never
+    /// read. After an error every call fails with [`BoxStreamError::Failed`].
+    pub fn open(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, BoxStreamError> {
+        Ok(match self.open_in_place(buf)? {
+            Opened::Message { consumed, body } => {
+                let mut frame = buf.split_to(consumed);
+                frame.advance(body.start);
+                Some(Frame::Message(frame))
+            }
+            Opened::Goodbye { consumed } => {
+                buf.advance(consumed);
+                Some(Frame::Goodbye)
+            }
+            Opened::Incomplete { consumed } => {
+                buf.advance(consumed);
+                None
+            }
+        })
+    }
+
     /// Like [`open`](Self::open), for when the transport has ended: a frame cut short, or no
     /// goodbye, is [`BoxStreamError::Truncated`].
     pub fn open_eof(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, BoxStreamError> {
         match self.open(buf)? {
             Some(frame) => Ok(Some(frame)),
-            None => {
-                let received = match self.state {
-                    State::Body { .. } => HEADER_LEN + buf.len(),
-                    _ => buf.len(),
-                };
-                self.state = State::Failed;
-                Err(BoxStreamError::Truncated { bytes: received })
-            }
+            None => Err(self.truncated(buf.len())),
         }
     }
 
-    fn step(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, BoxStreamError> {
-        loop {
-            match self.state {
-                State::Ended => return Ok(Some(Frame::Goodbye)),
-                State::Failed => return Err(BoxStreamError::Failed),
-                State::Header if buf.len() < HEADER_LEN => return Ok(None),
-                State::Header => {
-                    self.state = self.open_header(&mut buf[..HEADER_LEN])?;
-                    buf.advance(HEADER_LEN);
+    /// The error for a transport that ended with `pending` bytes of an unfinished frame (after
+    /// any header already opened). Fails the opener.
+    pub fn truncated(&mut self, pending: usize) -> BoxStreamError {
+        let received = match self.state {
+            State::Body { .. } => HEADER_LEN + pending,
+            _ => pending,
+        };
+        self.state = State::Failed;
+        BoxStreamError::Truncated { bytes: received }
+    }
+
+    fn step(&mut self, buf: &mut [u8]) -> Result<Opened, BoxStreamError> {
+        let mut consumed = 0;
+        if self.state == State::Header {
+            let Some(header) = buf.get_mut(..HEADER_LEN) else {
+                return Ok(Opened::Incomplete { consumed });
+            };
+            self.state = self.open_header(header)?;
+            consumed = HEADER_LEN;
+        }
+        match self.state {
+            State::Body { len, tag } => {
+                let Some(body) = buf.get_mut(consumed..consumed + len) else {
+                    return Ok(Opened::Incomplete { consumed });
+                };
+                let body_nonce = nonce::successor(&self.nonce);
+                if !self.key.open_detached(body, &tag, &body_nonce) {
+                    return Err(BoxStreamError::InvalidBody);
                 }
-                State::Body { len, .. } if buf.len() < len => return Ok(None),
-                State::Body { len, tag } => {
-                    let mut body = buf.split_to(len);
-                    let body_nonce = nonce::successor(&self.nonce);
-                    if !self.key.open_detached(&mut body, &tag, &body_nonce) {
-                        return Err(BoxStreamError::InvalidBody);
-                    }
-                    nonce::increment(&mut self.nonce);
-                    nonce::increment(&mut self.nonce);
-                    self.state = State::Header;
-                    return Ok(Some(Frame::Message(body)));
-                }
+                nonce::increment(&mut self.nonce);
+                nonce::increment(&mut self.nonce);
+                self.state = State::Header;
+                Ok(Opened::Message {
+                    consumed: consumed + len,
+                    body: consumed..consumed + len,
+                })
             }
+            State::Ended => Ok(Opened::Goodbye { consumed }),
+            State::Header | State::Failed => Err(BoxStreamError::Failed),
         }
     }
 

@@ -21,14 +21,9 @@ impl BoxSealer {
         }
     }
 
-    /// Test vectors only: a sealer from a raw key and nonce.
-    #[doc(hidden)]
-    pub fn from_raw(key: [u8; 32], nonce: [u8; NONCE_LEN]) -> Self {
-        Self::new(&Secret::new(key), nonce)
-    }
-
-    /// Appends `data` to `out` as frames of at most [`MAX_BODY_LEN`] bytes. Empty data adds
-    /// nothing (an empty frame would read as nothing on the other side anyway).
+    /// Appends `data` to `out` as frames of at most [`MAX_BODY_LEN`] bytes: full frames, then
+    /// the rest. Empty data adds nothing (an empty frame would read as nothing on the other side
+    /// anyway).
     pub fn seal(&mut self, data: &[u8], out: &mut BytesMut) {
         out.reserve(sealed_len(data.len()));
         for body in data.chunks(MAX_BODY_LEN) {
@@ -48,10 +43,10 @@ impl BoxSealer {
         out.extend_from_slice(&header);
     }
 
-    /// Tests only: a frame whose header claims `claimed_len` body bytes whatever `body` holds,
-    /// as a malicious peer could send (the opener must reject 0 and anything over 4096).
-    #[doc(hidden)]
-    pub fn seal_frame_claiming_length(
+    /// A frame whose header claims `claimed_len` body bytes whatever `body` holds, as a
+    /// malicious peer could send (the opener must reject 0 and anything over 4096).
+    #[cfg(feature = "hazmat")]
+    pub(crate) fn seal_frame_claiming_length(
         &mut self,
         claimed_len: u16,
         body: &[u8],
@@ -90,6 +85,7 @@ impl BoxSealer {
     }
 }
 
+#[cfg(feature = "hazmat")]
 fn tag_of(frame: &[u8]) -> [u8; TAG_LEN] {
     let mut tag = [0; TAG_LEN];
     tag.copy_from_slice(&frame[..TAG_LEN]);

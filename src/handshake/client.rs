@@ -3,7 +3,8 @@
 use std::mem;
 
 use super::messages::{self as m, Ephemeral, CLIENT_AUTH_LEN, HELLO_LEN, SERVER_ACCEPT_LEN};
-use super::{exact, Handshake, Next, Session, SessionKeys};
+use super::session::derive_keys;
+use super::{exact, Handshake, Next, Session};
 use crate::crypto;
 use crate::error::{HandshakeError, Phase};
 use crate::keys::{Keypair, NetworkKey, PublicKey};
@@ -46,9 +47,10 @@ impl ClientHandshake {
         Self::with_ephemeral(identity, network, server, Ephemeral::generate())
     }
 
-    /// Test vectors only: use this X25519 secret as the ephemeral key.
-    #[doc(hidden)]
-    pub fn with_ephemeral_secret(
+    /// Tests only: use this X25519 secret as the ephemeral key. A fixed ephemeral key makes
+    /// every session key predictable to whoever knows it.
+    #[cfg(feature = "hazmat")]
+    pub fn with_fixed_ephemeral_key_for_testing_only(
         identity: &Keypair,
         network: &NetworkKey,
         server: &PublicKey,
@@ -57,9 +59,10 @@ impl ClientHandshake {
         Self::with_ephemeral(identity, network, server, Ephemeral::from_secret(secret))
     }
 
-    /// Test vectors only: derive the ephemeral key from `random` as the JS reference does.
-    #[doc(hidden)]
-    pub fn with_js_ephemeral_seed(
+    /// Tests only: derive the ephemeral key from `random` as the JS reference does (to replay
+    /// its vectors).
+    #[cfg(feature = "hazmat")]
+    pub fn with_js_ephemeral_seed_for_testing_only(
         identity: &Keypair,
         network: &NetworkKey,
         server: &PublicKey,
@@ -130,7 +133,7 @@ impl ClientHandshake {
         )?;
         Ok(Session {
             peer: self.server,
-            keys: SessionKeys::derive(
+            keys: derive_keys(
                 &key4,
                 &self.server,
                 auth.server_nonce,

@@ -8,15 +8,13 @@
 //! A failed step moves the machine to a failed state; every later call returns an error.
 
 mod client;
-mod messages;
-#[doc(hidden)]
-pub mod replay;
+pub(crate) mod messages;
 mod server;
-mod session;
+pub(crate) mod session;
 
 pub use client::ClientHandshake;
 pub use server::ServerHandshake;
-pub use session::{Session, SessionKeys};
+pub use session::Session;
 
 use crate::error::{HandshakeError, Phase};
 use crate::keys::PublicKey;

@@ -4,7 +4,8 @@
 use std::mem;
 
 use super::messages::{self as m, Ephemeral, CLIENT_AUTH_LEN, HELLO_LEN};
-use super::{exact, Handshake, Next, Session, SessionKeys};
+use super::session::derive_keys;
+use super::{exact, Handshake, Next, Session};
 use crate::crypto::{self, NONCE_LEN};
 use crate::error::{HandshakeError, Phase};
 use crate::keys::{Keypair, NetworkKey, PublicKey};
@@ -56,9 +57,10 @@ impl ServerHandshake {
         Self::with_ephemeral(identity, network, Ephemeral::generate())
     }
 
-    /// Test vectors only: use this X25519 secret as the ephemeral key.
-    #[doc(hidden)]
-    pub fn with_ephemeral_secret(
+    /// Tests only: use this X25519 secret as the ephemeral key. A fixed ephemeral key makes
+    /// every session key predictable to whoever knows it.
+    #[cfg(feature = "hazmat")]
+    pub fn with_fixed_ephemeral_key_for_testing_only(
         identity: &Keypair,
         network: &NetworkKey,
         secret: [u8; 32],
@@ -66,9 +68,10 @@ impl ServerHandshake {
         Self::with_ephemeral(identity, network, Ephemeral::from_secret(secret))
     }
 
-    /// Test vectors only: derive the ephemeral key from `random` as the JS reference does.
-    #[doc(hidden)]
-    pub fn with_js_ephemeral_seed(
+    /// Tests only: derive the ephemeral key from `random` as the JS reference does (to replay
+    /// its vectors).
+    #[cfg(feature = "hazmat")]
+    pub fn with_js_ephemeral_seed_for_testing_only(
         identity: &Keypair,
         network: &NetworkKey,
         random: &[u8; 32],
@@ -106,7 +109,7 @@ impl ServerHandshake {
                     &auth.shash,
                     &auth.key4,
                 );
-                let keys = SessionKeys::derive(
+                let keys = derive_keys(
                     &auth.key4,
                     &auth.client,
                     auth.client_nonce,

@@ -1,9 +1,7 @@
 //! Deciding, on the server, whether an authenticated client may connect.
 
-use std::any::Any;
 use std::collections::HashSet;
 use std::future::Future;
-use std::sync::Arc;
 
 use async_trait::async_trait;
 
@@ -12,15 +10,17 @@ use crate::keys::PublicKey;
 /// An error from an authorizer (it rejects the client).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// The value an authorizer attached to an accepted connection, as the JS `stream.auth`.
-pub(crate) type AuthValue = Arc<dyn Any + Send + Sync>;
-
 /// Decides whether a client may connect, after it has proven its long-term key (message 3)
 /// and before the server sends its acceptance (message 4).
 ///
-/// Return `Ok(Some(value))` to accept; `value` is then available from
-/// [`BoxStream::auth`](crate::BoxStream::auth). `Ok(None)` or `Err(_)` rejects: the client gets
+/// Return `Ok(Some(value))` to accept; `value` is then the stream's
+/// [`auth`](crate::BoxStream::auth), with its type. `Ok(None)` or `Err(_)` rejects: the client gets
 /// no further bytes and a closed connection, exactly as with the JS reference.
+///
+/// An authorizer sees only the client's key. To decide with per-connection context (the peer's
+/// address, the connections already open), use [`Server::authenticate`](crate::Server::authenticate)
+/// instead, which stops the handshake at this point and hands you the client's key and the
+/// transport.
 ///
 /// Any `Fn(PublicKey) -> impl Future<Output = Result<Option<T>, E>>` is an authorizer:
 ///

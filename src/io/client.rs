@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 
+use super::fallible::{Failed, FallibleConnect};
 use super::mid_handshake::MidHandshake;
 use super::stream::BoxStream;
 use super::DEFAULT_HANDSHAKE_TIMEOUT;
@@ -14,7 +15,7 @@ use crate::error::HandshakeError;
 use crate::handshake::{ClientHandshake, Handshake};
 use crate::keys::{Keypair, NetworkKey, PublicKey};
 
-/// Opens secret-handshake connections as one identity on one network.
+/// Opens secret-handshake connections as one identity on one network. Cheap to clone.
 ///
 /// ```no_run
 /// # async fn demo(server_key: secret_handshake::PublicKey) -> Result<(), Box<dyn std::error::Error>> {
@@ -52,8 +53,9 @@ impl Client {
         self
     }
 
-    /// Fails the handshake after `timeout` without progress on any read or write (`None`: wait
-    /// for ever). Nothing times out once the handshake is done.
+    /// Fails the handshake after `timeout` without progress on any read or write (`None`, or a
+    /// duration too long for the clock such as `Duration::MAX`: wait for ever). Nothing times
+    /// out once the handshake is done.
     ///
     /// Like the reference's, this timer counts silence, so a peer trickling a byte every few
     /// seconds can stretch a handshake to minutes. To bound the total time as well, wrap the
@@ -78,7 +80,7 @@ impl Client {
     /// Dropping the returned future closes the connection (the transport is dropped).
     pub fn connect<IO>(&self, io: IO, server: &PublicKey) -> Connect<IO>
     where
-        IO: AsyncRead + AsyncWrite + Unpin,
+        IO: AsyncRead + AsyncWrite,
     {
         let machine = ClientHandshake::new(&self.identity, &self.network, server);
         Connect(Some(MidHandshake::new(io, machine, self.timeout)))
@@ -87,28 +89,46 @@ impl Client {
 
 /// The client handshake in progress; resolves to a [`BoxStream`].
 ///
-/// On failure the transport is dropped, which closes it.
+/// On failure the transport is dropped, which closes it; [`into_fallible`](Self::into_fallible)
+/// hands it back instead.
 pub struct Connect<IO>(Option<MidHandshake<IO, ClientHandshake>>);
 
-impl<IO: AsyncRead + AsyncWrite + Unpin> Future for Connect<IO> {
-    type Output = Result<BoxStream<IO>, HandshakeError>;
+impl<IO> Connect<IO> {
+    /// The transport, while the handshake runs (`None` once the future has completed).
+    pub fn get_ref(&self) -> Option<&IO> {
+        self.0.as_ref().map(|mid| &*mid.io)
+    }
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+    /// A future that gives the transport back with the error if the handshake fails.
+    pub fn into_fallible(self) -> FallibleConnect<IO> {
+        FallibleConnect(self)
+    }
+}
+
+impl<IO: AsyncRead + AsyncWrite> Connect<IO> {
+    pub(crate) fn poll_finish(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<BoxStream<IO>, Failed<IO>>> {
         let Some(mid) = self.0.as_mut() else {
-            return Poll::Ready(Err(HandshakeError::Misuse(
-                "Connect polled after completion",
-            )));
+            return Poll::Ready(Err(Failed::misuse("Connect polled after completion")));
         };
         let result = ready!(mid.poll_io(cx));
         let Some(mid) = self.0.take() else {
-            return Poll::Ready(Err(HandshakeError::Misuse(
-                "Connect polled after completion",
-            )));
+            return Poll::Ready(Err(Failed::misuse("Connect polled after completion")));
         };
-        Poll::Ready(result.and_then(|()| {
-            let session = mid.machine.finish()?;
-            Ok(BoxStream::new(mid.io, session))
-        }))
+        Poll::Ready(match result.and_then(|()| mid.machine.finish()) {
+            Ok(session) => Ok(BoxStream::from_pinned(mid.io, session, ())),
+            Err(error) => Err(Failed::with_io(error, mid.io)),
+        })
+    }
+}
+
+impl<IO: AsyncRead + AsyncWrite> Future for Connect<IO> {
+    type Output = Result<BoxStream<IO>, HandshakeError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.poll_finish(cx).map_err(|failed| failed.error)
     }
 }
 

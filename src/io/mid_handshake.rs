@@ -1,14 +1,14 @@
 //! Drives a sans-IO handshake over an async transport: exact-length reads, complete writes, and
 //! an inactivity timeout.
 
-use std::future::Future;
+use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::time::{Instant, Sleep};
 
+use super::timer::Inactivity;
 use crate::error::{HandshakeError, Phase};
 use crate::handshake::{Handshake, Next};
 
@@ -16,90 +16,66 @@ use crate::handshake::{Handshake, Next};
 const MAX_MESSAGE_LEN: usize = 112;
 
 /// A handshake in progress on `io`. The state machine says what to do; this moves the bytes.
+///
+/// The transport lives in a `Pin<Box<_>>` for the life of the connection: that lets a
+/// transport that is not `Unpin` be polled here and still move into the
+/// [`BoxStream`](super::BoxStream) afterwards.
 pub(crate) struct MidHandshake<IO, H> {
-    pub(crate) io: IO,
+    pub(crate) io: Pin<Box<IO>>,
     pub(crate) machine: H,
     buf: [u8; MAX_MESSAGE_LEN],
     /// Bytes of the current message already written or read.
     progress: usize,
-    timeout: Option<Duration>,
-    timer: Option<Pin<Box<Sleep>>>,
+    pub(crate) timer: Inactivity,
 }
 
 impl<IO, H> MidHandshake<IO, H>
 where
-    IO: AsyncRead + AsyncWrite + Unpin,
+    IO: AsyncRead + AsyncWrite,
     H: Handshake,
 {
     pub(crate) fn new(io: IO, machine: H, timeout: Option<Duration>) -> Self {
         MidHandshake {
-            io,
+            io: Box::pin(io),
             machine,
             buf: [0; MAX_MESSAGE_LEN],
             progress: 0,
-            timeout,
-            timer: None,
+            timer: Inactivity::new(timeout),
         }
     }
 
     /// Moves bytes until the machine is done, wants authorization, or fails.
     pub(crate) fn poll_io(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), HandshakeError>> {
-        if self.timer.is_none() && tokio::runtime::Handle::try_current().is_ok() {
-            // Tokio's timer; outside a Tokio runtime (async-std, smol) the handshake is untimed.
-            self.timer = self.timeout.map(|t| Box::pin(tokio::time::sleep(t)));
-        }
         loop {
             let phase = self.machine.phase();
-            let Self {
-                io, machine, buf, ..
-            } = self;
-            let step = match machine.next() {
+            let io = self.io.as_mut();
+            let step = match self.machine.next() {
                 Next::Send(msg) => poll_send(io, cx, msg, &mut self.progress),
-                Next::Receive(len) => poll_receive(io, cx, &mut buf[..len], &mut self.progress),
+                Next::Receive(len) => {
+                    poll_receive(io, cx, &mut self.buf[..len], &mut self.progress)
+                }
                 Next::Authorize(_) | Next::Done => return Poll::Ready(Ok(())),
                 Next::Failed => {
                     return Poll::Ready(Err(HandshakeError::Misuse("handshake already failed")))
                 }
             };
             match step {
-                Poll::Pending => return self.poll_timer(cx, phase),
+                Poll::Pending if self.timer.poll_expired(cx) => {
+                    return Poll::Ready(Err(HandshakeError::Timeout(phase)))
+                }
+                Poll::Pending => return Poll::Pending,
                 Poll::Ready(Err(error)) => return Poll::Ready(Err(error.into_handshake(phase))),
-                Poll::Ready(Ok(Progress::Partial)) => self.restart_timer(),
+                Poll::Ready(Ok(Progress::Partial)) => self.timer.restart(),
                 Poll::Ready(Ok(Progress::Complete)) => {
-                    self.restart_timer();
+                    self.timer.restart();
                     let len = std::mem::take(&mut self.progress);
                     let result = match self.machine.next() {
                         Next::Send(_) => self.machine.sent(),
                         _ => self.machine.received(&self.buf[..len]),
                     };
-                    if let Err(error) = result {
-                        return Poll::Ready(Err(error));
-                    }
+                    result?;
                 }
             }
-        }
-    }
-
-    /// Restarts the inactivity timer: the timeout counts silence, not the whole handshake.
-    pub(crate) fn restart_timer(&mut self) {
-        if let (Some(timer), Some(timeout)) = (&mut self.timer, self.timeout) {
-            timer.as_mut().reset(Instant::now() + timeout);
-        }
-    }
-
-    fn poll_timer(
-        &mut self,
-        cx: &mut Context<'_>,
-        phase: Phase,
-    ) -> Poll<Result<(), HandshakeError>> {
-        let expired = match &mut self.timer {
-            Some(timer) => timer.as_mut().poll(cx).is_ready(),
-            None => false,
-        };
-        if expired {
-            Poll::Ready(Err(HandshakeError::Timeout(phase)))
-        } else {
-            Poll::Pending
         }
     }
 }
@@ -114,12 +90,12 @@ enum StepError {
     ClosedReading,
     /// The peer hung up while we were writing.
     ClosedWriting,
-    Io(std::io::Error),
+    Io(io::Error),
 }
 
 impl StepError {
-    fn from_io(error: std::io::Error, closed: StepError) -> StepError {
-        use std::io::ErrorKind::*;
+    fn from_io(error: io::Error, closed: StepError) -> StepError {
+        use io::ErrorKind::*;
         match error.kind() {
             BrokenPipe | ConnectionReset | ConnectionAborted => closed,
             _ => StepError::Io(error),
@@ -139,33 +115,36 @@ impl StepError {
     }
 }
 
-fn poll_send<IO: AsyncWrite + Unpin>(
-    io: &mut IO,
+fn poll_send<IO: AsyncWrite + ?Sized>(
+    mut io: Pin<&mut IO>,
     cx: &mut Context<'_>,
     msg: &[u8],
     written: &mut usize,
 ) -> Poll<Result<Progress, StepError>> {
     if *written < msg.len() {
-        let n = match Pin::new(&mut *io).poll_write(cx, &msg[*written..]) {
+        let n = match io.as_mut().poll_write(cx, &msg[*written..]) {
             Poll::Pending => return Poll::Pending,
             Poll::Ready(Err(e)) => {
                 return Poll::Ready(Err(StepError::from_io(e, StepError::ClosedWriting)))
             }
-            Poll::Ready(Ok(0)) => return Poll::Ready(Err(StepError::ClosedWriting)),
+            // Our own transport refusing bytes is its fault, not the peer's.
+            Poll::Ready(Ok(0)) => {
+                return Poll::Ready(Err(StepError::Io(io::ErrorKind::WriteZero.into())))
+            }
             Poll::Ready(Ok(n)) => n,
         };
         *written += n;
         return Poll::Ready(Ok(Progress::Partial));
     }
-    match Pin::new(io).poll_flush(cx) {
+    match io.poll_flush(cx) {
         Poll::Pending => Poll::Pending,
         Poll::Ready(Err(e)) => Poll::Ready(Err(StepError::from_io(e, StepError::ClosedWriting))),
         Poll::Ready(Ok(())) => Poll::Ready(Ok(Progress::Complete)),
     }
 }
 
-fn poll_receive<IO: AsyncRead + Unpin>(
-    io: &mut IO,
+fn poll_receive<IO: AsyncRead + ?Sized>(
+    io: Pin<&mut IO>,
     cx: &mut Context<'_>,
     msg: &mut [u8],
     filled: &mut usize,
@@ -174,7 +153,7 @@ fn poll_receive<IO: AsyncRead + Unpin>(
         return Poll::Ready(Ok(Progress::Complete));
     }
     let mut read = ReadBuf::new(&mut msg[*filled..]);
-    match Pin::new(io).poll_read(cx, &mut read) {
+    match io.poll_read(cx, &mut read) {
         Poll::Pending => Poll::Pending,
         Poll::Ready(Err(e)) => Poll::Ready(Err(StepError::from_io(e, StepError::ClosedReading))),
         Poll::Ready(Ok(())) if read.filled().is_empty() => {

@@ -1,21 +1,26 @@
 //! The async adapter: [`Client`] and [`Server`] run the handshake over any tokio transport and
 //! produce a [`BoxStream`].
 
+mod authenticated;
 mod authorize;
 mod client;
+mod fallible;
 mod mid_handshake;
 mod read;
 mod server;
 mod stream;
+mod timer;
 mod write;
 
 use std::time::Duration;
 
+pub use authenticated::{Authenticate, Authenticated};
 pub use authorize::{AllowAll, AllowList, Authorize, BoxError};
 pub use client::{Client, Connect};
+pub use fallible::{FallibleAccept, FallibleConnect};
 pub use read::BoxReader;
 pub use server::{Accept, Server};
-pub use stream::{BoxStream, DynBoxStream, ReuniteError, Transport};
+pub use stream::{BoxStream, DynBoxStream, ReuniteError, SplitReader, SplitWriter, Transport};
 pub use write::{BoxWriter, DEFAULT_WRITE_BUFFER};
 
 /// The JS reference's handshake timeout: 5 s without progress on a read.

@@ -1,31 +1,47 @@
 //! The receiving direction of a box-stream over an `AsyncRead`.
 
 use std::io;
+use std::ops::Range;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::{Buf, BytesMut};
+use pin_project::pin_project;
 use tokio::io::{AsyncRead, ReadBuf};
 
-use super::authorize::AuthValue;
-use crate::boxstream::{BoxOpener, Frame};
-use crate::error::BoxStreamError;
+use crate::boxstream::{BoxOpener, Opened, MAX_FRAME_LEN};
 use crate::keys::PublicKey;
 
-/// The read buffer's size: a full frame (4130 bytes) and room for the start of the next, while
-/// the read and write buffers together stay under 16 KiB.
-const READ_BUFFER: usize = 7 * 1024;
+/// What a read for a caller with little room asks of the transport: several frames, so that
+/// small reads do not cost one system call per frame.
+const SMALL_READ: usize = 4 * MAX_FRAME_LEN;
 
 /// Decrypts frames from a transport and hands out their plaintext.
+///
+/// A caller's buffer with room for a whole frame receives the ciphertext straight from the
+/// transport, and the frames are opened there in place; smaller buffers are served from our
+/// own. Between calls we keep only an unfinished frame, and no buffer at all once the peer has
+/// gone quiet.
 #[derive(Debug)]
 pub(crate) struct ReadState {
     opener: BoxOpener,
-    /// Ciphertext read from the transport and not yet opened.
+    /// Ciphertext not yet opened (after any header the opener has already taken), preceded by
+    /// the frame whose plaintext is `plain`.
     wire: BytesMut,
-    /// Plaintext of the current frame not yet handed out.
-    plain: BytesMut,
+    /// The opened frame's plaintext in `wire`, not yet handed out, and where its frame ends.
+    plain: Range<usize>,
+    frame_end: usize,
+    /// The transport has ended (a later call decides whether that was clean).
+    eof: bool,
     /// The first error; every later read repeats it.
     failed: Option<(io::ErrorKind, String)>,
+}
+
+/// What one transport read brought.
+enum Fill {
+    /// Some bytes; whether they were fewer than the room offered (the peer paused).
+    Bytes { paused: bool },
+    Eof,
 }
 
 impl ReadState {
@@ -33,90 +49,203 @@ impl ReadState {
         ReadState {
             opener,
             wire: BytesMut::new(),
-            plain: BytesMut::new(),
+            plain: 0..0,
+            frame_end: 0,
+            eof: false,
             failed: None,
         }
     }
 
-    /// Fills `buf` with as much plaintext as is ready, reading the transport only when nothing
-    /// is. `Ok` with nothing added means the peer said goodbye.
-    pub(crate) fn poll_read<R: AsyncRead + Unpin>(
+    /// Fills `buf` with as much plaintext as is ready, reading the transport while it has
+    /// data and `buf` has room. `Ok` with nothing added means the peer said goodbye.
+    pub(crate) fn poll_read<R: AsyncRead + ?Sized>(
         &mut self,
-        io: &mut R,
+        mut io: Pin<&mut R>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        if let Some((kind, message)) = &self.failed {
-            return Poll::Ready(Err(io::Error::new(*kind, message.clone())));
-        }
         let start = buf.filled().len();
-        while buf.remaining() > 0 {
-            if !self.plain.is_empty() {
-                let n = self.plain.len().min(buf.remaining());
-                buf.put_slice(&self.plain[..n]);
-                self.plain.advance(n);
-                if self.plain.is_empty() {
-                    // Release our share of the read buffer so it can be reused without allocating.
-                    self.plain = BytesMut::new();
+        loop {
+            if let Some((kind, message)) = &self.failed {
+                if buf.filled().len() > start {
+                    return Poll::Ready(Ok(())); // hand out what we have; the error comes next
                 }
+                return Poll::Ready(Err(io::Error::new(*kind, message.clone())));
+            }
+            if self.deliver(buf) || buf.remaining() == 0 || self.opener.is_ended() {
+                if self.opener.is_ended() {
+                    self.release();
+                }
+                return Poll::Ready(Ok(()));
+            }
+            if self.open_buffered() {
                 continue;
             }
-            let delivered = buf.filled().len() > start;
-            match self.opener.open(&mut self.wire) {
-                Ok(Some(Frame::Message(body))) => self.plain = body,
-                Ok(Some(Frame::Goodbye)) => break,
-                Err(e) => {
-                    let error = self.fail(e);
-                    // Hand out what we have first; the next call reports the error.
-                    if delivered {
-                        break;
-                    }
-                    return Poll::Ready(Err(error));
+            // Only part of a frame is buffered: read more.
+            if self.eof {
+                let error = self.opener.truncated(self.wire.len());
+                self.fail(error.into());
+                continue;
+            }
+            let fill = if buf.remaining() >= MAX_FRAME_LEN {
+                self.poll_read_direct(io.as_mut(), cx, buf)
+            } else {
+                self.poll_fill(io.as_mut(), cx)
+            };
+            match fill {
+                Poll::Pending if buf.filled().len() > start => return Poll::Ready(Ok(())),
+                Poll::Pending => {
+                    self.release();
+                    return Poll::Pending;
                 }
-                Ok(None) if delivered => break,
-                Ok(None) => match self.poll_fill(io, cx) {
-                    Poll::Pending => return Poll::Pending,
-                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                    Poll::Ready(Ok(0)) => {
-                        let eof = self.opener.open_eof(&mut self.wire);
-                        if let Ok(Some(Frame::Goodbye)) = eof {
-                            break;
-                        }
-                        let e = eof.err().unwrap_or(BoxStreamError::Truncated { bytes: 0 });
-                        return Poll::Ready(Err(self.fail(e)));
+                Poll::Ready(Err(e)) => self.fail(e),
+                Poll::Ready(Ok(Fill::Eof)) => self.eof = true,
+                Poll::Ready(Ok(Fill::Bytes { paused })) => {
+                    if paused && buf.filled().len() > start && self.plain.is_empty() {
+                        // The transport had no more: hand out what we have rather than ask it
+                        // again, and hold no buffer meanwhile if nothing is left in it.
+                        self.release();
+                        return Poll::Ready(Ok(()));
                     }
-                    Poll::Ready(Ok(_)) => {}
-                },
+                }
             }
         }
-        Poll::Ready(Ok(()))
     }
 
-    /// Reads more ciphertext from the transport into `wire`.
-    fn poll_fill<R: AsyncRead + Unpin>(
-        &mut self,
-        io: &mut R,
-        cx: &mut Context<'_>,
-    ) -> Poll<io::Result<usize>> {
-        // Top the buffer up to READ_BUFFER in all (not READ_BUFFER more: that would double it
-        // whenever part of a frame is pending). The pending part is under one frame, so a
-        // whole frame always fits.
-        if self.wire.capacity() < READ_BUFFER {
-            self.wire
-                .reserve(READ_BUFFER.saturating_sub(self.wire.len()));
+    /// Copies out plaintext already opened; whether `buf` is now full.
+    fn deliver(&mut self, buf: &mut ReadBuf<'_>) -> bool {
+        if self.plain.is_empty() {
+            return false;
         }
-        tokio_util::io::poll_read_buf(Pin::new(io), cx, &mut self.wire)
+        let n = self.plain.len().min(buf.remaining());
+        buf.put_slice(&self.wire[self.plain.start..self.plain.start + n]);
+        self.plain.start += n;
+        if self.plain.is_empty() {
+            self.wire.advance(self.frame_end);
+            self.plain = 0..0;
+            self.frame_end = 0;
+        }
+        buf.remaining() == 0
     }
 
-    fn fail(&mut self, error: BoxStreamError) -> io::Error {
-        let error = io::Error::from(error);
-        self.failed = Some((error.kind(), error.to_string()));
-        error
+    /// Opens the next whole frame in our buffer; whether there was one (or the goodbye, or an
+    /// error).
+    fn open_buffered(&mut self) -> bool {
+        match self.opener.open_in_place(&mut self.wire) {
+            Ok(Opened::Message { consumed, body }) => {
+                self.plain = body;
+                self.frame_end = consumed;
+                true
+            }
+            Ok(Opened::Goodbye { .. }) => true,
+            Ok(Opened::Incomplete { consumed }) => {
+                self.wire.advance(consumed);
+                false
+            }
+            Err(e) => {
+                self.fail(e.into());
+                true
+            }
+        }
+    }
+
+    /// Reads the transport into the caller's buffer after the unfinished frame we hold, and
+    /// opens the frames there in place, packing their plaintext at the front.
+    fn poll_read_direct<R: AsyncRead + ?Sized>(
+        &mut self,
+        io: Pin<&mut R>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<Fill>> {
+        let dst = buf.initialize_unfilled();
+        let held = self.wire.len();
+        dst[..held].copy_from_slice(&self.wire);
+        let mut read = ReadBuf::new(&mut dst[held..]);
+        if let Err(e) = std::task::ready!(io.poll_read(cx, &mut read)) {
+            return Poll::Ready(Err(e));
+        }
+        let (n, room) = (read.filled().len(), read.capacity());
+        if n == 0 {
+            return Poll::Ready(Ok(Fill::Eof));
+        }
+        self.wire.clear();
+        let region = &mut dst[..held + n];
+        let (mut at, mut out) = (0, 0);
+        loop {
+            match self.opener.open_in_place(&mut region[at..]) {
+                Ok(Opened::Message { consumed, body }) => {
+                    region.copy_within(at + body.start..at + body.end, out);
+                    out += body.len();
+                    at += consumed;
+                }
+                Ok(Opened::Goodbye { .. }) => break,
+                Ok(Opened::Incomplete { consumed }) => {
+                    at += consumed;
+                    if self.wire.capacity() < MAX_FRAME_LEN {
+                        self.wire.reserve(MAX_FRAME_LEN);
+                    }
+                    self.wire.extend_from_slice(&region[at..]);
+                    break;
+                }
+                Err(e) => {
+                    self.fail(e.into());
+                    break;
+                }
+            }
+        }
+        buf.advance(out);
+        Poll::Ready(Ok(Fill::Bytes { paused: n < room }))
+    }
+
+    /// Reads more ciphertext from the transport into our own buffer.
+    fn poll_fill<R: AsyncRead + ?Sized>(
+        &mut self,
+        io: Pin<&mut R>,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<Fill>> {
+        if self.wire.capacity() < SMALL_READ {
+            // Moves an unfinished frame to the front of the allocation, or allocates once.
+            self.wire.reserve(SMALL_READ - self.wire.len());
+        }
+        let room = self.wire.capacity() - self.wire.len();
+        let n = std::task::ready!(tokio_util::io::poll_read_buf(io, cx, &mut self.wire))?;
+        Poll::Ready(Ok(if n == 0 {
+            Fill::Eof
+        } else {
+            Fill::Bytes { paused: n < room }
+        }))
+    }
+
+    /// Nothing buffered: no plaintext to hand out, no unfinished frame.
+    fn is_idle(&self) -> bool {
+        self.wire.is_empty() && self.plain.is_empty()
+    }
+
+    /// Frees the buffer if it holds nothing, so that a quiet stream costs no more than a fresh
+    /// one.
+    fn release(&mut self) {
+        if self.is_idle() || self.opener.is_ended() {
+            self.wire = BytesMut::new();
+            self.plain = 0..0;
+        }
+    }
+
+    fn fail(&mut self, error: io::Error) {
+        if self.failed.is_none() {
+            self.failed = Some((error.kind(), error.to_string()));
+        }
+        self.wire = BytesMut::new();
+        self.plain = 0..0;
     }
 
     /// Whether the peer's goodbye has arrived.
     pub(crate) fn is_ended(&self) -> bool {
         self.opener.is_ended()
+    }
+
+    /// Heap bytes held by the read buffer (for tests of idle memory).
+    pub(crate) fn buffered_capacity(&self) -> usize {
+        self.wire.capacity()
     }
 }
 
@@ -125,23 +254,25 @@ impl ReadState {
 ///
 /// Reads are cancel-safe: plaintext is only ever handed out once, and dropping a read future
 /// loses nothing.
+#[pin_project]
 #[derive(Debug)]
-pub struct BoxReader<R> {
+pub struct BoxReader<R, A = ()> {
+    #[pin]
     pub(crate) io: R,
     pub(crate) state: ReadState,
     pub(crate) peer: PublicKey,
-    pub(crate) auth: Option<AuthValue>,
+    pub(crate) auth: A,
 }
 
-impl<R> BoxReader<R> {
+impl<R, A> BoxReader<R, A> {
     /// The peer's long-term public key.
     pub fn peer_key(&self) -> &PublicKey {
         &self.peer
     }
 
-    /// Server side: the authorizer's value for this client, if it has type `T`.
-    pub fn auth<T: std::any::Any>(&self) -> Option<&T> {
-        self.auth.as_deref()?.downcast_ref()
+    /// Server side: the value this client was accepted with (JS `stream.auth`).
+    pub fn auth(&self) -> &A {
+        &self.auth
     }
 
     /// The transport half.
@@ -150,7 +281,10 @@ impl<R> BoxReader<R> {
     }
 
     /// The transport half, mutably. Reading from it directly corrupts the stream.
-    pub fn get_mut(&mut self) -> &mut R {
+    pub fn get_mut(&mut self) -> &mut R
+    where
+        R: Unpin,
+    {
         &mut self.io
     }
 
@@ -160,13 +294,13 @@ impl<R> BoxReader<R> {
     }
 }
 
-impl<R: AsyncRead + Unpin> AsyncRead for BoxReader<R> {
+impl<R: AsyncRead, A> AsyncRead for BoxReader<R, A> {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        this.state.poll_read(&mut this.io, cx, buf)
+        let this = self.project();
+        this.state.poll_read(this.io, cx, buf)
     }
 }

@@ -1,19 +1,22 @@
-//! The server: accept clients, letting an [`Authorize`] decide who may connect.
+//! The server: accept clients, letting an [`Authorize`] decide who may connect, or decide
+//! yourself with [`Server::authenticate`].
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use super::authorize::{AuthValue, Authorize, BoxError};
+use super::authenticated::Authenticate;
+use super::authorize::{Authorize, BoxError};
+use super::fallible::{Failed, FallibleAccept};
 use super::mid_handshake::MidHandshake;
 use super::stream::BoxStream;
 use super::DEFAULT_HANDSHAKE_TIMEOUT;
-use crate::error::HandshakeError;
+use crate::error::{HandshakeError, Phase};
 use crate::handshake::{Handshake, Next, ServerHandshake};
 use crate::keys::{Keypair, NetworkKey, PublicKey};
 
@@ -43,32 +46,44 @@ pub struct Server<A> {
     network: NetworkKey,
     authorizer: Arc<A>,
     timeout: Option<Duration>,
+    /// `None`: the handshake timeout.
+    authorize_timeout: Option<Option<Duration>>,
 }
 
-impl<A: Authorize> Server<A> {
-    /// A server with identity `identity` on `network`; `authorizer` decides who may connect.
+impl<A> Server<A> {
+    /// A server with identity `identity` on `network`; `authorizer` decides in
+    /// [`accept`](Self::accept) who may connect ([`authenticate`](Self::authenticate) leaves
+    /// the decision to you).
     pub fn new(identity: Keypair, network: NetworkKey, authorizer: A) -> Self {
         Server {
             identity,
             network,
             authorizer: Arc::new(authorizer),
             timeout: Some(DEFAULT_HANDSHAKE_TIMEOUT),
+            authorize_timeout: None,
         }
     }
 
-    /// Fails a handshake after `timeout` without progress on any read or write (`None`: wait
-    /// for ever). The authorizer is not timed. Nothing times out once the handshake is done.
+    /// Fails a handshake after `timeout` without progress on any read or write (`None`, or a
+    /// duration too long for the clock such as `Duration::MAX`: wait for ever). Nothing times
+    /// out once the handshake is done.
     ///
     /// Like the reference's, this timer counts silence, so a peer trickling a byte every few
     /// seconds can stretch a handshake to minutes. To bound the total time as well, wrap the
-    /// future: `tokio::time::timeout(Duration::from_secs(30), server.accept(io))` (dropping it closes the
-    /// transport).
-    ///
-    /// The authorizer is not timed here, but the client's own timer (5 s by default, in the JS
-    /// reference too) keeps running while it waits for message 4: keep authorizers well under
-    /// it. The timer is Tokio's; outside any Tokio runtime the handshake runs untimed.
+    /// future: `tokio::time::timeout(Duration::from_secs(30), server.accept(io))` (dropping it
+    /// closes the transport). The timer is Tokio's; outside any Tokio runtime the handshake runs
+    /// untimed.
     pub fn with_handshake_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// Bounds how long [`accept`](Self::accept) waits for the authorizer (default: the
+    /// handshake timeout). When it runs out the transport is dropped and `accept` fails with
+    /// [`HandshakeError::Timeout`] in phase 3. The client's own timer (5 s by default, in the
+    /// JS reference too) runs meanwhile, so keep decisions well under it.
+    pub fn with_authorize_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.authorize_timeout = Some(timeout);
         self
     }
 
@@ -77,27 +92,43 @@ impl<A: Authorize> Server<A> {
         self.identity.public()
     }
 
-    /// Performs the server handshake on `io`.
+    /// Runs the handshake on `io` up to and including the verification of the client's
+    /// identity (message 3), and stops there: the [`Authenticated`] it resolves to tells you
+    /// who the client is and lets you [`accept`](Authenticated::accept) or
+    /// [`reject`](Authenticated::reject) it with whatever context you have. The authorizer
+    /// given to [`Server::new`] is not consulted.
+    pub fn authenticate<IO>(&self, io: IO) -> Authenticate<IO>
+    where
+        IO: AsyncRead + AsyncWrite,
+    {
+        Authenticate::new(self.mid_handshake(io), self.timeout)
+    }
+
+    fn mid_handshake<IO>(&self, io: IO) -> MidHandshake<IO, ServerHandshake>
+    where
+        IO: AsyncRead + AsyncWrite,
+    {
+        let machine = ServerHandshake::new(&self.identity, &self.network);
+        MidHandshake::new(io, machine, self.timeout)
+    }
+}
+
+impl<A: Authorize> Server<A> {
+    /// Performs the server handshake on `io`, letting the authorizer decide.
     ///
     /// A client that fails verification or is not authorized gets nothing more than the
     /// server's hello and a closed connection: the transport is dropped.
-    pub fn accept<IO>(&self, io: IO) -> Accept<IO>
+    pub fn accept<IO>(&self, io: IO) -> Accept<IO, A::Auth>
     where
-        IO: AsyncRead + AsyncWrite + Unpin,
+        IO: AsyncRead + AsyncWrite,
     {
-        let authorizer = Arc::clone(&self.authorizer);
-        let authorize: AuthorizeFn = Box::new(move |client| {
-            Box::pin(async move {
-                let auth = authorizer.authorize(&client).await?;
-                Ok(auth.map(|value| Arc::new(value) as AuthValue))
-            })
-        });
-        let machine = ServerHandshake::new(&self.identity, &self.network);
         Accept {
-            mid: Some(MidHandshake::new(io, machine, self.timeout)),
-            authorize: Mutex::new(Some(authorize)),
-            deciding: Mutex::new(None),
-            auth: None,
+            state: State::Authenticating {
+                mid: self.mid_handshake(io),
+                authorizer: Arc::clone(&self.authorizer) as Arc<dyn Decide<A::Auth>>,
+                authorize_timeout: self.authorize_timeout.unwrap_or(self.timeout),
+                timeout: self.timeout,
+            },
         }
     }
 }
@@ -109,6 +140,7 @@ impl<A> Clone for Server<A> {
             network: self.network.clone(),
             authorizer: Arc::clone(&self.authorizer),
             timeout: self.timeout,
+            authorize_timeout: self.authorize_timeout,
         }
     }
 }
@@ -123,83 +155,176 @@ impl<A> std::fmt::Debug for Server<A> {
     }
 }
 
-type Decision = Result<Option<AuthValue>, BoxError>;
-type AuthorizeFn = Box<dyn FnOnce(PublicKey) -> BoxFuture<'static, Decision> + Send>;
+type Decision<T> = BoxFuture<'static, Result<Option<T>, BoxError>>;
 
-/// The server handshake in progress; resolves to a [`BoxStream`] whose
-/// [`auth`](BoxStream::auth) holds the authorizer's value.
-pub struct Accept<IO> {
-    mid: Option<MidHandshake<IO, ServerHandshake>>,
-    // The two boxed callbacks are only `Send`; a `Mutex` (only ever reached through `&mut`, so
-    // never locked) makes `Accept` `Sync` whenever the transport is.
-    authorize: Mutex<Option<AuthorizeFn>>,
-    deciding: Mutex<Option<BoxFuture<'static, Decision>>>,
-    auth: Option<AuthValue>,
+/// An [`Authorize`] with its type erased down to what it answers with.
+trait Decide<T>: Send + Sync {
+    fn decide(self: Arc<Self>, client: PublicKey) -> Decision<T>;
 }
 
-impl<IO: AsyncRead + AsyncWrite + Unpin> Accept<IO> {
-    fn poll_handshake(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), HandshakeError>> {
-        let Some(mid) = self.mid.as_mut() else {
-            return Poll::Ready(Err(HandshakeError::Misuse(
-                "Accept polled after completion",
-            )));
+impl<A: Authorize> Decide<A::Auth> for A {
+    fn decide(self: Arc<Self>, client: PublicKey) -> Decision<A::Auth> {
+        Box::pin(async move { self.authorize(&client).await })
+    }
+}
+
+/// The server handshake in progress; resolves to a [`BoxStream`] whose
+/// [`auth`](BoxStream::auth) is the value the client was accepted with.
+///
+/// On failure the transport is dropped, which is the silent rejection of the reference;
+/// [`into_fallible`](Self::into_fallible) hands it back instead. `Accept` is `Send` when the
+/// transport is, but not `Sync`: the authorizer's future it holds is only `Send`.
+pub struct Accept<IO, T = ()> {
+    state: State<IO, T>,
+}
+
+enum State<IO, T> {
+    /// Messages 1 to 3, then the authorizer.
+    Authenticating {
+        mid: MidHandshake<IO, ServerHandshake>,
+        authorizer: Arc<dyn Decide<T>>,
+        authorize_timeout: Option<Duration>,
+        timeout: Option<Duration>,
+    },
+    Deciding {
+        mid: MidHandshake<IO, ServerHandshake>,
+        decision: Decision<T>,
+        timeout: Option<Duration>,
+    },
+    /// Message 4.
+    Sending {
+        mid: MidHandshake<IO, ServerHandshake>,
+        auth: T,
+    },
+    Done,
+}
+
+impl<IO, T> Accept<IO, T> {
+    /// From [`Authenticated::accept_with`]: only message 4 is left to send.
+    pub(crate) fn sending(mut mid: MidHandshake<IO, ServerHandshake>, auth: T) -> Self {
+        mid.timer.restart();
+        let state = match mid.machine.accept() {
+            Ok(()) => State::Sending { mid, auth },
+            // An `Authenticated` is always at the authorization step, so this cannot happen.
+            Err(_) => State::Done,
         };
-        let deciding = self.deciding.get_mut().unwrap_or_else(|e| e.into_inner());
-        let authorize = self.authorize.get_mut().unwrap_or_else(|e| e.into_inner());
+        Accept { state }
+    }
+
+    /// The transport, while the handshake runs (`None` once the future has completed).
+    pub fn get_ref(&self) -> Option<&IO> {
+        match &self.state {
+            State::Authenticating { mid, .. }
+            | State::Deciding { mid, .. }
+            | State::Sending { mid, .. } => Some(&*mid.io),
+            State::Done => None,
+        }
+    }
+
+    /// A future that gives the transport back with the error if the handshake fails.
+    pub fn into_fallible(self) -> FallibleAccept<IO, T> {
+        FallibleAccept(self)
+    }
+}
+
+impl<IO: AsyncRead + AsyncWrite, T> Accept<IO, T> {
+    pub(crate) fn poll_finish(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<BoxStream<IO, T>, Failed<IO>>> {
         loop {
-            if let Some(decision) = deciding.as_mut() {
-                let decision = ready!(decision.as_mut().poll(cx));
-                *deciding = None;
-                match decision {
-                    Ok(Some(value)) => {
-                        self.auth = Some(value);
-                        mid.machine.accept()?;
-                        mid.restart_timer();
+            let step = match &mut self.state {
+                State::Authenticating { mid, .. } | State::Sending { mid, .. } => {
+                    ready!(mid.poll_io(cx))
+                }
+                State::Deciding { mid, decision, .. } => match decision.as_mut().poll(cx) {
+                    Poll::Pending if mid.timer.poll_expired(cx) => {
+                        Err(HandshakeError::Timeout(Phase::ClientAuth))
                     }
-                    Ok(None) => return Poll::Ready(Err(HandshakeError::Unauthorized)),
-                    Err(e) => return Poll::Ready(Err(HandshakeError::Authorizer(e))),
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(decision) => self.decided(decision),
+                },
+                State::Done => {
+                    return Poll::Ready(Err(Failed::misuse("Accept polled after completion")))
                 }
+            };
+            if let Err(error) = step {
+                return Poll::Ready(Err(self.fail(error)));
             }
-            ready!(mid.poll_io(cx))?;
-            match mid.machine.next() {
-                Next::Authorize(client) => {
-                    let Some(authorize) = authorize.take() else {
-                        return Poll::Ready(Err(HandshakeError::Misuse("authorized twice")));
+            match std::mem::replace(&mut self.state, State::Done) {
+                State::Authenticating {
+                    mut mid,
+                    authorizer,
+                    authorize_timeout,
+                    timeout,
+                } => {
+                    let Next::Authorize(client) = mid.machine.next() else {
+                        return Poll::Ready(Err(Failed::with_io(
+                            HandshakeError::Misuse("server stopped before authorization"),
+                            mid.io,
+                        )));
                     };
-                    *deciding = Some(authorize(*client));
+                    let client = *client;
+                    mid.timer.set_timeout(authorize_timeout);
+                    let decision = authorizer.decide(client);
+                    self.state = State::Deciding {
+                        mid,
+                        decision,
+                        timeout,
+                    };
                 }
-                _ => return Poll::Ready(Ok(())),
+                State::Sending { mid, auth } => {
+                    return Poll::Ready(match mid.machine.finish() {
+                        Ok(session) => Ok(BoxStream::from_pinned(mid.io, session, auth)),
+                        Err(error) => Err(Failed::with_io(error, mid.io)),
+                    });
+                }
+                other => self.state = other,
             }
+        }
+    }
+
+    /// The authorizer answered: accept (message 4 comes next) or refuse.
+    fn decided(&mut self, decision: Result<Option<T>, BoxError>) -> Result<(), HandshakeError> {
+        let auth = match decision {
+            Ok(Some(auth)) => auth,
+            Ok(None) => return Err(HandshakeError::Unauthorized),
+            Err(e) => return Err(HandshakeError::Authorizer(e)),
+        };
+        let State::Deciding {
+            mut mid, timeout, ..
+        } = std::mem::replace(&mut self.state, State::Done)
+        else {
+            return Err(HandshakeError::Misuse("decided while not deciding"));
+        };
+        let accepted = mid.machine.accept();
+        mid.timer.set_timeout(timeout);
+        self.state = State::Sending { mid, auth };
+        accepted
+    }
+
+    /// Ends the future with `error`, taking the transport out (dropping it closes it).
+    fn fail(&mut self, error: HandshakeError) -> Failed<IO> {
+        match std::mem::replace(&mut self.state, State::Done) {
+            State::Authenticating { mid, .. }
+            | State::Deciding { mid, .. }
+            | State::Sending { mid, .. } => Failed::with_io(error, mid.io),
+            State::Done => Failed::misuse("Accept polled after completion"),
         }
     }
 }
 
-impl<IO: AsyncRead + AsyncWrite + Unpin> Future for Accept<IO> {
-    type Output = Result<BoxStream<IO>, HandshakeError>;
+impl<IO: AsyncRead + AsyncWrite, T> Future for Accept<IO, T> {
+    type Output = Result<BoxStream<IO, T>, HandshakeError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let result = ready!(self.poll_handshake(cx));
-        // Done or failed: on failure dropping the transport here is the silent rejection.
-        let Some(mid) = self.mid.take() else {
-            return Poll::Ready(Err(HandshakeError::Misuse(
-                "Accept polled after completion",
-            )));
-        };
-        let auth = self.auth.take();
-        Poll::Ready(result.and_then(|()| {
-            let session = mid.machine.finish()?;
-            let stream = BoxStream::new(mid.io, session);
-            Ok(match auth {
-                Some(auth) => stream.with_auth(auth),
-                None => stream,
-            })
-        }))
+        self.poll_finish(cx).map_err(|failed| failed.error)
     }
 }
 
-impl<IO> Unpin for Accept<IO> {}
+impl<IO, T> Unpin for Accept<IO, T> {}
 
-impl<IO> std::fmt::Debug for Accept<IO> {
+impl<IO, T> std::fmt::Debug for Accept<IO, T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Accept").finish_non_exhaustive()
     }

@@ -1,13 +1,12 @@
 //! [`BoxStream`]: the encrypted duplex a successful handshake produces.
 
-use std::any::Any;
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use pin_project::pin_project;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf, ReadHalf, WriteHalf};
 
-use super::authorize::AuthValue;
 use super::read::{BoxReader, ReadState};
 use super::write::{BoxWriter, WriteState};
 use crate::handshake::Session;
@@ -15,47 +14,55 @@ use crate::keys::PublicKey;
 
 /// Any transport, boxed: for code that mixes TCP, Unix sockets and others in one type
 /// (see [`BoxStream::into_dyn`]).
-pub trait Transport: AsyncRead + AsyncWrite + Send + Unpin {}
+pub trait Transport: AsyncRead + AsyncWrite + Send {}
 
-impl<T: AsyncRead + AsyncWrite + Send + Unpin> Transport for T {}
+impl<T: AsyncRead + AsyncWrite + Send + ?Sized> Transport for T {}
 
-/// A box-stream over a boxed transport of any kind.
-pub type DynBoxStream = BoxStream<Box<dyn Transport>>;
+/// A box-stream over a transport of any kind.
+pub type DynBoxStream<A = ()> = BoxStream<dyn Transport, A>;
 
-/// An authenticated, encrypted duplex over `IO`.
+/// An authenticated, encrypted duplex over `IO`; `A` is the value the server's authorizer
+/// accepted the client with (`()` on clients).
 ///
-/// * Reading yields the peer's plaintext. After the peer's goodbye every read returns 0 bytes;
-///   a transport EOF without a goodbye is an `UnexpectedEof` error, and a frame that fails
-///   authentication is `InvalidData`.
+/// * Reading yields the peer's plaintext, as much as is ready and fits. After the peer's
+///   goodbye every read returns 0 bytes; a transport EOF without a goodbye is an
+///   `UnexpectedEof` error, and a frame that fails authentication is `InvalidData`.
 /// * Writes are sealed into frames of at most 4096 bytes and buffered like a `BufWriter`:
 ///   **call `flush` before waiting for a reply**. `shutdown` sends the goodbye, flushes, and
 ///   shuts down the transport's writing side (a TCP half-close); reading keeps working.
-///   Sealed frames collect in one contiguous buffer, so a transport write carries many frames
-///   at once; vectored writes would add nothing, and are not implemented.
-pub struct BoxStream<IO> {
-    io: IO,
+///   One transport write carries many frames.
+///
+/// The transport may be any `AsyncRead + AsyncWrite`, `Unpin` or not: it is kept in one heap
+/// allocation (`Pin<Box<IO>>`) from the start of the handshake, so it never moves after it has
+/// been polled. Buffers are allocated only while data is in flight and freed when the stream
+/// is quiet.
+#[pin_project]
+pub struct BoxStream<IO: ?Sized, A = ()> {
     read: ReadState,
     write: WriteState,
     peer: PublicKey,
-    auth: Option<AuthValue>,
+    auth: A,
+    io: Pin<Box<IO>>,
 }
 
-impl<IO> BoxStream<IO> {
-    /// A box-stream over `io` from a finished handshake.
+impl<IO: AsyncRead + AsyncWrite> BoxStream<IO> {
+    /// A box-stream over `io` from a handshake driven by hand (the sans-IO
+    /// [`handshake`](crate::handshake) machines).
     pub fn new(io: IO, session: Session) -> Self {
-        let (sealer, opener) = session.keys.into_box_stream();
+        BoxStream::from_pinned(Box::pin(io), session, ())
+    }
+}
+
+impl<IO: ?Sized, A> BoxStream<IO, A> {
+    pub(crate) fn from_pinned(io: Pin<Box<IO>>, session: Session, auth: A) -> Self {
+        let (sealer, opener) = session.keys.into_sealer_and_opener();
         BoxStream {
-            io,
             read: ReadState::new(opener),
             write: WriteState::new(sealer),
             peer: session.peer,
-            auth: None,
+            auth,
+            io,
         }
-    }
-
-    pub(crate) fn with_auth(mut self, auth: AuthValue) -> Self {
-        self.auth = Some(auth);
-        self
     }
 
     /// The peer's long-term public key, proven by the handshake (JS `stream.remote`).
@@ -63,10 +70,9 @@ impl<IO> BoxStream<IO> {
         &self.peer
     }
 
-    /// Server side: the value the authorizer accepted this client with (JS `stream.auth`), if
-    /// it has type `T`.
-    pub fn auth<T: Any>(&self) -> Option<&T> {
-        self.auth.as_deref()?.downcast_ref()
+    /// Server side: the value the authorizer accepted this client with (JS `stream.auth`).
+    pub fn auth(&self) -> &A {
+        &self.auth
     }
 
     /// The transport.
@@ -76,14 +82,25 @@ impl<IO> BoxStream<IO> {
 
     /// The transport, mutably (for socket options). Reading or writing it directly corrupts
     /// the stream.
-    pub fn get_mut(&mut self) -> &mut IO {
-        &mut self.io
+    pub fn get_mut(&mut self) -> &mut IO
+    where
+        IO: Unpin,
+    {
+        self.io.as_mut().get_mut()
+    }
+
+    /// The pinned transport, for transports that are not `Unpin`.
+    pub fn get_pin_mut(&mut self) -> Pin<&mut IO> {
+        self.io.as_mut()
     }
 
     /// The transport. Buffered plaintext, ciphertext not yet opened and frames not yet written
     /// are dropped: shut down or flush first.
-    pub fn into_inner(self) -> IO {
-        self.io
+    pub fn into_inner(self) -> IO
+    where
+        IO: Unpin + Sized,
+    {
+        *Pin::into_inner(self.io)
     }
 
     /// Whether the peer's goodbye has arrived (reads now return 0 bytes).
@@ -91,10 +108,16 @@ impl<IO> BoxStream<IO> {
         self.read.is_ended()
     }
 
-    /// Sets how many sealed bytes are buffered before writes wait for the transport
-    /// (default [`DEFAULT_WRITE_BUFFER`](crate::DEFAULT_WRITE_BUFFER)).
+    /// Sets how many sealed bytes may be buffered before writes wait for the transport
+    /// (default [`DEFAULT_WRITE_BUFFER`](crate::DEFAULT_WRITE_BUFFER)). Any value is accepted;
+    /// the buffer only grows as far as a burst needs.
     pub fn set_write_buffer_limit(&mut self, bytes: usize) {
         self.write.set_limit(bytes);
+    }
+
+    /// Heap bytes the stream's buffers hold right now (0 when quiet).
+    pub fn buffered_capacity(&self) -> usize {
+        self.read.buffered_capacity() + self.write.buffered_capacity()
     }
 
     /// Splits into halves that can be used from separate tasks, with the transport split by
@@ -103,31 +126,30 @@ impl<IO> BoxStream<IO> {
     pub fn split_with<R, W>(
         self,
         split: impl FnOnce(IO) -> (R, W),
-    ) -> (BoxReader<R>, BoxWriter<W>) {
-        let (r, w) = split(self.io);
-        (
-            BoxReader {
-                io: r,
-                state: self.read,
-                peer: self.peer,
-                auth: self.auth.clone(),
-            },
-            BoxWriter {
-                io: w,
-                state: self.write,
-                peer: self.peer,
-                auth: self.auth,
-            },
-        )
+    ) -> (BoxReader<R, A>, BoxWriter<W, A>)
+    where
+        IO: Unpin + Sized,
+        A: Clone,
+    {
+        let BoxStream {
+            io,
+            read,
+            write,
+            peer,
+            auth,
+        } = self;
+        let (r, w) = split(*Pin::into_inner(io));
+        halves(read, write, peer, auth, r, w)
     }
 
-    /// Boxes the transport, so streams over different transports have one type.
-    pub fn into_dyn(self) -> DynBoxStream
+    /// Boxes the transport as a trait object, so streams over different transports have one
+    /// type.
+    pub fn into_dyn(self) -> DynBoxStream<A>
     where
-        IO: Transport + 'static,
+        IO: Transport + Sized + 'static,
     {
         BoxStream {
-            io: Box::new(self.io),
+            io: self.io,
             read: self.read,
             write: self.write,
             peer: self.peer,
@@ -136,24 +158,59 @@ impl<IO> BoxStream<IO> {
     }
 }
 
-impl<IO: AsyncRead + AsyncWrite> BoxStream<IO> {
+/// The reading half [`BoxStream::into_split`] gives for a transport `IO`.
+pub type SplitReader<IO, A = ()> = BoxReader<ReadHalf<Pin<Box<IO>>>, A>;
+/// The writing half [`BoxStream::into_split`] gives for a transport `IO`.
+pub type SplitWriter<IO, A = ()> = BoxWriter<WriteHalf<Pin<Box<IO>>>, A>;
+
+impl<IO: AsyncRead + AsyncWrite, A: Clone> BoxStream<IO, A> {
     /// Splits into owned halves for separate tasks, over `tokio::io::split` (which works for
-    /// any transport). Use [`split_with`](Self::split_with) where the transport splits itself.
-    pub fn into_split(self) -> (BoxReader<ReadHalf<IO>>, BoxWriter<WriteHalf<IO>>) {
-        self.split_with(tokio::io::split)
+    /// any transport, at the cost of a lock shared by the halves). Use
+    /// [`split_with`](Self::split_with) where the transport splits itself.
+    pub fn into_split(self) -> (SplitReader<IO, A>, SplitWriter<IO, A>) {
+        let BoxStream {
+            io,
+            read,
+            write,
+            peer,
+            auth,
+        } = self;
+        let (r, w) = tokio::io::split(io);
+        halves(read, write, peer, auth, r, w)
     }
 }
 
-impl<IO: Unpin> BoxReader<ReadHalf<IO>> {
+/// Gives each half its direction's state and both the peer's key and the auth value.
+fn halves<R, W, A: Clone>(
+    read: ReadState,
+    write: WriteState,
+    peer: PublicKey,
+    auth: A,
+    r: R,
+    w: W,
+) -> (BoxReader<R, A>, BoxWriter<W, A>) {
+    let reader = BoxReader {
+        io: r,
+        state: read,
+        peer,
+        auth: auth.clone(),
+    };
+    let writer = BoxWriter {
+        io: w,
+        state: write,
+        peer,
+        auth,
+    };
+    (reader, writer)
+}
+
+impl<IO: AsyncRead + AsyncWrite, A> SplitReader<IO, A> {
     /// Puts the halves from [`BoxStream::into_split`] back together. Gives them back if they
     /// come from different streams.
     // The error hands the halves back, like tokio's own `ReuniteError`; boxing would only add
     // an allocation to a rare path.
     #[allow(clippy::result_large_err)]
-    pub fn reunite(
-        self,
-        writer: BoxWriter<WriteHalf<IO>>,
-    ) -> Result<BoxStream<IO>, ReuniteError<IO>> {
+    pub fn reunite(self, writer: SplitWriter<IO, A>) -> Result<BoxStream<IO, A>, ReuniteError<IO, A>> {
         if !self.io.is_pair_of(&writer.io) {
             return Err(ReuniteError(self, writer));
         }
@@ -168,55 +225,55 @@ impl<IO: Unpin> BoxReader<ReadHalf<IO>> {
 }
 
 /// Halves of two different streams, handed back by [`BoxReader::reunite`].
-pub struct ReuniteError<IO>(pub BoxReader<ReadHalf<IO>>, pub BoxWriter<WriteHalf<IO>>);
+pub struct ReuniteError<IO, A = ()>(pub SplitReader<IO, A>, pub SplitWriter<IO, A>);
 
-impl<IO> std::fmt::Debug for ReuniteError<IO> {
+impl<IO, A> std::fmt::Debug for ReuniteError<IO, A> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("ReuniteError(..)")
     }
 }
 
-impl<IO> std::fmt::Display for ReuniteError<IO> {
+impl<IO, A> std::fmt::Display for ReuniteError<IO, A> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("tried to reunite halves of different box-streams")
     }
 }
 
-impl<IO> std::error::Error for ReuniteError<IO> {}
+impl<IO, A> std::error::Error for ReuniteError<IO, A> {}
 
-impl<IO: AsyncRead + Unpin> AsyncRead for BoxStream<IO> {
+impl<IO: AsyncRead + ?Sized, A> AsyncRead for BoxStream<IO, A> {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        this.read.poll_read(&mut this.io, cx, buf)
+        let this = self.project();
+        this.read.poll_read(this.io.as_mut(), cx, buf)
     }
 }
 
-impl<IO: AsyncWrite + Unpin> AsyncWrite for BoxStream<IO> {
+impl<IO: AsyncWrite + ?Sized, A> AsyncWrite for BoxStream<IO, A> {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        this.write.poll_write(&mut this.io, cx, buf)
+        let this = self.project();
+        this.write.poll_write(this.io.as_mut(), cx, buf)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        this.write.poll_flush(&mut this.io, cx)
+        let this = self.project();
+        this.write.poll_flush(this.io.as_mut(), cx)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        this.write.poll_shutdown(&mut this.io, cx)
+        let this = self.project();
+        this.write.poll_shutdown(this.io.as_mut(), cx)
     }
 }
 
-impl<IO> std::fmt::Debug for BoxStream<IO> {
+impl<IO: ?Sized, A> std::fmt::Debug for BoxStream<IO, A> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BoxStream")
             .field("peer", &self.peer)

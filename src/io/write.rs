@@ -5,19 +5,21 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 use bytes::{Buf, BytesMut};
+use pin_project::pin_project;
 use tokio::io::AsyncWrite;
 
-use super::authorize::AuthValue;
-use crate::boxstream::{BoxSealer, HEADER_LEN, MAX_BODY_LEN};
+use crate::boxstream::{sealed_len, BoxSealer, HEADER_LEN, MAX_BODY_LEN, MAX_FRAME_LEN};
 use crate::keys::PublicKey;
 
-/// The default limit of sealed bytes buffered before a write waits for the transport: small
-/// enough that a stream's two buffers stay under 16 KiB of heap. Raise it with
-/// `set_write_buffer_limit` for bulk transfers (64 KiB gains 5–17 % on loopback TCP, see
-/// BENCHMARKS.md).
-pub const DEFAULT_WRITE_BUFFER: usize = 8 * 1024;
+/// The default bound on sealed bytes buffered before a write waits for the transport. The
+/// buffer grows to it only during a burst and is freed once flushed; see BENCHMARKS.md for the
+/// measurements behind the figure.
+pub const DEFAULT_WRITE_BUFFER: usize = 128 * 1024;
 
 /// Seals writes into frames and buffers them, like a `BufWriter`, until a flush or a full buffer.
+///
+/// Writes of more than one frame's worth are sealed as full 4096-byte frames (the rest comes
+/// with the next write); a shorter write is one frame. Room in the buffer never cuts a frame.
 #[derive(Debug)]
 pub(crate) struct WriteState {
     sealer: BoxSealer,
@@ -45,14 +47,16 @@ impl WriteState {
         }
     }
 
+    /// Any value works: below one frame, frames go out one at a time.
     pub(crate) fn set_limit(&mut self, limit: usize) {
-        self.limit = limit.max(1);
+        self.limit = limit;
     }
 
-    /// Seals as much of `data` as the buffer takes; waits for the transport only when full.
-    pub(crate) fn poll_write<W: AsyncWrite + Unpin>(
+    /// Seals as much of `data` as the buffer takes in whole frames; waits for the transport
+    /// only when the buffer has no room for the next frame.
+    pub(crate) fn poll_write<W: AsyncWrite + ?Sized>(
         &mut self,
-        io: &mut W,
+        mut io: Pin<&mut W>,
         cx: &mut Context<'_>,
         data: &[u8],
     ) -> Poll<io::Result<usize>> {
@@ -65,37 +69,54 @@ impl WriteState {
         if data.is_empty() {
             return Poll::Ready(Ok(0));
         }
-        let mut fits = plaintext_fitting(self.room());
-        if fits == 0 && !self.wire.is_empty() {
-            ready!(self.poll_drain(io, cx))?;
-            fits = plaintext_fitting(self.room());
+        let mut take = self.fitting(data.len());
+        if take == 0 && !self.wire.is_empty() {
+            ready!(self.poll_drain(io.as_mut(), cx))?;
+            take = self.fitting(data.len());
         }
-        // A limit too small for one sealed byte still lets one frame through at a time.
-        let taken = data.len().min(if fits == 0 { MAX_BODY_LEN } else { fits });
-        self.sealer.seal(&data[..taken], &mut self.wire);
-        Poll::Ready(Ok(taken))
+        if take == 0 {
+            // A limit below one frame still lets one frame through at a time.
+            take = data.len().min(MAX_BODY_LEN);
+        }
+        self.reserve(sealed_len(take));
+        self.sealer.seal(&data[..take], &mut self.wire);
+        Poll::Ready(Ok(take))
     }
 
-    /// Sealed bytes that fit without growing the buffer past its limit (or at all).
-    fn room(&mut self) -> usize {
-        if self.wire.is_empty() && self.wire.capacity() < self.limit {
-            // Allocates once (exactly `limit`), or moves back to the start of the allocation.
-            self.wire.reserve(self.limit);
+    /// How much of a `len`-byte write fits the buffer's room: whole frames of a long write, all
+    /// of a short one, or nothing.
+    fn fitting(&self, len: usize) -> usize {
+        let room = self.limit.saturating_sub(self.wire.len());
+        if len <= MAX_BODY_LEN {
+            return if len + HEADER_LEN <= room { len } else { 0 };
         }
-        self.wire
-            .capacity()
-            .min(self.limit)
-            .saturating_sub(self.wire.len())
+        (room / MAX_FRAME_LEN).min(len / MAX_BODY_LEN) * MAX_BODY_LEN
     }
 
-    /// Writes every buffered frame to the transport.
-    fn poll_drain<W: AsyncWrite + Unpin>(
+    /// Makes room for `sealed` more bytes: exactly what a first write needs, then doubling up
+    /// to the limit, so a burst costs a few allocations and a small message a small one.
+    fn reserve(&mut self, sealed: usize) {
+        let needed = self.wire.len().saturating_add(sealed);
+        let capacity = self.wire.capacity();
+        if needed <= capacity {
+            return;
+        }
+        let grown = if self.wire.is_empty() {
+            needed
+        } else {
+            needed.max(capacity.saturating_mul(2).min(self.limit))
+        };
+        self.wire.reserve(grown - self.wire.len());
+    }
+
+    /// Writes every buffered frame to the transport, many frames per write.
+    fn poll_drain<W: AsyncWrite + ?Sized>(
         &mut self,
-        io: &mut W,
+        mut io: Pin<&mut W>,
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<()>> {
         while !self.wire.is_empty() {
-            match ready!(Pin::new(&mut *io).poll_write(cx, &self.wire))? {
+            match ready!(io.as_mut().poll_write(cx, &self.wire))? {
                 0 => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
                 n => self.wire.advance(n),
             }
@@ -103,30 +124,33 @@ impl WriteState {
         Poll::Ready(Ok(()))
     }
 
-    /// Writes the buffered frames, then flushes the transport.
-    pub(crate) fn poll_flush<W: AsyncWrite + Unpin>(
+    /// Writes the buffered frames, flushes the transport, then frees the buffer.
+    pub(crate) fn poll_flush<W: AsyncWrite + ?Sized>(
         &mut self,
-        io: &mut W,
+        mut io: Pin<&mut W>,
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<()>> {
-        ready!(self.poll_drain(io, cx))?;
-        Pin::new(io).poll_flush(cx)
+        ready!(self.poll_drain(io.as_mut(), cx))?;
+        ready!(io.poll_flush(cx))?;
+        self.wire = BytesMut::new();
+        Poll::Ready(Ok(()))
     }
 
     /// Sends the goodbye after any buffered frames, flushes, then shuts down the transport's
     /// writing side. Safe to call again; never waits for the peer's goodbye.
-    pub(crate) fn poll_shutdown<W: AsyncWrite + Unpin>(
+    pub(crate) fn poll_shutdown<W: AsyncWrite + ?Sized>(
         &mut self,
-        io: &mut W,
+        mut io: Pin<&mut W>,
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<()>> {
         if self.closing == Closing::Open {
+            self.reserve(HEADER_LEN);
             self.sealer.seal_goodbye(&mut self.wire);
             self.closing = Closing::GoodbyeSealed;
         }
         if self.closing == Closing::GoodbyeSealed {
-            ready!(self.poll_flush(io, cx))?;
-            match ready!(Pin::new(io).poll_shutdown(cx)) {
+            ready!(self.poll_flush(io.as_mut(), cx))?;
+            match ready!(io.poll_shutdown(cx)) {
                 // The peer may already be gone; our side is closed either way.
                 Err(e) if e.kind() != io::ErrorKind::NotConnected => return Poll::Ready(Err(e)),
                 _ => self.closing = Closing::Closed,
@@ -134,35 +158,41 @@ impl WriteState {
         }
         Poll::Ready(Ok(()))
     }
-}
 
-/// How much plaintext seals into at most `room` bytes of frames.
-fn plaintext_fitting(room: usize) -> usize {
-    let frame = HEADER_LEN + MAX_BODY_LEN;
-    room / frame * MAX_BODY_LEN + (room % frame).saturating_sub(HEADER_LEN)
+    /// Heap bytes held by the write buffer (for tests of idle memory).
+    pub(crate) fn buffered_capacity(&self) -> usize {
+        self.wire.capacity()
+    }
 }
 
 /// The writing half of a [`BoxStream`](crate::BoxStream).
 ///
 /// Writes are buffered: call `flush` before waiting for a reply, and `shutdown` to send the
-/// goodbye (dropping the writer without it makes the peer see a truncated stream).
+/// goodbye. Dropping the writer without `shutdown` sends nothing more: the peer sees the end
+/// of the stream only when the transport's writing side closes, and then as a truncation
+/// (`UnexpectedEof`), not a goodbye. When that happens depends on the split: a
+/// `TcpStream::into_split` write half shuts down TCP's writing side when dropped, while the
+/// halves of [`BoxStream::into_split`](crate::BoxStream::into_split) keep the transport open
+/// until the reader half is dropped as well.
+#[pin_project]
 #[derive(Debug)]
-pub struct BoxWriter<W> {
+pub struct BoxWriter<W, A = ()> {
+    #[pin]
     pub(crate) io: W,
     pub(crate) state: WriteState,
     pub(crate) peer: PublicKey,
-    pub(crate) auth: Option<AuthValue>,
+    pub(crate) auth: A,
 }
 
-impl<W> BoxWriter<W> {
+impl<W, A> BoxWriter<W, A> {
     /// The peer's long-term public key.
     pub fn peer_key(&self) -> &PublicKey {
         &self.peer
     }
 
-    /// Server side: the authorizer's value for this client, if it has type `T`.
-    pub fn auth<T: std::any::Any>(&self) -> Option<&T> {
-        self.auth.as_deref()?.downcast_ref()
+    /// Server side: the value this client was accepted with (JS `stream.auth`).
+    pub fn auth(&self) -> &A {
+        &self.auth
     }
 
     /// The transport half.
@@ -171,34 +201,38 @@ impl<W> BoxWriter<W> {
     }
 
     /// The transport half, mutably. Writing to it directly corrupts the stream.
-    pub fn get_mut(&mut self) -> &mut W {
+    pub fn get_mut(&mut self) -> &mut W
+    where
+        W: Unpin,
+    {
         &mut self.io
     }
 
-    /// Sets how many sealed bytes are buffered before writes wait for the transport
-    /// (default [`DEFAULT_WRITE_BUFFER`]).
+    /// Sets how many sealed bytes may be buffered before writes wait for the transport
+    /// (default [`DEFAULT_WRITE_BUFFER`]). Any value is accepted; the buffer only grows as far
+    /// as a burst needs.
     pub fn set_write_buffer_limit(&mut self, bytes: usize) {
         self.state.set_limit(bytes);
     }
 }
 
-impl<W: AsyncWrite + Unpin> AsyncWrite for BoxWriter<W> {
+impl<W: AsyncWrite, A> AsyncWrite for BoxWriter<W, A> {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        this.state.poll_write(&mut this.io, cx, buf)
+        let this = self.project();
+        this.state.poll_write(this.io, cx, buf)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        this.state.poll_flush(&mut this.io, cx)
+        let this = self.project();
+        this.state.poll_flush(this.io, cx)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        this.state.poll_shutdown(&mut this.io, cx)
+        let this = self.project();
+        this.state.poll_shutdown(this.io, cx)
     }
 }

@@ -1,8 +1,8 @@
 //! Raw-byte entry points to each handshake step, for replaying the JS reference's op-level test
-//! vectors. Each is a thin adapter over the functions the state machines use; not a public API.
+//! vectors. Each is a thin adapter over the functions the state machines use.
 
-use super::messages as m;
-use super::session::SessionKeys;
+use crate::handshake::messages as m;
+use crate::handshake::session::keys_from_shared_secret;
 use crate::crypto;
 use crate::error::Phase;
 use crate::keys::{Keypair, NetworkKey, PublicKey};
@@ -161,12 +161,12 @@ pub fn verify_server_accept(
 
 /// JS `clean`: `(encryptKey, decryptKey)` from `secret = sha256(key4)`.
 pub fn session_keys_from_secret(shared_secret: &Key, remote: &Key, local: &Key) -> (Key, Key) {
-    let keys = SessionKeys::from_shared_secret(
+    let keys = keys_from_shared_secret(
         &secret(shared_secret),
         &PublicKey::from_bytes(*remote),
         [0; 24],
         &PublicKey::from_bytes(*local),
         [0; 24],
     );
-    (*keys.encrypt_key(), *keys.decrypt_key())
+    (*keys.encrypt_key.expose(), *keys.decrypt_key.expose())
 }

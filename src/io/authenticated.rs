@@ -1,0 +1,171 @@
+//! The staged accept: a handshake stopped after the client proved who it is, waiting for the
+//! application's decision.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncWrite};
+
+use super::mid_handshake::MidHandshake;
+use super::server::Accept;
+use crate::error::HandshakeError;
+use crate::handshake::{Handshake, Next, ServerHandshake};
+use crate::keys::PublicKey;
+
+/// The first stage of a server handshake, from [`Server::authenticate`](crate::Server::authenticate):
+/// resolves to an [`Authenticated`] client once message 3 has been verified.
+///
+/// On failure the transport is dropped, which closes it.
+pub struct Authenticate<IO> {
+    mid: Option<MidHandshake<IO, ServerHandshake>>,
+    timeout: Option<Duration>,
+}
+
+impl<IO> Authenticate<IO> {
+    pub(crate) fn new(mid: MidHandshake<IO, ServerHandshake>, timeout: Option<Duration>) -> Self {
+        Authenticate {
+            mid: Some(mid),
+            timeout,
+        }
+    }
+
+    /// The transport, while the handshake runs (`None` once the future has completed).
+    pub fn get_ref(&self) -> Option<&IO> {
+        self.mid.as_ref().map(|mid| &*mid.io)
+    }
+}
+
+impl<IO: AsyncRead + AsyncWrite> Future for Authenticate<IO> {
+    type Output = Result<Authenticated<IO>, HandshakeError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let Some(mid) = self.mid.as_mut() else {
+            return Poll::Ready(Err(HandshakeError::Misuse(
+                "Authenticate polled after completion",
+            )));
+        };
+        let result = ready!(mid.poll_io(cx));
+        let Some(mut mid) = self.mid.take() else {
+            return Poll::Ready(Err(HandshakeError::Misuse(
+                "Authenticate polled after completion",
+            )));
+        };
+        result?;
+        let Next::Authorize(&peer) = mid.machine.next() else {
+            return Poll::Ready(Err(HandshakeError::Misuse(
+                "server stopped before authorization",
+            )));
+        };
+        // The application decides now; the timer starts again with message 4.
+        mid.timer.set_timeout(self.timeout);
+        Poll::Ready(Ok(Authenticated { mid, peer }))
+    }
+}
+
+impl<IO> std::fmt::Debug for Authenticate<IO> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Authenticate").finish_non_exhaustive()
+    }
+}
+
+/// A client that has proven its long-term key (message 3), waiting for the server's decision.
+///
+/// Nothing has been sent in reply yet. [`accept`](Self::accept) sends message 4 and yields the
+/// stream; [`reject`](Self::reject) hands the transport back without it, and dropping this
+/// closes the transport: either way the client is turned away silently, as in the reference.
+/// The client's own handshake timer keeps running meanwhile (5 s by default): decide quickly.
+///
+/// ```
+/// # use secret_handshake::{AllowAll, Client, Keypair, NetworkKey, Server};
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use std::collections::HashSet;
+///
+/// let server = Server::new(Keypair::generate(), NetworkKey::ssb_main_net(), AllowAll);
+/// let client = Client::new(Keypair::generate(), NetworkKey::ssb_main_net());
+/// let mut connected = HashSet::new();
+///
+/// for attempt in 0..2 {
+///     let (client_io, server_io) = tokio::io::duplex(4096);
+///     let dial = client.connect(client_io, server.identity());
+///     let answer = async {
+///         let authenticated = server.authenticate(server_io).await?;
+///         // Our own context: refuse a second connection from a key already connected.
+///         if !connected.insert(*authenticated.peer_key()) {
+///             drop(authenticated.reject()); // message 4 is never sent
+///             return Ok(None);
+///         }
+///         Ok::<_, secret_handshake::HandshakeError>(Some(authenticated.accept_with(attempt).await?))
+///     };
+///     let (dialled, answered) = tokio::join!(dial, answer);
+///     match attempt {
+///         0 => assert_eq!(*answered?.expect("first is accepted").auth(), 0),
+///         _ => assert!(answered?.is_none() && dialled.is_err()),
+///     }
+/// }
+/// # Ok(()) }
+/// ```
+pub struct Authenticated<IO> {
+    mid: MidHandshake<IO, ServerHandshake>,
+    peer: PublicKey,
+}
+
+impl<IO> Authenticated<IO> {
+    /// The client's long-term key, proven by its signature.
+    pub fn peer_key(&self) -> &PublicKey {
+        &self.peer
+    }
+
+    /// The transport (for the peer's address, say).
+    pub fn get_ref(&self) -> &IO {
+        &self.mid.io
+    }
+
+    /// The transport, mutably (for socket options). Reading or writing it corrupts the
+    /// handshake.
+    pub fn get_mut(&mut self) -> &mut IO
+    where
+        IO: Unpin,
+    {
+        self.mid.io.as_mut().get_mut()
+    }
+
+    /// The pinned transport, for transports that are not `Unpin`.
+    pub fn get_pin_mut(&mut self) -> Pin<&mut IO> {
+        self.mid.io.as_mut()
+    }
+
+    /// Lets the client in: sends message 4 and resolves to the stream.
+    pub fn accept(self) -> Accept<IO, ()> {
+        self.accept_with(())
+    }
+
+    /// Lets the client in, with `auth` as the stream's [`auth`](crate::BoxStream::auth).
+    pub fn accept_with<T>(self, auth: T) -> Accept<IO, T> {
+        Accept::sending(self.mid, auth)
+    }
+
+    /// Turns the client away: message 4 is never sent, and the transport is yours (drop it to
+    /// hang up, as the reference does).
+    pub fn reject(self) -> IO
+    where
+        IO: Unpin,
+    {
+        *Pin::into_inner(self.mid.io)
+    }
+
+    /// [`reject`](Self::reject) for transports that are not `Unpin`.
+    pub fn reject_pinned(self) -> Pin<Box<IO>> {
+        self.mid.io
+    }
+}
+
+impl<IO> std::fmt::Debug for Authenticated<IO> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Authenticated")
+            .field("peer", &self.peer)
+            .finish_non_exhaustive()
+    }
+}
