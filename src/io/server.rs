@@ -234,8 +234,8 @@ impl<IO: AsyncRead + AsyncWrite, T> Accept<IO, T> {
     ) -> Poll<Result<BoxStream<IO, T>, Failed<IO>>> {
         loop {
             let step = match &mut self.state {
-                State::Authenticating { mid, .. } | State::Sending { mid, .. } => {
-                    ready!(mid.poll_io(cx))
+                State::Authenticating { mid, .. } => {
+                    ready!(mid.poll_io(cx)).and_then(|()| self.start_deciding())
                 }
                 State::Deciding { mid, decision, .. } => match decision.as_mut().poll(cx) {
                     Poll::Pending if mid.timer.poll_expired(cx) => {
@@ -244,6 +244,10 @@ impl<IO: AsyncRead + AsyncWrite, T> Accept<IO, T> {
                     Poll::Pending => return Poll::Pending,
                     Poll::Ready(decision) => self.decided(decision),
                 },
+                State::Sending { mid, .. } => match ready!(mid.poll_io(cx)) {
+                    Ok(()) => return Poll::Ready(self.finish()),
+                    Err(error) => Err(error),
+                },
                 State::Done => {
                     return Poll::Ready(Err(Failed::misuse("Accept polled after completion")))
                 }
@@ -251,36 +255,47 @@ impl<IO: AsyncRead + AsyncWrite, T> Accept<IO, T> {
             if let Err(error) = step {
                 return Poll::Ready(Err(self.fail(error)));
             }
-            match std::mem::replace(&mut self.state, State::Done) {
-                State::Authenticating {
-                    mut mid,
-                    authorizer,
-                    authorize_timeout,
-                    timeout,
-                } => {
-                    let Next::Authorize(client) = mid.machine.next() else {
-                        return Poll::Ready(Err(Failed::with_io(
-                            HandshakeError::Misuse("server stopped before authorization"),
-                            mid.io,
-                        )));
-                    };
-                    let client = *client;
-                    mid.timer.set_timeout(authorize_timeout);
-                    let decision = authorizer.decide(client);
-                    self.state = State::Deciding {
-                        mid,
-                        decision,
-                        timeout,
-                    };
+        }
+    }
+
+    /// Message 3 verified: ask the authorizer, under its own timeout.
+    fn start_deciding(&mut self) -> Result<(), HandshakeError> {
+        let client = match &self.state {
+            State::Authenticating { mid, .. } => match mid.machine.next() {
+                Next::Authorize(client) => *client,
+                _ => {
+                    return Err(HandshakeError::Misuse(
+                        "server stopped before authorization",
+                    ))
                 }
-                State::Sending { mid, auth } => {
-                    return Poll::Ready(match mid.machine.finish() {
-                        Ok(session) => Ok(BoxStream::from_pinned(mid.io, session, auth)),
-                        Err(error) => Err(Failed::with_io(error, mid.io)),
-                    });
-                }
-                other => self.state = other,
-            }
+            },
+            _ => return Err(HandshakeError::Misuse("not authenticating")),
+        };
+        if let State::Authenticating {
+            mut mid,
+            authorizer,
+            authorize_timeout,
+            timeout,
+        } = std::mem::replace(&mut self.state, State::Done)
+        {
+            mid.timer.set_timeout(authorize_timeout);
+            self.state = State::Deciding {
+                mid,
+                decision: authorizer.decide(client),
+                timeout,
+            };
+        }
+        Ok(())
+    }
+
+    /// Message 4 sent: the stream.
+    fn finish(&mut self) -> Result<BoxStream<IO, T>, Failed<IO>> {
+        match std::mem::replace(&mut self.state, State::Done) {
+            State::Sending { mid, auth } => match mid.machine.finish() {
+                Ok(session) => Ok(BoxStream::from_pinned(mid.io, session, auth)),
+                Err(error) => Err(Failed::with_io(error, mid.io)),
+            },
+            _ => Err(Failed::misuse("Accept finished twice")),
         }
     }
 
