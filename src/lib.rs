@@ -40,6 +40,26 @@
 //!   halves for two tasks ([`BoxStream::into_split`], [`BoxStream::split_with`]).
 //! * [`boxstream::BoxStreamCodec`]: box-stream as a `tokio_util::codec` `Decoder`/`Encoder`.
 //!
+//! # Deciding about a client with your own context
+//! [`Server::accept`] asks the server's [`Authorize`] about each client's key. To decide with
+//! what only you know (the peer's address, the connections already open, a database),
+//! [`Server::authenticate`] stops the handshake once the client has proven its key and hands
+//! you an [`Authenticated`]: [`accept`](Authenticated::accept) it (optionally with a typed
+//! value the stream carries as [`BoxStream::auth`]) or [`reject`](Authenticated::reject) it,
+//! getting the transport back without message 4 ever being sent. See [`Authenticated`] for an
+//! example that refuses a second connection from a key already connected.
+//!
+//! Like tokio-rustls, [`Connect::into_fallible`] and [`Accept::into_fallible`] resolve to
+//! `Err((error, transport))` instead of dropping the transport, and [`Connect::get_ref`] /
+//! [`Accept::get_ref`] reach the transport mid-handshake (to log the peer's address on a
+//! timeout, say).
+//!
+//! # Features
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `ssb-secret-file` | yes | [`Keypair::from_ssb_secret`] and friends: `~/.ssb/secret` files (JSON, so it pulls in serde) |
+//! | `hazmat` | no | `hazmat`: raw session keys, sealers and openers from raw parts, fixed ephemeral keys, hostile frames, the op-level replay functions. For tests and interop tools: misuse reuses nonces or makes keys predictable. With default features no public path leads from one handshake to two streams. |
+//!
 //! # FAQ
 //! **Why must I flush?** Writes are sealed into frames and buffered like a `BufWriter`, so many
 //! small writes share one transport write. Call `flush` before waiting for a reply;
@@ -52,8 +72,9 @@
 //!
 //! **Timeouts?** A handshake fails after 5 s without progress on a read or write, as in the
 //! reference ([`Client::with_handshake_timeout`], [`Server::with_handshake_timeout`]; `None`
-//! disables it). No timeout applies afterwards; wrap reads in `tokio::time::timeout` if you need
-//! one.
+//! or `Duration::MAX` disables it). The authorizer is bounded by the same time unless
+//! [`Server::with_authorize_timeout`] says otherwise. No timeout applies afterwards; wrap reads
+//! in `tokio::time::timeout` if you need one.
 //!
 //! **How do I use my Scuttlebutt identity?** [`Keypair::from_ssb_secret_file`] reads
 //! `~/.ssb/secret`. Peers' ids print and parse as `@<base64>.ed25519` ([`PublicKey`]), and
@@ -66,13 +87,53 @@
 //! **async-std or smol?** Wrap their streams with `tokio_util::compat` (`FuturesAsyncReadCompatExt`);
 //! note that `poll_close` there maps to our `poll_shutdown`, which sends the goodbye.
 //!
-//! **Which transports?** Any `AsyncRead + AsyncWrite + Unpin`; no `'static` or `Send` bound
-//! (pin a `!Unpin` transport with `Box::pin`). A failed handshake drops, and so closes, the
-//! transport rather than handing it back: the peer has seen a broken handshake, and the
-//! reference closes too.
+//! **Which transports?** Any `AsyncRead + AsyncWrite`: `Unpin` or not, with no `'static` or
+//! `Send` bound. The transport is moved into one heap allocation (`Pin<Box<IO>>`) when the
+//! handshake starts and stays there for the life of the stream, because a transport that has
+//! been polled cannot move again unless it is `Unpin`. So [`BoxStream::get_mut`],
+//! [`BoxStream::into_inner`], [`Authenticated::reject`] and the fallible futures, which hand
+//! out the transport by value or as `&mut`, need `Unpin`; the `*_pin_mut`/`reject_pinned`
+//! variants serve the others.
 //!
-//! **Cancel safety.** Reads are cancel-safe. Handshake futures are not resumable: dropping one
-//! drops (closes) the transport. `write_all` is not cancel-safe, as for any writer.
+//! # How the async layer behaves
+//! * **Shutdown**: `poll_shutdown` writes pending frames and the goodbye, flushes, then shuts
+//!   down only the transport's writing side; reading keeps working. It may be called again after
+//!   `Pending` or completion, treats `NotConnected` from the transport as done, and never waits
+//!   for the peer's goodbye. A zero-length write sends nothing and returns `Ok(0)`.
+//! * **Reads** hand out as much plaintext as fits: a buffer with room for a frame (4130 bytes)
+//!   receives the ciphertext straight from the transport and the frames are opened in place,
+//!   many per call; smaller buffers are served from an internal one, down to a byte at a time.
+//!   After the goodbye every read returns `Ok(0)`; after an error every read fails.
+//! * **Writes** longer than a frame are sealed as whole 4096-byte frames
+//!   ([`boxstream::MAX_BODY_LEN`]), a shorter write as one frame; the frames collect in one
+//!   buffer, bounded by [`BoxStream::set_write_buffer_limit`] (default
+//!   [`DEFAULT_WRITE_BUFFER`]), so one transport write carries many frames. When it is full,
+//!   writes return `Pending`, never `Ok(0)`; a transport that accepts 0 bytes is `WriteZero`.
+//!   Vectored writes are not implemented: the frames are already contiguous.
+//! * **Memory**: buffers exist only while data is in flight. The read buffer is freed when a
+//!   read finds the transport empty with nothing held, the write buffer on every completed
+//!   flush, so a quiet stream holds no buffer whatever it carried before. During a transfer a
+//!   stream holds at most the write limit plus 16.5 KiB for reading.
+//! * **Polling**: `Pending` is returned only after the transport returned `Pending` (its waker
+//!   is registered); there is no self-waking loop, and a read that already has plaintext to
+//!   hand out returns it rather than wait.
+//! * **Cancel safety**: reads are cancel-safe (plaintext is handed out exactly once); handshake
+//!   futures are not resumable, and dropping one closes the transport; `write_all` is not
+//!   cancel-safe, as for any writer.
+//! * **Splitting**: the two directions share no state. [`BoxStream::split_with`] with a
+//!   transport that splits itself (`TcpStream::into_split`) needs no lock;
+//!   [`BoxStream::into_split`] works for any transport through `tokio::io::split`, whose halves
+//!   share a lock (the transport cannot be split otherwise), and
+//!   [`reunite`](BoxReader::reunite) puts them back. Both halves know the peer's key and the
+//!   auth value, and their wakers are independent. Streams and handshake futures are `Send`
+//!   and `Sync` when the transport is, except [`Accept`], which holds the authorizer's future
+//!   and is only `Send`.
+//! * **Handshake**: messages are read at their exact sizes, so nothing past message 4 is ever
+//!   read by the handshake; bytes the peer sends right behind it are the box-stream's. A failed
+//!   handshake drops (closes) the transport unless `into_fallible` asked for it back;
+//!   [`BoxStream::into_inner`] drops buffered bytes (flush or shut down first). The session keys
+//!   ([`boxstream::BoxStreamKeys`]) are not `Clone` and are consumed by the one stream built
+//!   from them. The crypto library's types never appear in the API.
 //!
 //! # Security notes
 //! MACs are checked in constant time, all-zero Diffie-Hellman results and long-term keys that do
@@ -89,7 +150,7 @@
 //! | network key | [`NetworkKey`] (wiping buffer; `Debug` names only the public main net) | on drop |
 //! | ephemeral X25519 key | the handshake state machine | when the machine drops (after the handshake) |
 //! | `ab`, `aB`, `Ab`, `sha256(ab)`, key3, key4, the signed identity `H` | the machine's per-phase state | when the handshake moves past the phase that needs them, or drops |
-//! | session keys | [`handshake::SessionKeys`] (not `Clone`) | moved into the sealer and opener, which keep them in libsodium's self-wiping key type |
+//! | session keys | [`boxstream::BoxStreamKeys`] (not `Clone`) | moved into the sealer and opener, which keep them in libsodium's self-wiping key type |
 //! | transient copies made for libsodium calls | sodiumoxide's secret newtypes (`Scalar`, `secretbox::Key`, `auth::Key`, `sign::SecretKey`) | on drop (`sodium_memzero`) |
 //!
 //! Not covered: copies the compiler leaves on the stack when values move, and plaintext, which

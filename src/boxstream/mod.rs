@@ -17,8 +17,8 @@ mod seal;
 pub use codec::{BoxStreamCodec, Goodbye};
 pub use keys::BoxStreamKeys;
 pub use open::{BoxOpener, Frame, Opened};
-pub use seal::BoxSealer;
 pub(crate) use seal::sealed_len;
+pub use seal::BoxSealer;
 
 /// The largest frame body; longer writes are split into several frames.
 pub const MAX_BODY_LEN: usize = 4096;

@@ -1,10 +1,10 @@
 //! Raw-byte entry points to each handshake step, for replaying the JS reference's op-level test
 //! vectors. Each is a thin adapter over the functions the state machines use.
 
-use crate::handshake::messages as m;
-use crate::handshake::session::keys_from_shared_secret;
 use crate::crypto;
 use crate::error::Phase;
+use crate::handshake::messages as m;
+use crate::handshake::session::keys_from_shared_secret;
 use crate::keys::{Keypair, NetworkKey, PublicKey};
 use crate::secret::Secret;
 

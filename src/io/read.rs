@@ -40,7 +40,9 @@ pub(crate) struct ReadState {
 /// What one transport read brought.
 enum Fill {
     /// Some bytes; whether they were fewer than the room offered (the peer paused).
-    Bytes { paused: bool },
+    Bytes {
+        paused: bool,
+    },
     Eof,
 }
 

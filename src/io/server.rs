@@ -93,9 +93,9 @@ impl<A> Server<A> {
     }
 
     /// Runs the handshake on `io` up to and including the verification of the client's
-    /// identity (message 3), and stops there: the [`Authenticated`] it resolves to tells you
-    /// who the client is and lets you [`accept`](Authenticated::accept) or
-    /// [`reject`](Authenticated::reject) it with whatever context you have. The authorizer
+    /// identity (message 3), and stops there: the [`Authenticated`](crate::Authenticated) it resolves to tells you
+    /// who the client is and lets you [`accept`](crate::Authenticated::accept) or
+    /// [`reject`](crate::Authenticated::reject) it with whatever context you have. The authorizer
     /// given to [`Server::new`] is not consulted.
     pub fn authenticate<IO>(&self, io: IO) -> Authenticate<IO>
     where

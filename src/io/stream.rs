@@ -210,7 +210,10 @@ impl<IO: AsyncRead + AsyncWrite, A> SplitReader<IO, A> {
     // The error hands the halves back, like tokio's own `ReuniteError`; boxing would only add
     // an allocation to a rare path.
     #[allow(clippy::result_large_err)]
-    pub fn reunite(self, writer: SplitWriter<IO, A>) -> Result<BoxStream<IO, A>, ReuniteError<IO, A>> {
+    pub fn reunite(
+        self,
+        writer: SplitWriter<IO, A>,
+    ) -> Result<BoxStream<IO, A>, ReuniteError<IO, A>> {
         if !self.io.is_pair_of(&writer.io) {
             return Err(ReuniteError(self, writer));
         }
