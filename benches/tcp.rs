@@ -15,6 +15,9 @@ use tokio::net::{TcpListener, TcpStream};
 
 const FRAME: usize = 4096;
 
+/// One configuration: a run that returns MB/s.
+type Measure<'a> = Box<dyn Fn() -> f64 + 'a>;
+
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let (total, rounds) = if full { (64 << 20, 5) } else { (1 << 20, 1) };
@@ -25,13 +28,25 @@ fn main() {
         .build()
         .expect("runtime");
 
-    let configs: Vec<(&str, Box<dyn Fn() -> f64>)> = vec![
-        ("receive-only frame limit (raw open, 1 core)", Box::new(move || raw_frames(total, false))),
-        ("send-only frame limit (raw seal, 1 core)", Box::new(move || raw_frames(total, true))),
+    let configs: Vec<(&str, Measure)> = vec![
+        (
+            "receive-only frame limit (raw open, 1 core)",
+            Box::new(move || raw_frames(total, false)),
+        ),
+        (
+            "send-only frame limit (raw seal, 1 core)",
+            Box::new(move || raw_frames(total, true)),
+        ),
         ("TCP, 64 KiB writes", tcp(&runtime, total, 64 << 10, None)),
         ("TCP, 4 KiB writes", tcp(&runtime, total, 4 << 10, None)),
-        ("TCP, 64 KiB writes, 64 KiB write buffer", tcp(&runtime, total, 64 << 10, Some(64 << 10))),
-        ("TCP, 64 KiB writes, 256 KiB write buffer", tcp(&runtime, total, 64 << 10, Some(256 << 10))),
+        (
+            "TCP, 64 KiB writes, 64 KiB write buffer",
+            tcp(&runtime, total, 64 << 10, Some(64 << 10)),
+        ),
+        (
+            "TCP, 64 KiB writes, 256 KiB write buffer",
+            tcp(&runtime, total, 64 << 10, Some(256 << 10)),
+        ),
         ("TCP, 1 MiB writes", tcp(&runtime, total, 1 << 20, None)),
     ];
     let mut samples = vec![Vec::new(); configs.len()];
@@ -91,7 +106,7 @@ fn tcp(
     total: usize,
     write: usize,
     limit: Option<usize>,
-) -> Box<dyn Fn() -> f64 + '_> {
+) -> Measure<'_> {
     Box::new(move || {
         runtime.block_on(async move {
             let (mut sender, mut receiver) = pair().await;
@@ -137,7 +152,10 @@ async fn pair() -> (BoxStream<TcpStream>, BoxStream<TcpStream>) {
     let connect = async {
         let tcp = TcpStream::connect(address).await.expect("connect");
         tcp.set_nodelay(true).expect("nodelay");
-        client.connect(tcp, server.identity()).await.expect("client handshake")
+        client
+            .connect(tcp, server.identity())
+            .await
+            .expect("client handshake")
     };
     tokio::join!(connect, accept)
 }

@@ -155,7 +155,7 @@
 //!
 //! Not covered: copies the compiler leaves on the stack when values move, and plaintext, which
 //! belongs to the application once read.
-#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
