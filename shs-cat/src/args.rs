@@ -105,8 +105,10 @@ Examples:
 
 ID is a public key: @<base64>.ed25519, plain base64 or 64 hex digits.")]
 pub struct ConnectArgs {
-    /// HOST:PORT, or net:HOST:PORT~shs:KEY[:SEED]
-    #[arg(value_name = "ADDRESS")]
+    #[arg(
+        value_name = "ADDRESS",
+        help = "HOST:PORT, or net:HOST:PORT~shs:KEY[:SEED]"
+    )]
     pub address: String,
     /// The server's key; required with a HOST:PORT address
     #[arg(long, value_name = "ID", value_parser = public_key)]

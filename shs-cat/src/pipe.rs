@@ -30,12 +30,15 @@ where
     let result = tokio::try_join!(
         send(to_peer, input, &sent),
         receive(from_peer, output, &received)
-    );
+    )
+    .map(|_| ());
+    // After a failure too, what arrived before it is written before the error is told.
+    let synced = output.sync().await;
     if verbose {
         sent.print("sent");
         received.print("received");
     }
-    result.map(|_| ())
+    result.and(synced)
 }
 
 /// One direction's byte count and when it ended.
