@@ -83,10 +83,12 @@ pub struct ListenArgs {
     /// Accept only the clients listed in FILE, one ID per line (repeatable)
     #[arg(long, value_name = "FILE")]
     pub allow_file: Vec<PathBuf>,
-    /// Serve connections one after another until killed. Only the first gets stdin; later
-    /// ones get a goodbye at once. Every client's data goes to stdout. A failed connection is
-    /// reported and the next one is served
-    #[arg(long)]
+    /// Serve connections one after another until killed
+    ///
+    /// Only the first connection gets stdin; later ones get a goodbye at once,
+    /// as if stdin were empty. Every client's data goes to stdout. A failed
+    /// connection is reported and the next one is served.
+    #[arg(long, verbatim_doc_comment)]
     pub keep_open: bool,
     #[command(flatten)]
     pub session: SessionArgs,
