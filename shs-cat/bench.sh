@@ -9,7 +9,8 @@
 #   shs-cat  `shs-cat connect < FILE` to `shs-cat listen > /dev/null` over loopback, timed from
 #            starting connect until both processes have exited (process start and handshakes
 #            included, so slightly pessimistic).
-# MB = 10^6 bytes. Prints each round and the medians, and shs-cat / library.
+# MB = 10^6 bytes. Prints each round with the CPU seconds it took (user + system, all
+# processes: on a busy machine the fairer comparison), the medians, and shs-cat / library.
 set -euo pipefail
 
 mib=${1:-256}
@@ -34,8 +35,8 @@ bytes=$((mib * 1024 * 1024))
 
 now() { date +%s.%N; }
 
-# Prints shs-cat's MB/s for one file transfer.
-shs_cat_round() {
+# One file transfer through shs-cat; writes "MB/s" to $work/rate.
+shs_cat_pair() {
     HOME=$work "$shs_cat" listen 127.0.0.1:0 </dev/null >/dev/null 2>"$work/listen.err" &
     listener=$!
     local line=
@@ -54,20 +55,27 @@ shs_cat_round() {
     wait "$listener"
     listener=
     end=$(now)
-    echo "$bytes $start $end" | awk '{ printf "%.1f\n", $1 / ($3 - $2) / 1e6 }'
+    echo "$bytes $start $end" | awk '{ printf "%.1f\n", $1 / ($3 - $2) / 1e6 }' >"$work/rate"
 }
 
-library_round() {
-    "$library" "$mib" 65536 | awk '{ print $(NF - 1) }'
+# Runs "$@" and prints "MB/s CPU-seconds" (user + system of all its processes).
+measure() {
+    local TIMEFORMAT='%3U %3S'
+    { time "$@" >"$work/out" 2>/dev/null; } 2>"$work/time"
+    echo "$(cat "$work/rate") $(awk '{ print $1 + $2 }' "$work/time")"
+}
+
+library_run() {
+    "$library" "$mib" 65536 | awk '{ print $(NF - 1) }' >"$work/rate"
 }
 
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 : >"$work/lib" >"$work/cat"
 for round in $(seq "$rounds"); do
-    lib=$(library_round)
-    cat=$(shs_cat_round)
-    echo "round $round: library $lib MB/s, shs-cat $cat MB/s"
+    read -r lib lib_cpu < <(measure library_run)
+    read -r cat cat_cpu < <(measure shs_cat_pair)
+    echo "round $round: library $lib MB/s ($lib_cpu CPU s), shs-cat $cat MB/s ($cat_cpu CPU s)"
     echo "$lib" >>"$work/lib"
     echo "$cat" >>"$work/cat"
 done
