@@ -7,6 +7,7 @@ mod identity;
 mod listen;
 mod pipe;
 mod stdio;
+mod values;
 
 use std::future::Future;
 use std::process::ExitCode;
