@@ -1,52 +1,136 @@
-//! The command line: hand-rolled parsing into a [`Command`], and the help text.
+//! The command line, parsed by clap: the subcommands, their help, and the checks that look at
+//! more than one argument.
 
-use std::ffi::OsString;
 use std::path::PathBuf;
+
+use clap::error::ErrorKind;
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use secret_handshake::{MultiserverAddress, NetworkKey, PublicKey};
 
-pub const HELP: &str = "\
-shs-cat: netcat for Scuttlebutt's secret-handshake + box-stream
+use crate::values::{host_port, public_key, NetworkKeyParser};
 
-Usage:
-  shs-cat keygen [--out FILE]
-  shs-cat listen HOST:PORT [--secret FILE] [--network-key KEY] [--allow ID]... [--keep-open]
-  shs-cat connect HOST:PORT --server-key ID [--secret FILE] [--network-key KEY]
-  shs-cat connect net:HOST:PORT~shs:KEY[:SEED] [--secret FILE] [--network-key KEY]
+const AFTER_HELP: &str = "\
+ID is a public key: @<base64>.ed25519, plain base64 or 64 hex digits.
 
-Commands:
-  keygen   Write a new Scuttlebutt secret file to FILE (created with mode 0600, never
-           overwriting a file), or to stdout.
-  listen   Accept one connection on HOST:PORT (port 0 picks a free port), pipe stdin to the
-           peer and the peer to stdout, then exit.
-  connect  Dial a server and pipe the same way. A multiserver address carries the server
-           key; an invite's SEED in it sets the identity to use (no --secret then).
+Two terminals:
+  shs-cat listen 127.0.0.1:8008          # prints: listening on 127.0.0.1:8008 as @S….ed25519
+  shs-cat connect 127.0.0.1:8008 --server-key '@S….ed25519'
 
-Options:
-  --secret FILE      identity to use (default: ~/.ssb/secret if it exists, else a fresh one)
-  --network-key KEY  64 hex digits or base64 of 32 bytes (default: the Scuttlebutt main net)
-  --server-key ID    connect: the server's key, required with HOST:PORT
-  --allow ID         listen: accept only this client (repeatable; default: any client)
-  --keep-open        listen: serve connections one after another until killed. Only the
-                     first connection gets stdin; later ones get a goodbye at once (as if
-                     stdin were empty). Every peer's data goes to stdout. A failed
-                     connection is reported and the next one is served.
-  --out FILE         keygen: the file to create
-  -h, --help         show this help
+Exit status: 0 after a clean end, 1 on any failure (one line on stderr naming what failed,
+e.g. the handshake phase), 2 on bad arguments.";
 
-ID is @<base64>.ed25519, plain base64 or 64 hex digits.
+/// netcat for Scuttlebutt's secret-handshake + box-stream
+#[derive(Parser)]
+#[command(name = "shs-cat", version, after_long_help = AFTER_HELP)]
+#[command(long_about = "\
+netcat for Scuttlebutt's secret-handshake + box-stream.
 
-The end of stdin sends the goodbye; a session ends once stdin has ended and the peer has
-said goodbye. Messages go to stderr. Exit status: 0 after a clean end, 1 on any failure
-(one line naming what failed, e.g. the handshake phase), 2 on bad arguments.
-";
+Opens an authenticated, encrypted connection (SHS1 + box-stream, byte-compatible with the JS
+secret-handshake), copies stdin to the peer and the peer to stdout. The end of stdin sends the
+goodbye; a session ends once stdin has ended and the peer has said goodbye. Messages go to
+stderr.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
 
-/// What to do.
+#[derive(Subcommand)]
 pub enum Command {
-    Help,
-    Keygen { out: Option<PathBuf> },
-    Listen(Listen),
-    Connect(Connect),
+    Keygen(KeygenArgs),
+    Listen(ListenArgs),
+    Connect(ConnectArgs),
+}
+
+/// Make a new Scuttlebutt secret file
+#[derive(Args)]
+#[command(long_about = "\
+Make a new identity and write it as a Scuttlebutt secret file: to FILE (created with mode
+0600, never replacing an existing file), or to stdout. `listen` and `connect` use it with
+--secret.")]
+#[command(after_long_help = "\
+Example:
+  shs-cat keygen --out ~/client.secret     # prints: wrote /home/me/client.secret for @C….ed25519")]
+pub struct KeygenArgs {
+    /// The file to create [default: print to stdout]
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// Accept a connection and pipe stdin and stdout through it
+#[derive(Args)]
+#[command(long_about = "\
+Accept a connection on HOST:PORT, pipe stdin to the client and the client to stdout, then
+exit. The first stderr line is `listening on HOST:PORT as ID` with the real port, so port 0
+works; each client is announced as `connected: ID`.
+
+Any client may connect unless --allow or --allow-file is given; then only the listed clients
+get in, and anyone else is turned away in phase 3 of the handshake.")]
+#[command(after_long_help = "\
+Example: serve a file to one known client
+  shs-cat listen 0.0.0.0:8008 --secret server.secret --allow-file clients.txt < file
+
+An allow file holds one ID per line; blank lines and everything after a `#` are ignored:
+  # alice
+  @AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=.ed25519")]
+pub struct ListenArgs {
+    /// The address to listen on (port 0 picks a free port)
+    #[arg(value_name = "HOST:PORT", value_parser = host_port)]
+    pub addr: String,
+    /// Accept only this client (repeatable)
+    #[arg(long, value_name = "ID", value_parser = public_key)]
+    pub allow: Vec<PublicKey>,
+    /// Accept only the clients listed in FILE, one ID per line (repeatable)
+    #[arg(long, value_name = "FILE")]
+    pub allow_file: Vec<PathBuf>,
+    /// Serve connections one after another until killed
+    ///
+    /// Only the first connection gets stdin; later ones get a goodbye at once,
+    /// as if stdin were empty. Every client's data goes to stdout. A failed
+    /// connection is reported and the next one is served.
+    #[arg(long, verbatim_doc_comment)]
+    pub keep_open: bool,
+    #[command(flatten)]
+    pub session: SessionArgs,
+}
+
+/// Dial a server and pipe stdin and stdout through the connection
+#[derive(Args)]
+#[command(long_about = "\
+Dial a server and pipe stdin to it and its data to stdout. ADDRESS is HOST:PORT with
+--server-key, or a multiserver address net:HOST:PORT~shs:KEY, which names the server's key
+itself. An invite (net:HOST:PORT~shs:KEY:SEED) also sets the identity to use.")]
+#[command(after_long_help = "\
+Examples:
+  shs-cat connect 127.0.0.1:8008 --server-key '@S….ed25519' < file
+  shs-cat connect 'net:127.0.0.1:8008~shs:S…=' --secret client.secret
+
+ID is a public key: @<base64>.ed25519, plain base64 or 64 hex digits.")]
+pub struct ConnectArgs {
+    #[arg(
+        value_name = "ADDRESS",
+        help = "HOST:PORT, or net:HOST:PORT~shs:KEY[:SEED]"
+    )]
+    pub address: String,
+    /// The server's key; required with a HOST:PORT address
+    #[arg(long, value_name = "ID", value_parser = public_key)]
+    pub server_key: Option<PublicKey>,
+    #[command(flatten)]
+    pub session: SessionArgs,
+}
+
+/// Options of `listen` and `connect`.
+#[derive(Args)]
+pub struct SessionArgs {
+    /// The identity to use [default: ~/.ssb/secret if it exists, else a fresh one]
+    #[arg(long, value_name = "FILE")]
+    pub secret: Option<PathBuf>,
+    /// 64 hex digits or base64 of 32 bytes [default: the Scuttlebutt main network]
+    #[arg(long, value_name = "KEY", value_parser = NetworkKeyParser)]
+    pub network_key: Option<NetworkKey>,
+    /// At the end, print the bytes and MB/s (10^6 bytes a second) each way on stderr
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 /// Where the long-term identity comes from.
@@ -58,230 +142,132 @@ pub enum IdentityChoice {
     InviteSeed([u8; 32]),
 }
 
+/// How to reach a server. Each transport is one variant (WebSocket comes later).
+pub enum Transport {
+    /// A `HOST:PORT` for TCP, names resolved when dialing.
+    Tcp(String),
+}
+
 pub struct Listen {
     pub addr: String,
     pub identity: IdentityChoice,
     pub network: NetworkKey,
     pub allow: Vec<PublicKey>,
+    pub allow_files: Vec<PathBuf>,
     pub keep_open: bool,
+    pub verbose: bool,
 }
 
 pub struct Connect {
-    pub addr: String,
+    pub transport: Transport,
     pub server: PublicKey,
     pub identity: IdentityChoice,
     pub network: NetworkKey,
+    pub verbose: bool,
 }
 
-/// Parses the arguments after the program name. `Err` is a one-line message for the user.
-pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, String> {
-    let args = args
-        .into_iter()
-        .map(|arg| {
-            arg.into_string()
-                .map_err(|arg| format!("argument {arg:?} is not valid UTF-8"))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let Some((command, rest)) = args.split_first() else {
-        return Err("missing command: keygen, listen or connect".into());
-    };
-    let options = match command.as_str() {
-        "-h" | "--help" | "help" => return Ok(Command::Help),
-        "keygen" => Options::parse(command, rest, &["--out"], &[])?,
-        "listen" => Options::parse(
-            command,
-            rest,
-            &["--secret", "--network-key", "--allow"],
-            &["--keep-open"],
-        )?,
-        "connect" => Options::parse(
-            command,
-            rest,
-            &["--server-key", "--secret", "--network-key"],
-            &[],
-        )?,
-        other => return Err(format!("unknown command {other:?}")),
-    };
-    if options.help {
-        return Ok(Command::Help);
-    }
-    match command.as_str() {
-        "keygen" => {
-            if let Some(extra) = options.positionals.first() {
-                return Err(format!("keygen: unexpected argument {extra:?}"));
-            }
-            let out = options.once("--out")?.map(PathBuf::from);
-            Ok(Command::Keygen { out })
+impl ListenArgs {
+    pub fn into_listen(self) -> Listen {
+        Listen {
+            addr: self.addr,
+            identity: identity(self.session.secret),
+            network: self.session.network_key.unwrap_or_default(),
+            allow: self.allow,
+            allow_files: self.allow_file,
+            keep_open: self.keep_open,
+            verbose: self.session.verbose,
         }
-        "listen" => listen(&options).map(Command::Listen),
-        _ => connect(&options).map(Command::Connect),
     }
 }
 
-fn listen(options: &Options) -> Result<Listen, String> {
-    let addr = options.address()?;
-    Ok(Listen {
-        addr: host_port(addr)?,
-        identity: secret_file(options)?,
-        network: network_key(options)?,
-        allow: options
-            .all("--allow")
-            .map(|id| public_key("--allow", id))
-            .collect::<Result<_, _>>()?,
-        keep_open: options.flag("--keep-open"),
-    })
-}
-
-fn connect(options: &Options) -> Result<Connect, String> {
-    let addr = options.address()?;
-    let network = network_key(options)?;
-    let server_key = options.once("--server-key")?;
-    if addr.starts_with("net:") {
-        let ms: MultiserverAddress = addr.parse().map_err(|e| {
-            format!("{e}: expected net:HOST:PORT~shs:KEY or net:HOST:PORT~shs:KEY:SEED")
-        })?;
-        if server_key.is_some() {
-            return Err("--server-key: the multiserver address already names the server".into());
-        }
-        let identity = match (ms.seed, secret_file(options)?) {
-            (Some(_), IdentityChoice::File(_)) => {
-                return Err("--secret: the invite address already sets the identity".into())
+impl ConnectArgs {
+    /// Checks the address against the other options; a clap error (exit 2) if they disagree.
+    pub fn into_connect(self) -> Result<Connect, clap::Error> {
+        let session = self.session;
+        let network = session.network_key.unwrap_or_default();
+        let verbose = session.verbose;
+        if self.address.starts_with("net:") {
+            let ms: MultiserverAddress = self.address.parse().map_err(|e| {
+                usage_error(
+                    ErrorKind::ValueValidation,
+                    format!(
+                        "invalid value '{}' for '<ADDRESS>': {e}: expected \
+                         net:HOST:PORT~shs:KEY or net:HOST:PORT~shs:KEY:SEED",
+                        self.address
+                    ),
+                )
+            })?;
+            if self.server_key.is_some() {
+                return Err(usage_error(
+                    ErrorKind::ArgumentConflict,
+                    "'--server-key' cannot be used with a multiserver address: it names the \
+                     server already",
+                ));
             }
-            (Some(seed), _) => IdentityChoice::InviteSeed(seed),
-            (None, identity) => identity,
-        };
-        return Ok(Connect {
-            addr: ms.socket_address(),
-            server: ms.key,
-            identity,
-            network,
-        });
-    }
-    let server = server_key.ok_or("--server-key ID is required with a HOST:PORT address")?;
-    Ok(Connect {
-        addr: host_port(addr)?,
-        server: public_key("--server-key", server)?,
-        identity: secret_file(options)?,
-        network,
-    })
-}
-
-fn secret_file(options: &Options) -> Result<IdentityChoice, String> {
-    Ok(match options.once("--secret")? {
-        Some(path) => IdentityChoice::File(path.into()),
-        None => IdentityChoice::Default,
-    })
-}
-
-fn network_key(options: &Options) -> Result<NetworkKey, String> {
-    match options.once("--network-key")? {
-        Some(key) => key
-            .parse()
-            .map_err(|_| "--network-key: expected 64 hex digits or base64 of 32 bytes".into()),
-        None => Ok(NetworkKey::ssb_main_net()),
-    }
-}
-
-fn public_key(option: &str, id: &str) -> Result<PublicKey, String> {
-    id.parse()
-        .map_err(|e| format!("{option}: {e}: expected @<base64>.ed25519, base64 or hex"))
-}
-
-/// Checks the `HOST:PORT` shape (IPv6 hosts in brackets); names are resolved when used.
-fn host_port(addr: &str) -> Result<String, String> {
-    let invalid = || format!("invalid address {addr:?}: expected HOST:PORT");
-    let (host, port) = addr.rsplit_once(':').ok_or_else(invalid)?;
-    if host.is_empty() || port.parse::<u16>().is_err() {
-        return Err(invalid());
-    }
-    Ok(addr.to_owned())
-}
-
-/// A subcommand's arguments: options (`--name VALUE` or `--name=VALUE`), flags and positionals.
-struct Options {
-    command: String,
-    positionals: Vec<String>,
-    values: Vec<(&'static str, String)>,
-    flags: Vec<&'static str>,
-    help: bool,
-}
-
-impl Options {
-    fn parse(
-        command: &str,
-        args: &[String],
-        valued: &[&'static str],
-        flags: &[&'static str],
-    ) -> Result<Self, String> {
-        let mut options = Options {
-            command: command.to_owned(),
-            positionals: Vec::new(),
-            values: Vec::new(),
-            flags: Vec::new(),
-            help: false,
-        };
-        let mut args = args.iter();
-        while let Some(arg) = args.next() {
-            if arg == "-h" || arg == "--help" {
-                options.help = true;
-                continue;
-            }
-            if !arg.starts_with('-') || arg == "-" {
-                options.positionals.push(arg.clone());
-                continue;
-            }
-            let (name, inline) = match arg.split_once('=') {
-                Some((name, value)) => (name, Some(value.to_owned())),
-                None => (arg.as_str(), None),
-            };
-            if let Some(&flag) = flags.iter().find(|f| **f == name) {
-                if inline.is_some() {
-                    return Err(format!("{flag} takes no value"));
-                }
-                options.flags.push(flag);
-            } else if let Some(&option) = valued.iter().find(|o| **o == name) {
-                let value = match inline {
-                    Some(value) => value,
-                    None => args
-                        .next()
-                        .cloned()
-                        .ok_or_else(|| format!("{option} needs a value"))?,
+            let identity =
+                match (ms.seed, session.secret) {
+                    (Some(_), Some(_)) => return Err(usage_error(
+                        ErrorKind::ArgumentConflict,
+                        "'--secret' cannot be used with an invite address: it sets the identity \
+                         already",
+                    )),
+                    (Some(seed), None) => IdentityChoice::InviteSeed(seed),
+                    (None, secret) => identity(secret),
                 };
-                options.values.push((option, value));
-            } else {
-                return Err(format!("unknown option {name:?} for {command}"));
-            }
+            return Ok(Connect {
+                transport: Transport::Tcp(ms.socket_address()),
+                server: ms.key,
+                identity,
+                network,
+                verbose,
+            });
         }
-        Ok(options)
+        let addr = host_port(&self.address).map_err(|e| {
+            usage_error(
+                ErrorKind::ValueValidation,
+                format!("invalid value '{}' for '<ADDRESS>': {e}", self.address),
+            )
+        })?;
+        let server = self.server_key.ok_or_else(|| {
+            usage_error(
+                ErrorKind::MissingRequiredArgument,
+                "'--server-key <ID>' is required with a HOST:PORT address \
+                 (or use net:HOST:PORT~shs:KEY)",
+            )
+        })?;
+        Ok(Connect {
+            transport: Transport::Tcp(addr),
+            server,
+            identity: identity(session.secret),
+            network,
+            verbose,
+        })
     }
+}
 
-    /// The one positional argument, the address.
-    fn address(&self) -> Result<&str, String> {
-        match self.positionals.as_slice() {
-            [addr] => Ok(addr),
-            [] => Err(format!("{}: missing address", self.command)),
-            [_, extra, ..] => Err(format!("{}: unexpected argument {extra:?}", self.command)),
-        }
+/// An error about `shs-cat connect`'s arguments, in clap's form with its usage line.
+fn usage_error(kind: ErrorKind, message: impl std::fmt::Display) -> clap::Error {
+    let mut cli = Cli::command();
+    cli.build();
+    match cli.find_subcommand_mut("connect") {
+        Some(connect) => connect.error(kind, message),
+        None => cli.error(kind, message),
     }
+}
 
-    /// The value of an option that may be given at most once.
-    fn once(&self, name: &'static str) -> Result<Option<&str>, String> {
-        let mut values = self.all(name);
-        let first = values.next();
-        if values.next().is_some() {
-            return Err(format!("{name} given more than once"));
-        }
-        Ok(first)
+fn identity(secret: Option<PathBuf>) -> IdentityChoice {
+    match secret {
+        Some(path) => IdentityChoice::File(path),
+        None => IdentityChoice::Default,
     }
+}
 
-    fn all(&self, name: &'static str) -> impl Iterator<Item = &str> {
-        self.values
-            .iter()
-            .filter(move |(n, _)| *n == name)
-            .map(|(_, value)| value.as_str())
-    }
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-    fn flag(&self, name: &str) -> bool {
-        self.flags.contains(&name)
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
     }
 }

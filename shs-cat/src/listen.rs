@@ -1,15 +1,16 @@
 //! `shs-cat listen`: accept one client (or, with `--keep-open`, one after another) and pipe.
 
-use tokio::io::Stdin;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 
-use secret_handshake::{AllowAll, AllowList, Authorize, Server};
+use secret_handshake::{AllowAll, AllowList, Authorize, PublicKey, Server};
 
 use crate::args::Listen;
-use crate::{identity, pipe};
+use crate::stdio::{Input, Output};
+use crate::{allow_file, identity, pipe};
 
 pub async fn run(opts: Listen) -> Result<(), String> {
     let (keypair, announce) = identity::resolve(&opts.identity)?;
+    let allow = allowed(&opts)?;
     let listener = TcpListener::bind(&opts.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", opts.addr))?;
@@ -19,29 +20,44 @@ pub async fn run(opts: Listen) -> Result<(), String> {
     // Always the first line: scripts read the port from it.
     eprintln!("listening on {local} as {}", keypair.public());
     announce.print(&keypair);
-    if opts.allow.is_empty() {
-        let server = Server::new(keypair, opts.network, AllowAll);
-        serve(&listener, &server, opts.keep_open).await
-    } else {
-        let server = Server::new(keypair, opts.network, AllowList::new(opts.allow));
-        serve(&listener, &server, opts.keep_open).await
+    let network = opts.network.clone();
+    match allow {
+        None => serve(&listener, &Server::new(keypair, network, AllowAll), &opts).await,
+        Some(ids) => {
+            let server = Server::new(keypair, network, AllowList::new(ids));
+            serve(&listener, &server, &opts).await
+        }
     }
+}
+
+/// The clients from `--allow` and `--allow-file`, or `None` (anyone) if neither is given. An
+/// allow file without ids lets no one in.
+fn allowed(opts: &Listen) -> Result<Option<Vec<PublicKey>>, String> {
+    if opts.allow.is_empty() && opts.allow_files.is_empty() {
+        return Ok(None);
+    }
+    let mut ids = opts.allow.clone();
+    for path in &opts.allow_files {
+        ids.extend(allow_file::read(path)?);
+    }
+    Ok(Some(ids))
 }
 
 async fn serve<A: Authorize<Auth = ()>>(
     listener: &TcpListener,
     server: &Server<A>,
-    keep_open: bool,
+    opts: &Listen,
 ) -> Result<(), String> {
+    let output = Output::stdout();
     // Only the first connection that completes the handshake gets stdin.
-    let mut stdin = Some(tokio::io::stdin());
+    let mut input = Some(Input::stdin());
     loop {
         let (tcp, _) = listener
             .accept()
             .await
             .map_err(|e| format!("accepting a connection: {e}"))?;
-        let result = session(server, tcp, &mut stdin).await;
-        if !keep_open {
+        let result = session(server, tcp, &mut input, &output, opts.verbose).await;
+        if !opts.keep_open {
             return result;
         }
         if let Err(e) = result {
@@ -52,10 +68,15 @@ async fn serve<A: Authorize<Auth = ()>>(
 
 async fn session<A: Authorize<Auth = ()>>(
     server: &Server<A>,
-    tcp: tokio::net::TcpStream,
-    stdin: &mut Option<Stdin>,
+    tcp: TcpStream,
+    input: &mut Option<Input>,
+    output: &Output,
+    verbose: bool,
 ) -> Result<(), String> {
+    // See `connect::dial_tcp`.
+    tcp.set_nodelay(true)
+        .map_err(|e| format!("accepting a connection: {e}"))?;
     let stream = server.accept(tcp).await.map_err(|e| e.to_string())?;
     eprintln!("connected: {}", stream.peer_key());
-    pipe::run(stream, stdin.take()).await
+    pipe::run(stream, input.take(), output, verbose).await
 }

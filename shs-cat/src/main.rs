@@ -1,32 +1,31 @@
 //! `shs-cat`: netcat for Scuttlebutt's secret-handshake + box-stream. See `shs-cat --help`.
 
+mod allow_file;
 mod args;
 mod connect;
 mod identity;
 mod listen;
 mod pipe;
+mod stdio;
+mod values;
 
 use std::future::Future;
-use std::io::Write;
 use std::process::ExitCode;
 
-use args::Command;
+use clap::Parser;
+
+use args::{Cli, Command};
 
 fn main() -> ExitCode {
-    let command = match args::parse(std::env::args_os().skip(1)) {
-        Ok(command) => command,
-        Err(message) => {
-            eprintln!("shs-cat: {message}\nTry 'shs-cat --help' for more information.");
-            return ExitCode::from(2);
-        }
-    };
-    let result = match command {
-        Command::Help => std::io::stdout()
-            .write_all(args::HELP.as_bytes())
-            .map_err(|e| format!("writing stdout: {e}")),
-        Command::Keygen { out } => identity::keygen(out.as_deref()),
-        Command::Listen(opts) => block_on(listen::run(opts)),
-        Command::Connect(opts) => block_on(connect::run(opts)),
+    // Usage errors, --help and --version end here, with clap's messages and exit codes (2, 0).
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Keygen(args) => identity::keygen(args.out.as_deref()),
+        Command::Listen(args) => block_on(listen::run(args.into_listen())),
+        Command::Connect(args) => match args.into_connect() {
+            Ok(opts) => block_on(connect::run(opts)),
+            Err(usage) => usage.exit(),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -43,8 +42,8 @@ fn block_on(session: impl Future<Output = Result<(), String>>) -> Result<(), Str
         .build()
         .map_err(|e| format!("starting the async runtime: {e}"))?;
     let result = runtime.block_on(session);
-    // After a failure a read of stdin may still be blocked in a thread; it cannot be
-    // cancelled, so do not wait for it.
+    // The stdin thread may still be blocked in a read that cannot be cancelled; the process
+    // exits without waiting for it.
     runtime.shutdown_background();
     result
 }

@@ -8,64 +8,12 @@ mod support;
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 
-use secret_handshake::{AllowAll, Keypair, MultiserverAddress, NetworkKey, PublicKey, Server};
+use secret_handshake::{AllowAll, Keypair, MultiserverAddress, NetworkKey, Server};
 use serde_json::{json, Value};
+use support::session::{addr, connect, connected_to, fresh_id, listen, ms_addr};
 use support::{pattern, shs_cat, Proc, TempDir, DEADLINE};
 
 const KIB_100: usize = 100 * 1024;
-
-/// Reads the first stderr line of `shs-cat listen`: `listening on HOST:PORT as ID`.
-fn listening(server: &mut Proc) -> (u16, PublicKey) {
-    let line = server.stderr_line();
-    let parsed = line.strip_prefix("listening on ").and_then(|rest| {
-        let (addr, id) = rest.split_once(" as ")?;
-        let port = addr.rsplit_once(':')?.1.parse().ok()?;
-        Some((port, id.parse().ok()?))
-    });
-    parsed.unwrap_or_else(|| panic!("not a listening line: {line:?}"))
-}
-
-fn listen(home: &TempDir, extra: &[&str], input: Vec<u8>) -> (Proc, u16, PublicKey) {
-    let mut server = Proc::spawn(
-        "listen",
-        shs_cat(home.path())
-            .args(["listen", "127.0.0.1:0"])
-            .args(extra),
-        input,
-    );
-    let (port, id) = listening(&mut server);
-    (server, port, id)
-}
-
-fn connect(home: &TempDir, args: &[&str], input: Vec<u8>) -> support::Finished {
-    Proc::spawn(
-        "connect",
-        shs_cat(home.path()).arg("connect").args(args),
-        input,
-    )
-    .finish()
-}
-
-fn addr(port: u16) -> String {
-    format!("127.0.0.1:{port}")
-}
-
-fn ms_addr(port: u16, server: &PublicKey) -> String {
-    format!("net:127.0.0.1:{port}~shs:{}", server.to_base64())
-}
-
-/// The id announced as `using a fresh identity ID`.
-fn fresh_id(run: &support::Finished) -> PublicKey {
-    let id = run.stderr_after("using a fresh identity ");
-    id.and_then(|id| id.parse().ok())
-        .unwrap_or_else(|| panic!("no fresh identity announced: {:?}", run.stderr))
-}
-
-fn connected_to(run: &support::Finished) -> PublicKey {
-    let id = run.stderr_after("connected: ");
-    id.and_then(|id| id.parse().ok())
-        .unwrap_or_else(|| panic!("no `connected:` line: {:?}", run.stderr))
-}
 
 fn assert_bytes_eq(what: &str, got: &[u8], want: &[u8]) {
     assert!(
@@ -308,53 +256,6 @@ fn peer_closing_without_goodbye_is_a_failure() {
     assert_eq!(server.join().expect("server thread"), b"bye");
     client.assert_failure("receiving from the peer: box-stream: peer closed without a goodbye");
     assert_eq!(client.stdout, b"partial");
-}
-
-#[test]
-fn help_and_bad_arguments() {
-    let home = TempDir::new("args");
-    let help = Proc::spawn("help", shs_cat(home.path()).arg("--help"), Vec::new()).finish();
-    help.assert_success();
-    assert!(String::from_utf8_lossy(&help.stdout).contains("shs-cat listen HOST:PORT"));
-    let key = Keypair::generate().public().to_ssb_id();
-    let cases: &[&[&str]] = &[
-        &[],
-        &["frobnicate"],
-        &["listen"],
-        &["listen", "no-port"],
-        &["listen", "127.0.0.1:0", "--allow", "not-a-key"],
-        &["listen", "127.0.0.1:0", "--network-key", "short"],
-        &["listen", "127.0.0.1:0", "--keep-open=yes"],
-        &["connect", "127.0.0.1:1"],
-        &["connect", "127.0.0.1:1", "--server-key"],
-        &[
-            "connect",
-            "127.0.0.1:1",
-            "--server-key",
-            &key,
-            "--secret",
-            "a",
-            "--secret",
-            "b",
-        ],
-        &["connect", "net:127.0.0.1:1~shs:nope"],
-        &["keygen", "--force"],
-    ];
-    for args in cases {
-        let run = Proc::spawn("bad args", shs_cat(home.path()).args(*args), Vec::new()).finish();
-        assert_eq!(run.status.code(), Some(2), "{args:?}: {:?}", run.stderr);
-        assert_eq!(run.stderr.len(), 2, "{args:?}: {:?}", run.stderr);
-        assert!(
-            run.stderr[0].starts_with("shs-cat: "),
-            "{args:?}: {:?}",
-            run.stderr
-        );
-        assert!(
-            run.stderr[1].contains("shs-cat --help"),
-            "{args:?}: {:?}",
-            run.stderr
-        );
-    }
 }
 
 // ---- shs-cat against the JS reference ----------------------------------------------------

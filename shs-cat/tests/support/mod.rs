@@ -1,8 +1,14 @@
 //! Running `shs-cat` and other programs as child processes, never waiting for ever.
+//!
+//! Used as `mod support;`; not every test file uses every helper.
+
+#![allow(dead_code)]
+
+pub mod session;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -52,11 +58,13 @@ pub fn pattern(len: usize, seed: u64) -> Vec<u8> {
         .collect()
 }
 
-/// A running child: stdin is fed `input` and then closed, stdout is collected, stderr and
-/// (for line-oriented programs) stdout lines can be awaited one by one. Killed on drop.
+/// A running child: stdin is fed `input` and then closed (or, interactively, written bit by
+/// bit), stdout is collected, stderr and (for line-oriented programs) stdout lines can be
+/// awaited one by one. Killed on drop.
 pub struct Proc {
     name: String,
     child: Child,
+    stdin: Option<ChildStdin>,
     stdout: Option<JoinHandle<Vec<u8>>>,
     stdout_lines: Option<Receiver<String>>,
     stderr: Receiver<String>,
@@ -74,15 +82,21 @@ pub struct Finished {
 impl Proc {
     /// Spawns `command`, collecting stdout as bytes.
     pub fn spawn(name: &str, command: &mut Command, input: Vec<u8>) -> Proc {
-        Self::start(name, command, input, false)
+        Self::start(name, command, Some(input), false)
     }
 
     /// Spawns `command`, handing out stdout line by line ([`Proc::stdout_line`]).
     pub fn spawn_lines(name: &str, command: &mut Command) -> Proc {
-        Self::start(name, command, Vec::new(), true)
+        Self::start(name, command, Some(Vec::new()), true)
     }
 
-    fn start(name: &str, command: &mut Command, input: Vec<u8>, lines: bool) -> Proc {
+    /// Spawns `command` with stdin left open for [`Proc::send`] and stdout handed out line by
+    /// line.
+    pub fn spawn_interactive(name: &str, command: &mut Command) -> Proc {
+        Self::start(name, command, None, true)
+    }
+
+    fn start(name: &str, command: &mut Command, input: Option<Vec<u8>>, lines: bool) -> Proc {
         command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -90,11 +104,14 @@ impl Proc {
         let mut child = command
             .spawn()
             .unwrap_or_else(|e| panic!("spawning {name} ({command:?}): {e}"));
-        let mut stdin = child.stdin.take().expect("piped stdin");
-        // The child may exit without reading everything; a failed write is its business.
-        thread::spawn(move || {
-            let _ = stdin.write_all(&input);
-        });
+        let mut stdin = child.stdin.take();
+        if let Some(input) = input {
+            let mut stdin = stdin.take().expect("piped stdin");
+            // The child may exit without reading everything; a failed write is its business.
+            thread::spawn(move || {
+                let _ = stdin.write_all(&input);
+            });
+        }
         let stdout = child.stdout.take().expect("piped stdout");
         let (stdout, stdout_lines) = if lines {
             (None, Some(line_reader(stdout)))
@@ -110,11 +127,26 @@ impl Proc {
         Proc {
             name: name.to_owned(),
             child,
+            stdin,
             stdout,
             stdout_lines,
             stderr,
             stderr_seen: Vec::new(),
         }
+    }
+
+    /// Writes `bytes` to the stdin of a child from [`Proc::spawn_interactive`].
+    pub fn send(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("spawned with spawn_interactive");
+        stdin
+            .write_all(bytes)
+            .and_then(|()| stdin.flush())
+            .unwrap_or_else(|e| panic!("{}: writing stdin: {e}", self.name));
+    }
+
+    /// Closes the stdin of a child from [`Proc::spawn_interactive`].
+    pub fn close_stdin(&mut self) {
+        self.stdin = None;
     }
 
     /// The next line on stderr.
