@@ -86,6 +86,8 @@ pub struct Keypair {
     public: PublicKey,
     /// libsodium layout: `seed(32) ‖ public(32)`.
     secret: Secret<64>,
+    /// The secret in Curve25519 form, converted once here rather than in every handshake.
+    curve: Secret<32>,
 }
 
 impl Keypair {
@@ -101,6 +103,7 @@ impl Keypair {
         let (public, secret) = crypto::ed25519_from_seed(seed);
         Keypair {
             public: PublicKey(public),
+            curve: crypto::ed25519_sk_to_x25519(&secret),
             secret,
         }
     }
@@ -130,6 +133,11 @@ impl Keypair {
 
     pub(crate) fn secret(&self) -> &Secret<64> {
         &self.secret
+    }
+
+    /// `crypto_sign_ed25519_sk_to_curve25519` of the secret key.
+    pub(crate) fn curve_secret(&self) -> &Secret<32> {
+        &self.curve
     }
 }
 

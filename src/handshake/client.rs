@@ -1,7 +1,9 @@
 //! The client side of the handshake: sends messages 1 and 3, verifies 2 and 4.
 
 use std::mem;
+use std::sync::Arc;
 
+use super::curve_cache::{peer_x25519, CurveCache};
 use super::messages::{self as m, Ephemeral, CLIENT_AUTH_LEN, HELLO_LEN, SERVER_ACCEPT_LEN};
 use super::{exact, Handshake, Next, Session, SessionKeys};
 use crate::crypto;
@@ -16,6 +18,7 @@ pub struct ClientHandshake {
     server: PublicKey,
     ephemeral: Ephemeral,
     hello: [u8; HELLO_LEN],
+    cache: Option<Arc<CurveCache>>,
     state: State,
 }
 
@@ -44,6 +47,19 @@ impl ClientHandshake {
     /// Starts a handshake as `identity` with the server `server` on `network`.
     pub fn new(identity: &Keypair, network: &NetworkKey, server: &PublicKey) -> Self {
         Self::with_ephemeral(identity, network, server, Ephemeral::generate())
+    }
+
+    /// As [`new`](Self::new), converting the server's key through `cache` (shared by all
+    /// handshakes of one client, so a server seen before costs one conversion less).
+    pub fn new_cached(
+        identity: &Keypair,
+        network: &NetworkKey,
+        server: &PublicKey,
+        cache: &Arc<CurveCache>,
+    ) -> Self {
+        let mut handshake = Self::new(identity, network, server);
+        handshake.cache = Some(Arc::clone(cache));
+        handshake
     }
 
     /// Test vectors only: use this X25519 secret as the ephemeral key.
@@ -80,6 +96,7 @@ impl ClientHandshake {
             identity: identity.clone(),
             server: *server,
             ephemeral,
+            cache: None,
             state: State::SendHello,
         }
     }
@@ -94,8 +111,8 @@ impl ClientHandshake {
             Phase::ServerHello,
         )?;
         let shash = crypto::sha256(&[ab.expose()]);
-        let server_curve =
-            m::long_term_x25519(&self.server).ok_or(HandshakeError::InvalidServerKey)?;
+        let server_curve = peer_x25519(self.cache.as_deref(), &self.server)
+            .ok_or(HandshakeError::InvalidServerKey)?;
         let a_b = m::shared(&self.ephemeral.secret, &server_curve, Phase::ServerHello)?;
         let key3 = m::key3(&self.network, &ab, &a_b);
         let (h, msg3) = m::client_auth(&self.network, &self.identity, &self.server, &shash, &key3);
@@ -117,8 +134,11 @@ impl ClientHandshake {
         msg: &[u8],
     ) -> Result<Session, HandshakeError> {
         let msg4 = exact::<SERVER_ACCEPT_LEN>(msg, "message 4 must be 80 bytes")?;
-        let our_curve = crypto::ed25519_sk_to_x25519(self.identity.secret());
-        let big_a_b = m::shared(&our_curve, &auth.server_ephemeral, Phase::ServerAccept)?;
+        let big_a_b = m::shared(
+            self.identity.curve_secret(),
+            &auth.server_ephemeral,
+            Phase::ServerAccept,
+        )?;
         let key4 = m::key4(&self.network, &auth.ab, &auth.a_b, &big_a_b);
         m::verify_server_accept(
             &self.network,

@@ -8,6 +8,7 @@
 //! A failed step moves the machine to a failed state; every later call returns an error.
 
 mod client;
+mod curve_cache;
 mod messages;
 #[doc(hidden)]
 pub mod replay;
@@ -15,6 +16,7 @@ mod server;
 mod session;
 
 pub use client::ClientHandshake;
+pub use curve_cache::CurveCache;
 pub use server::ServerHandshake;
 pub use session::{Session, SessionKeys};
 

@@ -2,7 +2,9 @@
 //! application authorizes the client) 4.
 
 use std::mem;
+use std::sync::Arc;
 
+use super::curve_cache::{peer_x25519, CurveCache};
 use super::messages::{self as m, Ephemeral, CLIENT_AUTH_LEN, HELLO_LEN};
 use super::{exact, Handshake, Next, Session, SessionKeys};
 use crate::crypto::{self, NONCE_LEN};
@@ -19,6 +21,7 @@ pub struct ServerHandshake {
     identity: Keypair,
     ephemeral: Ephemeral,
     hello: [u8; HELLO_LEN],
+    cache: Option<Arc<CurveCache>>,
     state: State,
 }
 
@@ -56,6 +59,14 @@ impl ServerHandshake {
         Self::with_ephemeral(identity, network, Ephemeral::generate())
     }
 
+    /// As [`new`](Self::new), converting the client's key through `cache` (shared by all
+    /// handshakes of one server, so a client seen before costs one conversion less).
+    pub fn new_cached(identity: &Keypair, network: &NetworkKey, cache: &Arc<CurveCache>) -> Self {
+        let mut handshake = Self::new(identity, network);
+        handshake.cache = Some(Arc::clone(cache));
+        handshake
+    }
+
     /// Test vectors only: use this X25519 secret as the ephemeral key.
     #[doc(hidden)]
     pub fn with_ephemeral_secret(
@@ -82,6 +93,7 @@ impl ServerHandshake {
             network: network.clone(),
             identity: identity.clone(),
             ephemeral,
+            cache: None,
             state: State::AwaitClientHello,
         }
     }
@@ -161,8 +173,11 @@ impl ServerHandshake {
         msg: &[u8],
     ) -> Result<Authenticated, HandshakeError> {
         let msg3 = exact::<CLIENT_AUTH_LEN>(msg, "message 3 must be 112 bytes")?;
-        let our_curve = crypto::ed25519_sk_to_x25519(self.identity.secret());
-        let a_b = m::shared(&our_curve, &greeted.client_ephemeral, Phase::ClientAuth)?;
+        let a_b = m::shared(
+            self.identity.curve_secret(),
+            &greeted.client_ephemeral,
+            Phase::ClientAuth,
+        )?;
         let key3 = m::key3(&self.network, &greeted.ab, &a_b);
         let (h, client) = m::open_client_auth(
             &self.network,
@@ -172,7 +187,8 @@ impl ServerHandshake {
             &msg3,
         )?;
         // The JS server does not check this conversion and would throw; we reject cleanly.
-        let client_curve = m::long_term_x25519(&client).ok_or(HandshakeError::InvalidClientAuth)?;
+        let client_curve =
+            peer_x25519(self.cache.as_deref(), &client).ok_or(HandshakeError::InvalidClientAuth)?;
         let big_a_b = m::shared(&self.ephemeral.secret, &client_curve, Phase::ClientAuth)?;
         let key4 = m::key4(&self.network, &greeted.ab, &a_b, &big_a_b);
         Ok(Authenticated {
