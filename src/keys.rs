@@ -135,6 +135,16 @@ impl Keypair {
         &self.secret
     }
 
+    /// Tests only: `self` with its public half (also the second half of the libsodium secret key,
+    /// which signing hashes) replaced by `public`.
+    #[cfg(test)]
+    pub(crate) fn with_public_for_tests(&self, public: [u8; 32]) -> Self {
+        let mut keypair = self.clone();
+        keypair.public = PublicKey(public);
+        keypair.secret.expose_mut()[32..].copy_from_slice(&public);
+        keypair
+    }
+
     /// `crypto_sign_ed25519_sk_to_curve25519` of the secret key.
     pub(crate) fn curve_secret(&self) -> &Secret<32> {
         &self.curve

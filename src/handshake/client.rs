@@ -57,9 +57,13 @@ impl ClientHandshake {
         server: &PublicKey,
         cache: &Arc<CurveCache>,
     ) -> Self {
-        let mut handshake = Self::new(identity, network, server);
-        handshake.cache = Some(Arc::clone(cache));
-        handshake
+        Self::new(identity, network, server).with_cache(cache)
+    }
+
+    /// Converts the peer's key through `cache` from now on.
+    pub(crate) fn with_cache(mut self, cache: &Arc<CurveCache>) -> Self {
+        self.cache = Some(Arc::clone(cache));
+        self
     }
 
     /// Test vectors only: use this X25519 secret as the ephemeral key.

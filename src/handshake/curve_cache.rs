@@ -156,6 +156,8 @@ impl fmt::Debug for CurveCache {
 }
 
 #[cfg(test)]
+mod handshake_tests;
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::keys::Keypair;

@@ -62,9 +62,13 @@ impl ServerHandshake {
     /// As [`new`](Self::new), converting the client's key through `cache` (shared by all
     /// handshakes of one server, so a client seen before costs one conversion less).
     pub fn new_cached(identity: &Keypair, network: &NetworkKey, cache: &Arc<CurveCache>) -> Self {
-        let mut handshake = Self::new(identity, network);
-        handshake.cache = Some(Arc::clone(cache));
-        handshake
+        Self::new(identity, network).with_cache(cache)
+    }
+
+    /// Converts the peer's key through `cache` from now on.
+    pub(crate) fn with_cache(mut self, cache: &Arc<CurveCache>) -> Self {
+        self.cache = Some(Arc::clone(cache));
+        self
     }
 
     /// Test vectors only: use this X25519 secret as the ephemeral key.
