@@ -2,15 +2,20 @@
 //! it is made of, each measured in the same run.
 //!
 //! `cargo bench --bench handshake`. The summary at the end prints the ratio (target: at most
-//! 1.15) and, if `node benches/js/bench.js` has been run, the ratio to the JS reference.
+//! 1.15) and, if `node benches/js/bench.js` has been run, the ratio to the JS reference. It also
+//! times handshakes through a [`CurveCache`]: first contact (empty caches) and a repeat peer
+//! (warm caches, target: the primitive bound / its time at least 1.15).
 
 mod common;
 
 use std::hint::black_box;
+use std::sync::Arc;
 use std::time::Instant;
 
 use criterion::Criterion;
-use secret_handshake::handshake::{ClientHandshake, Handshake, Next, ServerHandshake, Session};
+use secret_handshake::handshake::{
+    ClientHandshake, CurveCache, Handshake, Next, ServerHandshake, Session,
+};
 use secret_handshake::{AllowAll, Client, Keypair, NetworkKey, Server};
 use sodiumoxide::crypto::{auth, hash::sha256, scalarmult::curve25519 as x25519, secretbox, sign};
 
@@ -31,8 +36,40 @@ fn pass(from: &mut impl Handshake, to: &mut impl Handshake) {
 /// One complete handshake with fresh ephemeral keys: both state machines, all four messages,
 /// both sessions.
 fn handshake(client: &Keypair, server: &Keypair, network: &NetworkKey) -> (Session, Session) {
-    let mut c = ClientHandshake::new(client, network, server.public());
-    let mut s = ServerHandshake::new(server, network);
+    let c = ClientHandshake::new(client, network, server.public());
+    let s = ServerHandshake::new(server, network);
+    run(c, s)
+}
+
+/// Each side's cache of its peers' Curve25519 keys, as a `Client` and a `Server` hold them.
+struct Caches {
+    client: Arc<CurveCache>,
+    server: Arc<CurveCache>,
+}
+
+impl Caches {
+    fn new() -> Self {
+        Caches {
+            client: Arc::new(CurveCache::new()),
+            server: Arc::new(CurveCache::new()),
+        }
+    }
+}
+
+/// [`handshake`] with each side converting its peer's key through its cache.
+fn handshake_cached(
+    client: &Keypair,
+    server: &Keypair,
+    network: &NetworkKey,
+    caches: &Caches,
+) -> (Session, Session) {
+    let c = ClientHandshake::new_cached(client, network, server.public(), &caches.client);
+    let s = ServerHandshake::new_cached(server, network, &caches.server);
+    run(c, s)
+}
+
+/// Drives both machines through the four messages.
+fn run(mut c: ClientHandshake, mut s: ServerHandshake) -> (Session, Session) {
     pass(&mut c, &mut s); // 1: client hello
     pass(&mut s, &mut c); // 2: server hello
     pass(&mut c, &mut s); // 3: client auth
@@ -250,6 +287,14 @@ fn full_handshake(c: &mut Criterion) {
     g.bench_function("sans_io", |b| {
         b.iter(|| handshake(&client, &server, black_box(&network)))
     });
+    // Through a cache: empty each time (first contact), and warm (a peer seen before).
+    g.bench_function("sans_io_first_contact", |b| {
+        b.iter(|| handshake_cached(&client, &server, black_box(&network), &Caches::new()))
+    });
+    let warm = Caches::new();
+    g.bench_function("sans_io_repeat_peer", |b| {
+        b.iter(|| handshake_cached(&client, &server, black_box(&network), &warm))
+    });
 
     // The same over the async API and an in-memory tokio duplex (with the default 5 s
     // handshake timers), to show what the adapter adds.
@@ -357,6 +402,45 @@ fn summary() {
         r.b_ns,
         r.ratio,
         common::verdict(r.ratio <= 1.15)
+    );
+    cached_summary(&limit, &client, &server, &network);
+}
+
+/// First-contact and repeat-peer handshakes through a [`CurveCache`], each interleaved with
+/// today's primitive bound (which still counts both sides' key conversions).
+fn cached_summary(limit: &Limit, client: &Keypair, server: &Keypair, network: &NetworkKey) {
+    let first = common::interleaved(
+        101,
+        10,
+        || {
+            drop(black_box(handshake_cached(
+                client,
+                server,
+                network,
+                &Caches::new(),
+            )))
+        },
+        || limit.run(),
+    );
+    let warm = Caches::new();
+    let repeat = common::interleaved(
+        101,
+        10,
+        || drop(black_box(handshake_cached(client, server, network, &warm))),
+        || limit.run(),
+    );
+    println!("cached conversions (interleaved with today's bound, medians of 101 rounds):");
+    for (what, r) in [("first contact", &first), ("repeat peer", &repeat)] {
+        println!(
+            "  {what:<14} {:>8.0} ns, bound {:>8.0} ns: bound / handshake = {:.3}",
+            r.a_ns,
+            r.b_ns,
+            1.0 / r.ratio
+        );
+    }
+    println!(
+        "  repeat-peer target bound / handshake >= 1.15: {}",
+        common::verdict(1.0 / repeat.ratio >= 1.15)
     );
 }
 

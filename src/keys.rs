@@ -86,6 +86,8 @@ pub struct Keypair {
     public: PublicKey,
     /// libsodium layout: `seed(32) ‖ public(32)`.
     secret: Secret<64>,
+    /// The secret in Curve25519 form, converted once here rather than in every handshake.
+    curve: Secret<32>,
 }
 
 impl Keypair {
@@ -101,6 +103,7 @@ impl Keypair {
         let (public, secret) = crypto::ed25519_from_seed(seed);
         Keypair {
             public: PublicKey(public),
+            curve: crypto::ed25519_sk_to_x25519(&secret),
             secret,
         }
     }
@@ -130,6 +133,21 @@ impl Keypair {
 
     pub(crate) fn secret(&self) -> &Secret<64> {
         &self.secret
+    }
+
+    /// Tests only: `self` with its public half (also the second half of the libsodium secret key,
+    /// which signing hashes) replaced by `public`.
+    #[cfg(test)]
+    pub(crate) fn with_public_for_tests(&self, public: [u8; 32]) -> Self {
+        let mut keypair = self.clone();
+        keypair.public = PublicKey(public);
+        keypair.secret.expose_mut()[32..].copy_from_slice(&public);
+        keypair
+    }
+
+    /// `crypto_sign_ed25519_sk_to_curve25519` of the secret key.
+    pub(crate) fn curve_secret(&self) -> &Secret<32> {
+        &self.curve
     }
 }
 

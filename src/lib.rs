@@ -146,7 +146,7 @@
 //!
 //! | secret | held in | wiped |
 //! |---|---|---|
-//! | long-term secret key | [`Keypair`] (a wiping 64-byte buffer) | when the keypair drops |
+//! | long-term secret key, and its Curve25519 form | [`Keypair`] (wiping 64- and 32-byte buffers) | when the keypair drops |
 //! | network key | [`NetworkKey`] (wiping buffer; `Debug` names only the public main net) | on drop |
 //! | ephemeral X25519 key | the handshake state machine | when the machine drops (after the handshake) |
 //! | `ab`, `aB`, `Ab`, `sha256(ab)`, key3, key4, the signed identity `H` | the machine's per-phase state | when the handshake moves past the phase that needs them, or drops |

@@ -1,7 +1,9 @@
 //! The client side of the handshake: sends messages 1 and 3, verifies 2 and 4.
 
 use std::mem;
+use std::sync::Arc;
 
+use super::curve_cache::{peer_x25519, CurveCache};
 use super::messages::{self as m, Ephemeral, CLIENT_AUTH_LEN, HELLO_LEN, SERVER_ACCEPT_LEN};
 use super::session::derive_keys;
 use super::{exact, Handshake, Next, Session};
@@ -17,6 +19,7 @@ pub struct ClientHandshake {
     server: PublicKey,
     ephemeral: Ephemeral,
     hello: [u8; HELLO_LEN],
+    cache: Option<Arc<CurveCache>>,
     state: State,
 }
 
@@ -47,9 +50,26 @@ impl ClientHandshake {
         Self::with_ephemeral(identity, network, server, Ephemeral::generate())
     }
 
+    /// As [`new`](Self::new), converting the server's key through `cache` (shared by all
+    /// handshakes of one client, so a server seen before costs one conversion less).
+    pub fn new_cached(
+        identity: &Keypair,
+        network: &NetworkKey,
+        server: &PublicKey,
+        cache: &Arc<CurveCache>,
+    ) -> Self {
+        Self::new(identity, network, server).with_cache(cache)
+    }
+
+    /// Converts the peer's key through `cache` from now on.
+    pub(crate) fn with_cache(mut self, cache: &Arc<CurveCache>) -> Self {
+        self.cache = Some(Arc::clone(cache));
+        self
+    }
+
     /// Tests only: use this X25519 secret as the ephemeral key. A fixed ephemeral key makes
     /// every session key predictable to whoever knows it.
-    #[cfg(feature = "hazmat")]
+    #[cfg(any(test, feature = "hazmat"))]
     pub fn with_fixed_ephemeral_key_for_testing_only(
         identity: &Keypair,
         network: &NetworkKey,
@@ -61,7 +81,7 @@ impl ClientHandshake {
 
     /// Tests only: derive the ephemeral key from `random` as the JS reference does (to replay
     /// its vectors).
-    #[cfg(feature = "hazmat")]
+    #[cfg(any(test, feature = "hazmat"))]
     pub fn with_js_ephemeral_seed_for_testing_only(
         identity: &Keypair,
         network: &NetworkKey,
@@ -83,6 +103,7 @@ impl ClientHandshake {
             identity: identity.clone(),
             server: *server,
             ephemeral,
+            cache: None,
             state: State::SendHello,
         }
     }
@@ -97,8 +118,8 @@ impl ClientHandshake {
             Phase::ServerHello,
         )?;
         let shash = crypto::sha256(&[ab.expose()]);
-        let server_curve =
-            m::long_term_x25519(&self.server).ok_or(HandshakeError::InvalidServerKey)?;
+        let server_curve = peer_x25519(self.cache.as_deref(), &self.server)
+            .ok_or(HandshakeError::InvalidServerKey)?;
         let a_b = m::shared(&self.ephemeral.secret, &server_curve, Phase::ServerHello)?;
         let key3 = m::key3(&self.network, &ab, &a_b);
         let (h, msg3) = m::client_auth(&self.network, &self.identity, &self.server, &shash, &key3);
@@ -120,8 +141,11 @@ impl ClientHandshake {
         msg: &[u8],
     ) -> Result<Session, HandshakeError> {
         let msg4 = exact::<SERVER_ACCEPT_LEN>(msg, "message 4 must be 80 bytes")?;
-        let our_curve = crypto::ed25519_sk_to_x25519(self.identity.secret());
-        let big_a_b = m::shared(&our_curve, &auth.server_ephemeral, Phase::ServerAccept)?;
+        let big_a_b = m::shared(
+            self.identity.curve_secret(),
+            &auth.server_ephemeral,
+            Phase::ServerAccept,
+        )?;
         let key4 = m::key4(&self.network, &auth.ab, &auth.a_b, &big_a_b);
         m::verify_server_accept(
             &self.network,

@@ -31,14 +31,14 @@ impl Ephemeral {
         Ephemeral { secret, public }
     }
 
-    #[cfg(feature = "hazmat")]
+    #[cfg(any(test, feature = "hazmat"))]
     pub(crate) fn from_secret(secret: [u8; 32]) -> Self {
         let secret = Secret::new(secret);
         let public = crypto::x25519_base(&secret);
         Ephemeral { secret, public }
     }
 
-    #[cfg(feature = "hazmat")]
+    #[cfg(any(test, feature = "hazmat"))]
     /// The JS reference's derivation from a 32-byte `random`: an Ed25519 seed keypair converted
     /// to Curve25519. Only needed to replay its vectors.
     pub(crate) fn from_js_random(random: &[u8; 32]) -> Self {

@@ -6,13 +6,18 @@
 //! has a fixed size (64, 64, 112, 80 bytes), so a driver never reads past the handshake.
 //!
 //! A failed step moves the machine to a failed state; every later call returns an error.
+//!
+//! A [`CurveCache`] shared by the handshakes of one client or server (`new_cached`) saves the
+//! Curve25519 conversion of a peer's key when that peer comes back.
 
 mod client;
+mod curve_cache;
 pub(crate) mod messages;
 mod server;
 pub(crate) mod session;
 
 pub use client::ClientHandshake;
+pub use curve_cache::CurveCache;
 pub use server::ServerHandshake;
 pub use session::Session;
 

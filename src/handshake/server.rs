@@ -2,7 +2,9 @@
 //! application authorizes the client) 4.
 
 use std::mem;
+use std::sync::Arc;
 
+use super::curve_cache::{peer_x25519, CurveCache};
 use super::messages::{self as m, Ephemeral, CLIENT_AUTH_LEN, HELLO_LEN};
 use super::session::derive_keys;
 use super::{exact, Handshake, Next, Session};
@@ -20,6 +22,7 @@ pub struct ServerHandshake {
     identity: Keypair,
     ephemeral: Ephemeral,
     hello: [u8; HELLO_LEN],
+    cache: Option<Arc<CurveCache>>,
     state: State,
 }
 
@@ -57,9 +60,21 @@ impl ServerHandshake {
         Self::with_ephemeral(identity, network, Ephemeral::generate())
     }
 
+    /// As [`new`](Self::new), converting the client's key through `cache` (shared by all
+    /// handshakes of one server, so a client seen before costs one conversion less).
+    pub fn new_cached(identity: &Keypair, network: &NetworkKey, cache: &Arc<CurveCache>) -> Self {
+        Self::new(identity, network).with_cache(cache)
+    }
+
+    /// Converts the peer's key through `cache` from now on.
+    pub(crate) fn with_cache(mut self, cache: &Arc<CurveCache>) -> Self {
+        self.cache = Some(Arc::clone(cache));
+        self
+    }
+
     /// Tests only: use this X25519 secret as the ephemeral key. A fixed ephemeral key makes
     /// every session key predictable to whoever knows it.
-    #[cfg(feature = "hazmat")]
+    #[cfg(any(test, feature = "hazmat"))]
     pub fn with_fixed_ephemeral_key_for_testing_only(
         identity: &Keypair,
         network: &NetworkKey,
@@ -70,7 +85,7 @@ impl ServerHandshake {
 
     /// Tests only: derive the ephemeral key from `random` as the JS reference does (to replay
     /// its vectors).
-    #[cfg(feature = "hazmat")]
+    #[cfg(any(test, feature = "hazmat"))]
     pub fn with_js_ephemeral_seed_for_testing_only(
         identity: &Keypair,
         network: &NetworkKey,
@@ -85,6 +100,7 @@ impl ServerHandshake {
             network: network.clone(),
             identity: identity.clone(),
             ephemeral,
+            cache: None,
             state: State::AwaitClientHello,
         }
     }
@@ -164,8 +180,11 @@ impl ServerHandshake {
         msg: &[u8],
     ) -> Result<Authenticated, HandshakeError> {
         let msg3 = exact::<CLIENT_AUTH_LEN>(msg, "message 3 must be 112 bytes")?;
-        let our_curve = crypto::ed25519_sk_to_x25519(self.identity.secret());
-        let a_b = m::shared(&our_curve, &greeted.client_ephemeral, Phase::ClientAuth)?;
+        let a_b = m::shared(
+            self.identity.curve_secret(),
+            &greeted.client_ephemeral,
+            Phase::ClientAuth,
+        )?;
         let key3 = m::key3(&self.network, &greeted.ab, &a_b);
         let (h, client) = m::open_client_auth(
             &self.network,
@@ -175,7 +194,8 @@ impl ServerHandshake {
             &msg3,
         )?;
         // The JS server does not check this conversion and would throw; we reject cleanly.
-        let client_curve = m::long_term_x25519(&client).ok_or(HandshakeError::InvalidClientAuth)?;
+        let client_curve =
+            peer_x25519(self.cache.as_deref(), &client).ok_or(HandshakeError::InvalidClientAuth)?;
         let big_a_b = m::shared(&self.ephemeral.secret, &client_curve, Phase::ClientAuth)?;
         let key4 = m::key4(&self.network, &greeted.ab, &a_b, &big_a_b);
         Ok(Authenticated {

@@ -1,0 +1,158 @@
+//! Both state machines with a cache: same sessions as without, and keys that do not convert are
+//! still refused with the same errors.
+
+use std::sync::Arc;
+
+use super::CurveCache;
+use crate::crypto;
+use crate::error::HandshakeError;
+use crate::handshake::{ClientHandshake, Handshake, Next, ServerHandshake, Session};
+use crate::keys::{Keypair, NetworkKey, PublicKey};
+
+/// Moves one message from `from` to `to`; the receiver's verdict.
+fn relay(from: &mut impl Handshake, to: &mut impl Handshake) -> Result<(), HandshakeError> {
+    let Next::Send(msg) = from.next() else {
+        panic!("nothing to send: {:?}", from.next())
+    };
+    let msg = msg.to_vec();
+    from.sent().expect("sent");
+    to.received(&msg)
+}
+
+/// Messages 1 to 3, then (if the server let message 3 in) its acceptance and message 4.
+fn run(
+    mut client: ClientHandshake,
+    mut server: ServerHandshake,
+) -> Result<(Session, Session), HandshakeError> {
+    relay(&mut client, &mut server)?;
+    relay(&mut server, &mut client)?;
+    relay(&mut client, &mut server)?;
+    server.accept()?;
+    relay(&mut server, &mut client)?;
+    Ok((client.finish()?, server.finish()?))
+}
+
+/// The seed of [`TORSIONED`]'s keypair.
+const SEED: [u8; 32] = [0x42; 32];
+/// The public key of [`SEED`] plus the point of order 4 `(sqrt(-1), 0)`, computed with the
+/// arithmetic of RFC 8032. It decodes and is not of small order, so libsodium's signature check
+/// passes whenever the signature's hash is a multiple of 4, but it is outside the main subgroup,
+/// so it does not convert to Curve25519.
+const TORSIONED: [u8; 32] = [
+    0x66, 0x89, 0x00, 0x59, 0xb2, 0x39, 0xfe, 0x36, 0x48, 0x99, 0x77, 0x91, 0x74, 0x23, 0xb6, 0xfe,
+    0x07, 0x98, 0x22, 0x3d, 0xb8, 0x25, 0xfb, 0x1d, 0xc7, 0x4c, 0x35, 0x0c, 0xb9, 0x74, 0x60, 0xc7,
+];
+
+/// The keypair of [`SEED`] claiming [`TORSIONED`] as its public key.
+fn torsioned() -> Keypair {
+    let honest = Keypair::from_seed(&SEED);
+    assert_ne!(honest.public().as_bytes(), &TORSIONED);
+    let keypair = honest.with_public_for_tests(TORSIONED);
+    assert_eq!(crypto::ed25519_pk_to_x25519(&TORSIONED), None);
+    keypair
+}
+
+#[test]
+fn cached_sessions_equal_uncached_ones() {
+    let (client_id, server_id, net) = (
+        Keypair::generate(),
+        Keypair::generate(),
+        NetworkKey::default(),
+    );
+    let (client_cache, server_cache) = (Arc::new(CurveCache::new()), Arc::new(CurveCache::new()));
+    let random = ([1; 32], [2; 32]);
+    let plain = run(
+        ClientHandshake::with_js_ephemeral_seed_for_testing_only(
+            &client_id,
+            &net,
+            server_id.public(),
+            &random.0,
+        ),
+        ServerHandshake::with_js_ephemeral_seed_for_testing_only(&server_id, &net, &random.1),
+    )
+    .expect("uncached");
+    for round in ["first contact", "repeat peer"] {
+        let client = ClientHandshake::with_js_ephemeral_seed_for_testing_only(
+            &client_id,
+            &net,
+            server_id.public(),
+            &random.0,
+        )
+        .with_cache(&client_cache);
+        let server =
+            ServerHandshake::with_js_ephemeral_seed_for_testing_only(&server_id, &net, &random.1)
+                .with_cache(&server_cache);
+        let (c, s) = run(client, server).expect(round);
+        assert_eq!(
+            c.keys.encrypt_key.expose(),
+            plain.0.keys.encrypt_key.expose(),
+            "{round}"
+        );
+        assert_eq!(
+            s.keys.encrypt_key.expose(),
+            plain.1.keys.encrypt_key.expose(),
+            "{round}"
+        );
+        assert_eq!((client_cache.len(), server_cache.len()), (1, 1), "{round}");
+    }
+}
+
+#[test]
+fn a_server_key_that_does_not_convert_is_refused_with_a_cache() {
+    let (client_id, server_id, net) = (
+        Keypair::generate(),
+        Keypair::generate(),
+        NetworkKey::default(),
+    );
+    let cache = Arc::new(CurveCache::new());
+    let bad = PublicKey::from_bytes(TORSIONED);
+    for attempt in 0..2 {
+        let mut client = ClientHandshake::new_cached(&client_id, &net, &bad, &cache);
+        let mut server = ServerHandshake::new(&server_id, &net);
+        relay(&mut client, &mut server).expect("message 1");
+        let e = relay(&mut server, &mut client).expect_err("message 2");
+        assert!(
+            matches!(e, HandshakeError::InvalidServerKey),
+            "{attempt}: {e:?}"
+        );
+        assert!(cache.is_empty(), "a failed conversion was cached");
+    }
+}
+
+#[test]
+fn a_client_key_that_does_not_convert_is_refused_with_a_cache() {
+    let (client_id, server_id, net) = (
+        Keypair::generate(),
+        Keypair::generate(),
+        NetworkKey::default(),
+    );
+    let bad = torsioned();
+    // Signing hashes in the claimed public key; about one signature in 4 verifies, and the
+    // server then gets past the signature and refuses at the conversion.
+    let verified = (0..64u8)
+        .filter(|&i| {
+            let signature = crypto::sign(&[i], bad.secret());
+            crypto::verify(&signature, &[i], bad.public().as_bytes())
+        })
+        .count();
+    assert!(
+        (4..=28).contains(&verified),
+        "{verified} of 32 signatures verified"
+    );
+    let cache = Arc::new(CurveCache::new());
+    // Each handshake signs a fresh message: about 16 of these reach the conversion (all 64 fail
+    // before it with probability (3/4)^64, about 1e-8).
+    for attempt in 0..64 {
+        let client = ClientHandshake::new(&bad, &net, server_id.public());
+        let server = ServerHandshake::new_cached(&server_id, &net, &cache);
+        let e = run(client, server).expect_err("a key outside the main subgroup");
+        assert!(
+            matches!(e, HandshakeError::InvalidClientAuth),
+            "{attempt}: {e:?}"
+        );
+    }
+    assert!(cache.is_empty(), "a failed conversion was cached");
+    let good = ClientHandshake::new(&client_id, &net, server_id.public());
+    run(good, ServerHandshake::new_cached(&server_id, &net, &cache)).expect("good client");
+    assert_eq!(cache.len(), 1);
+}
