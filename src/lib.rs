@@ -115,4 +115,4 @@ pub use io::{
     DEFAULT_WRITE_BUFFER,
 };
 pub use keys::{Keypair, NetworkKey, PublicKey};
-pub use multiserver::MultiserverAddress;
+pub use multiserver::{MultiserverAddress, TransportKind};
