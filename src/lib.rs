@@ -107,6 +107,8 @@ mod keys;
 mod multiserver;
 mod secret;
 mod secret_file;
+#[cfg(feature = "websocket")]
+pub mod websocket;
 
 pub use error::{BoxStreamError, HandshakeError, KeyError, Phase};
 pub use io::{
