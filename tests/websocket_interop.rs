@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::process::{Child, ChildStdout, Command};
-use ws_common::{exchange, hex, payload, SIZES};
+use ws_common::{exchange, hex, payload, session, SIZES};
 
 /// How long the JS process may take to exit after its session is done: ws waits 30 s for a
 /// TCP connection the other side does not drop.
@@ -238,6 +238,43 @@ async fn clean_end_started_from_either_side() {
         let js = js_client(&addr.to_string(), extra);
         let stream = accept_one(&listener, &server).await.unwrap();
         let (received, _closed) = exchange(stream, &data, !js_waits).await;
+        check_done(
+            &js.outcome().await,
+            &data,
+            &received,
+            &format!("JS client, {end}"),
+        );
+    }
+}
+
+#[tokio::test]
+async fn dropping_the_stream_after_both_goodbyes_is_a_clean_end_too() {
+    // Without `close`: the TCP connection ends with no WebSocket Close from us.
+    let data = payload(20_000, 9);
+    for js_waits in [true, false] {
+        let end = if js_waits {
+            "after_peer_end"
+        } else {
+            "after_send"
+        };
+        let extra = json!({"send_bytes": 3000, "end": end});
+        let (js, addr) = js_server(11, extra.clone()).await;
+        let client = Client::new(Keypair::generate(), net());
+        let stream = websocket::connect(&client, &addr).await.unwrap();
+        let (received, stream) = session(stream, &data, !js_waits).await;
+        drop(stream);
+        check_done(
+            &js.outcome().await,
+            &data,
+            &received,
+            &format!("JS server, {end}"),
+        );
+
+        let (listener, server, addr) = our_server().await;
+        let js = js_client(&addr.to_string(), extra);
+        let stream = accept_one(&listener, &server).await.unwrap();
+        let (received, stream) = session(stream, &data, !js_waits).await;
+        drop(stream);
         check_done(
             &js.outcome().await,
             &data,

@@ -41,6 +41,20 @@ pub async fn exchange<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
+    let (received, mut stream) = session(stream, data, after_peer).await;
+    stream.get_mut().close().await.expect("WebSocket close");
+    (received, stream)
+}
+
+/// [`exchange`] up to both goodbyes, without closing the WebSocket.
+pub async fn session<S>(
+    stream: BoxStream<WsTransport<S>>,
+    data: &[u8],
+    after_peer: bool,
+) -> (Vec<u8>, BoxStream<WsTransport<S>>)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     let (mut reader, mut writer) = tokio::io::split(stream);
     let (peer_done, peer_done_rx) = tokio::sync::oneshot::channel::<()>();
     let send = async {
@@ -61,8 +75,7 @@ where
         received
     };
     let ((), received) = tokio::join!(send, receive);
-    let mut stream = reader.unsplit(writer);
+    let stream = reader.unsplit(writer);
     assert!(stream.is_ended());
-    stream.get_mut().close().await.expect("WebSocket close");
     (received, stream)
 }
