@@ -77,7 +77,7 @@ pub async fn connect(
 }
 
 /// Accepts a WebSocket client on `io` (an accepted `TcpStream`, say) and runs the server side
-/// of the secret handshake over it.
+/// of the secret handshake over it. Set `TCP_NODELAY` on the socket first, as [`connect`] does.
 ///
 /// Only the secret handshake is timed (by the server's timeout): run this outside the accept
 /// loop and bound it with `tokio::time::timeout`, or a client that never sends its HTTP

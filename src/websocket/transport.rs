@@ -72,22 +72,26 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsTransport<S> {
     /// goodbye is flushed and the peer's has been read; calling it again does nothing.
     ///
     /// It waits for the peer for ever: bound it with `tokio::time::timeout` if the peer may
-    /// not answer (dropping the transport closes the connection anyway).
+    /// not answer (dropping the transport closes the connection anyway). Dropped midway, it
+    /// can be called again and carries on.
     pub async fn close(&mut self) -> io::Result<()> {
         if self.closed {
             return Ok(());
         }
+        // Done once the peer's Close is in, or the connection is over.
+        let mut done = self.peer_closed;
         match self.ws.send(Message::Close(None)).await {
             Ok(()) => {}
-            Err(e) if is_gone(&e) => self.peer_closed = true,
+            Err(e) if is_gone(&e) => done = true,
             Err(e) => return Err(to_io(e)),
         }
         let mut result = Ok(());
-        while !self.peer_closed {
+        while !done {
             match self.ws.next().await {
-                Some(Ok(Message::Close(_))) | None => self.peer_closed = true,
+                Some(Ok(Message::Close(_))) => (self.peer_closed, done) = (true, true),
                 Some(Ok(_)) => {}
-                Some(Err(e)) if is_gone(&e) => self.peer_closed = true,
+                Some(Err(e)) if is_gone(&e) => done = true,
+                None => done = true,
                 Some(Err(e)) => {
                     result = Err(to_io(e));
                     break;
@@ -176,6 +180,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for WsTransport<S> {
                 None => this.read_closed = true,
             }
         }
+        // At most one message per read: reading on could take in the peer's Close right after
+        // its goodbye, and after that tungstenite sends nothing more.
         let n = this.reading.len().min(buf.remaining());
         buf.put_slice(&this.reading[..n]);
         this.reading.advance(n);
