@@ -39,6 +39,8 @@
 //! * [`Client`], [`Server`], [`BoxStream`]: the tokio adapter. [`BoxStream`] can be split into
 //!   halves for two tasks ([`BoxStream::into_split`], [`BoxStream::split_with`]).
 //! * [`boxstream::BoxStreamCodec`]: box-stream as a `tokio_util::codec` `Decoder`/`Encoder`.
+//! * `websocket` (feature `websocket`): Scuttlebutt's `ws://HOST:PORT~shs:KEY` transport, with
+//!   its own way to end a session (a WebSocket has no half-close).
 //!
 //! # Deciding about a client with your own context
 //! [`Server::accept`] asks the server's [`Authorize`] about each client's key. To decide with
@@ -78,7 +80,7 @@
 //!
 //! **How do I use my Scuttlebutt identity?** [`Keypair::from_ssb_secret_file`] reads
 //! `~/.ssb/secret`. Peers' ids print and parse as `@<base64>.ed25519` ([`PublicKey`]), and
-//! `net:HOST:PORT~shs:KEY` addresses as [`MultiserverAddress`].
+//! `net:HOST:PORT~shs:KEY` and `ws://HOST:PORT~shs:KEY` addresses as [`MultiserverAddress`].
 //!
 //! **Why was I rejected without an error message?** As in the reference, a server never tells a
 //! client why: it hangs up. The client's error then names the phase and the likely causes, e.g.
@@ -172,6 +174,8 @@ mod multiserver;
 mod secret;
 #[cfg(feature = "ssb-secret-file")]
 mod secret_file;
+#[cfg(feature = "websocket")]
+pub mod websocket;
 
 pub use error::{BoxStreamError, HandshakeError, KeyError, Phase};
 pub use io::{
@@ -181,4 +185,4 @@ pub use io::{
     DEFAULT_WRITE_BUFFER,
 };
 pub use keys::{Keypair, NetworkKey, PublicKey};
-pub use multiserver::MultiserverAddress;
+pub use multiserver::{MultiserverAddress, TransportKind};

@@ -8,7 +8,9 @@ mod support;
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 
-use secret_handshake::{AllowAll, Keypair, MultiserverAddress, NetworkKey, Server};
+use secret_handshake::{
+    AllowAll, Keypair, MultiserverAddress, NetworkKey, PublicKey, Server, TransportKind,
+};
 use serde_json::{json, Value};
 use support::session::{addr, connect, connected_to, fresh_id, listen, ms_addr};
 use support::{pattern, shs_cat, Proc, TempDir, DEADLINE};
@@ -187,6 +189,7 @@ fn keep_open_serves_one_client_after_another_and_invites_set_the_identity() {
     );
 
     let invite = MultiserverAddress {
+        transport: TransportKind::Net,
         host: "127.0.0.1".into(),
         port,
         key: server_id,

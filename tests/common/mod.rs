@@ -7,7 +7,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 /// `tests/interop`: package.json and package-lock.json of the JS reference tools (shs1-test,
-/// secret-handshake, pull-box-stream).
+/// secret-handshake, pull-box-stream, multiserver).
 #[allow(dead_code)]
 pub fn interop_dir() -> PathBuf {
     // Also included by workspace members (shs-cat), so look upwards for it.
@@ -46,6 +46,8 @@ fn install_node_modules() -> Result<(), String> {
         ".bin/shs1testclient",
         "secret-handshake",
         "pull-box-stream",
+        "multiserver",
+        "pull-websocket",
     ];
     if markers
         .iter()

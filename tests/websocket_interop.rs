@@ -1,0 +1,389 @@
+//! Live interop over WebSocket with the npm packages Scuttlebutt runs: `multiserver@3.8.2` with
+//! its `ws` (pull-websocket 3.4.2 on ws 7) and `shs` plugins, in both roles, over loopback. The
+//! Node side is `tests/interop/ws_peer.js`; node and npm are required, and the packages are
+//! installed from `tests/interop/package-lock.json` on first use.
+
+mod common;
+mod ws_common;
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use secret_handshake::hazmat::replay::sha256;
+use secret_handshake::websocket::{self, Error, WsTransport};
+use secret_handshake::{
+    AllowAll, BoxStream, Client, HandshakeError, Keypair, MultiserverAddress, NetworkKey, Phase,
+    PublicKey, Server, TransportKind,
+};
+use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, BufReader, Lines};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::process::{Child, ChildStdout, Command};
+use ws_common::{exchange, hex, payload, session, SIZES};
+
+/// How long the JS process may take to exit after its session is done: ws waits 30 s for a
+/// TCP connection the other side does not drop.
+const EXIT_AFTER_DONE_MS: u64 = 3000;
+
+fn net() -> NetworkKey {
+    NetworkKey::ssb_main_net()
+}
+
+/// One `ws_peer.js` process.
+struct JsPeer {
+    child: Child,
+    lines: Lines<BufReader<ChildStdout>>,
+}
+
+impl JsPeer {
+    fn spawn(config: Value) -> JsPeer {
+        common::ensure_node_modules();
+        let mut child = Command::new("node")
+            .arg(common::interop_dir().join("ws_peer.js"))
+            .arg(config.to_string())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("node is required for the interop tests: install Node.js 20 and npm");
+        let stdout = child.stdout.take().expect("piped stdout");
+        JsPeer {
+            child,
+            lines: BufReader::new(stdout).lines(),
+        }
+    }
+
+    async fn event(&mut self) -> Value {
+        let line = tokio::time::timeout(Duration::from_secs(30), self.lines.next_line())
+            .await
+            .expect("JS peer printed nothing for 30 s")
+            .expect("read JS peer output")
+            .expect("JS peer exited without an exit event");
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("bad JS peer line {line:?}: {e}"))
+    }
+
+    /// The peer's final session event (`done`, `handshake_failed` or `connect_failed`), after
+    /// checking that the process then exits by itself, successfully and promptly.
+    async fn outcome(mut self) -> Value {
+        let outcome = loop {
+            let event = self.event().await;
+            match event["event"].as_str() {
+                Some("connected") | Some("listening") => continue,
+                Some("done") | Some("handshake_failed") | Some("connect_failed") => break event,
+                _ => panic!("JS peer failed: {event}"),
+            }
+        };
+        let exit = self.event().await;
+        assert_ne!(
+            exit["event"], "harness_timeout",
+            "the JS peer did not exit after {outcome}: its WebSocket or TCP connection was left open"
+        );
+        assert_eq!(exit["event"], "exit", "after {outcome}: {exit}");
+        assert_eq!(exit["code"], 0, "after {outcome}: {exit}");
+        if let Some(ms) = exit["after_done_ms"].as_u64() {
+            assert!(
+                ms < EXIT_AFTER_DONE_MS,
+                "the JS peer took {ms} ms to exit after its session: the TCP connection was \
+                 not dropped ({exit})"
+            );
+        }
+        let status = self.child.wait().await.expect("JS peer exit");
+        assert!(status.success(), "JS peer exited with {status}: {outcome}");
+        outcome
+    }
+}
+
+/// A JS multiserver ws+shs server, listening; returns it with the address it announces.
+async fn js_server(seed: u8, extra: Value) -> (JsPeer, MultiserverAddress) {
+    let mut config =
+        json!({"role": "server", "network_key": net().to_hex(), "seed": hex(&[seed; 32])});
+    merge(&mut config, extra);
+    let mut peer = JsPeer::spawn(config);
+    let listening = peer.event().await;
+    assert_eq!(listening["event"], "listening", "{listening}");
+    let announced = listening["address"].as_str().expect("address");
+    let addr: MultiserverAddress = announced.parse().expect("multiserver's own ws address");
+    assert_eq!(addr.transport, TransportKind::Ws);
+    assert_eq!(addr.port as u64, listening["port"].as_u64().expect("port"));
+    assert_eq!(&addr.key, Keypair::from_seed(&[seed; 32]).public());
+    assert_eq!(
+        addr.to_string(),
+        announced,
+        "we print it as multiserver does"
+    );
+    (peer, addr)
+}
+
+/// Our server on a loopback listener, and its `ws://` address for the JS client.
+async fn our_server() -> (TcpListener, Server<AllowAll>, MultiserverAddress) {
+    let server = Server::new(Keypair::generate(), net(), AllowAll);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = MultiserverAddress {
+        transport: TransportKind::Ws,
+        host: "127.0.0.1".into(),
+        port: listener.local_addr().unwrap().port(),
+        key: *server.identity(),
+        seed: None,
+    };
+    (listener, server, addr)
+}
+
+/// A JS multiserver ws+shs client dialling `address`.
+fn js_client(address: &str, extra: Value) -> JsPeer {
+    let mut config = json!({
+        "role": "client", "network_key": net().to_hex(), "seed": hex(&[3; 32]), "address": address,
+    });
+    merge(&mut config, extra);
+    JsPeer::spawn(config)
+}
+
+async fn accept_one(
+    listener: &TcpListener,
+    server: &Server<AllowAll>,
+) -> Result<BoxStream<WsTransport<TcpStream>>, Error> {
+    let (tcp, _) = listener.accept().await.unwrap();
+    websocket::accept(server, tcp).await
+}
+
+fn merge(config: &mut Value, extra: Value) {
+    if let (Some(c), Value::Object(e)) = (config.as_object_mut(), extra) {
+        c.extend(e);
+    }
+}
+
+/// Checks the JS `done` line against what we sent and received.
+fn check_done(done: &Value, sent: &[u8], received: &[u8], what: &str) {
+    assert_eq!(done["event"], "done", "{what}: {done}");
+    assert_eq!(
+        done["end"], "goodbye",
+        "{what}: JS saw no clean end: {done}"
+    );
+    assert_eq!(done["received_bytes"], sent.len(), "{what}: {done}");
+    assert_eq!(
+        done["received_sha256"],
+        hex(&sha256(sent)),
+        "{what}: JS got other bytes"
+    );
+    assert_eq!(done["sent_bytes"], received.len(), "{what}: {done}");
+    assert_eq!(
+        done["sent_sha256"],
+        hex(&sha256(received)),
+        "{what}: we got other bytes"
+    );
+}
+
+#[tokio::test]
+async fn our_client_with_the_js_ws_server_both_directions_at_once() {
+    for (i, size) in SIZES.into_iter().enumerate() {
+        let (js, addr) = js_server(1, json!({"send_bytes": size})).await;
+        let client = Client::new(Keypair::generate(), net());
+        let stream = websocket::connect(&client, &addr)
+            .await
+            .expect("connect to JS");
+        assert_eq!(stream.peer_key(), &addr.key);
+        let data = payload(size, i as u64);
+        let (received, _closed) = exchange(stream, &data, false).await;
+        check_done(
+            &js.outcome().await,
+            &data,
+            &received,
+            &format!("{size} bytes"),
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_js_ws_client_with_our_server_both_directions_at_once() {
+    for (i, size) in SIZES.into_iter().enumerate() {
+        let (listener, server, addr) = our_server().await;
+        let js = js_client(&addr.to_string(), json!({"send_bytes": size}));
+        let stream = accept_one(&listener, &server).await.expect("accept JS");
+        assert_eq!(stream.peer_key(), Keypair::from_seed(&[3; 32]).public());
+        let data = payload(size, 100 + i as u64);
+        let (received, _closed) = exchange(stream, &data, false).await;
+        check_done(
+            &js.outcome().await,
+            &data,
+            &received,
+            &format!("{size} bytes"),
+        );
+    }
+}
+
+#[tokio::test]
+async fn clean_end_started_from_either_side() {
+    // JS ends only after our goodbye (we end first), and JS ends first (goodbye, then at once
+    // its WebSocket Close) before we send anything.
+    for js_waits in [true, false] {
+        let end = if js_waits {
+            "after_peer_end"
+        } else {
+            "after_send"
+        };
+        let extra = json!({"send_bytes": 5000, "end": end});
+        let data = payload(300 * 1024, 7);
+
+        let (js, addr) = js_server(2, extra.clone()).await;
+        let client = Client::new(Keypair::generate(), net());
+        let stream = websocket::connect(&client, &addr).await.unwrap();
+        let (received, _closed) = exchange(stream, &data, !js_waits).await;
+        check_done(
+            &js.outcome().await,
+            &data,
+            &received,
+            &format!("JS server, {end}"),
+        );
+
+        let (listener, server, addr) = our_server().await;
+        let js = js_client(&addr.to_string(), extra);
+        let stream = accept_one(&listener, &server).await.unwrap();
+        let (received, _closed) = exchange(stream, &data, !js_waits).await;
+        check_done(
+            &js.outcome().await,
+            &data,
+            &received,
+            &format!("JS client, {end}"),
+        );
+    }
+}
+
+#[tokio::test]
+async fn dropping_the_stream_after_both_goodbyes_is_a_clean_end_too() {
+    // Without `close`: the TCP connection ends with no WebSocket Close from us.
+    let data = payload(20_000, 9);
+    for js_waits in [true, false] {
+        let end = if js_waits {
+            "after_peer_end"
+        } else {
+            "after_send"
+        };
+        let extra = json!({"send_bytes": 3000, "end": end});
+        let (js, addr) = js_server(11, extra.clone()).await;
+        let client = Client::new(Keypair::generate(), net());
+        let stream = websocket::connect(&client, &addr).await.unwrap();
+        let (received, stream) = session(stream, &data, !js_waits).await;
+        drop(stream);
+        check_done(
+            &js.outcome().await,
+            &data,
+            &received,
+            &format!("JS server, {end}"),
+        );
+
+        let (listener, server, addr) = our_server().await;
+        let js = js_client(&addr.to_string(), extra);
+        let stream = accept_one(&listener, &server).await.unwrap();
+        let (received, stream) = session(stream, &data, !js_waits).await;
+        drop(stream);
+        check_done(
+            &js.outcome().await,
+            &data,
+            &received,
+            &format!("JS client, {end}"),
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_invite_address_dials_as_the_seed_identity() {
+    let seed = [8; 32];
+    let (listener, server, mut addr) = our_server().await;
+    addr.seed = Some(seed);
+    let js = js_client(&addr.to_string(), json!({}));
+    let stream = accept_one(&listener, &server)
+        .await
+        .expect("seeded JS client");
+    assert_eq!(stream.peer_key(), Keypair::from_seed(&seed).public());
+    let (_, _closed) = exchange(stream, b"welcome", false).await;
+    check_done(&js.outcome().await, b"welcome", &[], "JS invite");
+
+    let (js, mut addr) = js_server(10, json!({})).await;
+    addr.seed = Some(seed);
+    let client = Client::new(Keypair::generate(), net());
+    let stream = websocket::connect(&client, &addr)
+        .await
+        .expect("our invite");
+    let (received, _closed) = exchange(stream, &[], false).await;
+    let done = js.outcome().await;
+    check_done(&done, &[], &received, "our invite");
+}
+
+/// Asserts that `error` is the handshake error `expected` describes, in `phase`.
+fn assert_handshake_error(error: &Error, phase: Phase, expected: fn(&HandshakeError) -> bool) {
+    assert!(
+        matches!(error, Error::Handshake(e) if expected(e)),
+        "{error:?}"
+    );
+    assert_eq!(error.phase(), Some(phase), "{error}");
+    assert!(error.to_string().contains(&format!("({phase})")), "{error}");
+}
+
+fn assert_js_failed(outcome: &Value, phase: u8) {
+    assert_eq!(outcome["event"], "handshake_failed", "{outcome}");
+    let message = outcome["error"].as_str().unwrap_or_default();
+    assert!(
+        message.contains(&format!("(phase {phase})")),
+        "JS said {message}"
+    );
+}
+
+#[tokio::test]
+async fn wrong_network_key_each_way() {
+    let other = NetworkKey::from_bytes([9; 32]);
+    let (js, addr) = js_server(5, json!({})).await;
+    let client = Client::new(Keypair::generate(), other.clone());
+    let e = websocket::connect(&client, &addr)
+        .await
+        .expect_err("wrong network");
+    assert_handshake_error(&e, Phase::ClientHello, |e| {
+        matches!(e, HandshakeError::PeerClosed(Phase::ClientHello))
+    });
+    assert_js_failed(&js.outcome().await, 1);
+
+    let (listener, server, addr) = our_server().await;
+    let js = js_client(&addr.to_string(), json!({"network_key": other.to_hex()}));
+    let e = accept_one(&listener, &server)
+        .await
+        .expect_err("wrong network");
+    assert_handshake_error(&e, Phase::ClientHello, |e| {
+        matches!(e, HandshakeError::InvalidHello(Phase::ClientHello))
+    });
+    assert_js_failed(&js.outcome().await, 1);
+}
+
+#[tokio::test]
+async fn wrong_server_key_each_way() {
+    let impostor: PublicKey = *Keypair::generate().public();
+    let (js, mut addr) = js_server(6, json!({})).await;
+    addr.key = impostor;
+    let client = Client::new(Keypair::generate(), net());
+    let e = websocket::connect(&client, &addr)
+        .await
+        .expect_err("wrong key");
+    assert_handshake_error(&e, Phase::ClientAuth, |e| {
+        matches!(e, HandshakeError::PeerClosed(Phase::ClientAuth))
+    });
+    assert_js_failed(&js.outcome().await, 3);
+
+    let (listener, server, mut addr) = our_server().await;
+    addr.key = impostor;
+    let js = js_client(&addr.to_string(), json!({}));
+    let e = accept_one(&listener, &server).await.expect_err("wrong key");
+    assert_handshake_error(&e, Phase::ClientAuth, |e| {
+        matches!(e, HandshakeError::InvalidClientAuth)
+    });
+    assert_js_failed(&js.outcome().await, 3);
+}
+
+#[tokio::test]
+async fn the_js_server_rejecting_us_is_reported_as_phase_3() {
+    let (js, addr) = js_server(4, json!({"authorize": "reject"})).await;
+    let client = Client::new(Keypair::generate(), net());
+    let e = websocket::connect(&client, &addr)
+        .await
+        .expect_err("rejected");
+    assert_handshake_error(&e, Phase::ClientAuth, |e| {
+        matches!(e, HandshakeError::PeerClosed(Phase::ClientAuth))
+    });
+    assert_js_failed(&js.outcome().await, 4);
+}

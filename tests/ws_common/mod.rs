@@ -1,0 +1,81 @@
+//! Support shared by the WebSocket test files: payloads and a full session over a
+//! `BoxStream<WsTransport<_>>` that ends the way the module docs say.
+//!
+//! Used as `mod ws_common;`; not every test file uses every helper.
+#![allow(dead_code)]
+
+use secret_handshake::websocket::WsTransport;
+use secret_handshake::BoxStream;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+pub const KIB: usize = 1024;
+/// The sizes sent each way at once.
+pub const SIZES: [usize; 5] = [0, 1, 4097, 100 * KIB, 8 * KIB * KIB];
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Deterministic pseudo-random bytes (xorshift), different per `seed`.
+pub fn payload(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+/// Sends `data` and our goodbye while receiving everything (with `after_peer`, sends only once
+/// the peer's goodbye, and with it the JS side's WebSocket Close, has arrived), then closes the
+/// WebSocket. Returns what was received, and the closed stream: holding it shows that `close`
+/// alone ends the TCP connection.
+pub async fn exchange<S>(
+    stream: BoxStream<WsTransport<S>>,
+    data: &[u8],
+    after_peer: bool,
+) -> (Vec<u8>, BoxStream<WsTransport<S>>)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let (received, mut stream) = session(stream, data, after_peer).await;
+    stream.get_mut().close().await.expect("WebSocket close");
+    (received, stream)
+}
+
+/// [`exchange`] up to both goodbyes, without closing the WebSocket.
+pub async fn session<S>(
+    stream: BoxStream<WsTransport<S>>,
+    data: &[u8],
+    after_peer: bool,
+) -> (Vec<u8>, BoxStream<WsTransport<S>>)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let (mut reader, mut writer) = tokio::io::split(stream);
+    let (peer_done, peer_done_rx) = tokio::sync::oneshot::channel::<()>();
+    let send = async {
+        if after_peer {
+            let _ = peer_done_rx.await;
+        }
+        writer.write_all(data).await.expect("write");
+        writer.flush().await.expect("flush");
+        writer.shutdown().await.expect("goodbye");
+    };
+    let receive = async {
+        let mut received = Vec::new();
+        reader
+            .read_to_end(&mut received)
+            .await
+            .expect("a clean end with the peer's goodbye");
+        let _ = peer_done.send(());
+        received
+    };
+    let ((), received) = tokio::join!(send, receive);
+    let stream = reader.unsplit(writer);
+    assert!(stream.is_ended());
+    (received, stream)
+}
