@@ -277,6 +277,8 @@ async fn buffers_are_freed_once_a_stream_is_quiet() {
     let mut ping = [0; 4];
     a.read_exact(&mut ping).await.unwrap();
 
+    // Freed as soon as the last read finds the transport drained, without waiting for another.
+    assert_eq!(a.buffered_capacity(), 0, "after reading the ping");
     assert!(read_pends(&mut a) && read_pends(&mut b));
     assert_eq!(a.buffered_capacity(), 0, "sender after the burst");
     assert_eq!(b.buffered_capacity(), 0, "receiver after the burst");

@@ -33,6 +33,8 @@ pub(crate) struct ReadState {
     frame_end: usize,
     /// The transport has ended (a later call decides whether that was clean).
     eof: bool,
+    /// The last transport read brought less than the room offered: the peer has paused.
+    paused: bool,
     /// The first error; every later read repeats it.
     failed: Option<(io::ErrorKind, String)>,
 }
@@ -54,6 +56,7 @@ impl ReadState {
             plain: 0..0,
             frame_end: 0,
             eof: false,
+            paused: false,
             failed: None,
         }
     }
@@ -75,7 +78,9 @@ impl ReadState {
                 return Poll::Ready(Err(io::Error::new(*kind, message.clone())));
             }
             if self.deliver(buf) || buf.remaining() == 0 || self.opener.is_ended() {
-                if self.opener.is_ended() {
+                if self.paused || self.opener.is_ended() {
+                    // The peer has paused (or ended): hold no buffer meanwhile if nothing is
+                    // left in it.
                     self.release();
                 }
                 return Poll::Ready(Ok(()));
@@ -103,6 +108,7 @@ impl ReadState {
                 Poll::Ready(Err(e)) => self.fail(e),
                 Poll::Ready(Ok(Fill::Eof)) => self.eof = true,
                 Poll::Ready(Ok(Fill::Bytes { paused })) => {
+                    self.paused = paused;
                     if paused && buf.filled().len() > start && self.plain.is_empty() {
                         // The transport had no more: hand out what we have rather than ask it
                         // again, and hold no buffer meanwhile if nothing is left in it.
