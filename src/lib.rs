@@ -60,6 +60,7 @@
 //! | feature | default | what it adds |
 //! |---|---|---|
 //! | `ssb-secret-file` | yes | [`Keypair::from_ssb_secret`] and friends: `~/.ssb/secret` files (JSON, so it pulls in serde) |
+//! | `websocket` | no | `websocket`: multiserver's `ws://` transport (dial and accept, plain ws), over tokio-tungstenite |
 //! | `hazmat` | no | `hazmat`: raw session keys, sealers and openers from raw parts, fixed ephemeral keys, hostile frames, the op-level replay functions. For tests and interop tools: misuse reuses nonces or makes keys predictable. With default features no public path leads from one handshake to two streams. |
 //!
 //! # FAQ
@@ -96,6 +97,68 @@
 //! [`BoxStream::into_inner`], [`Authenticated::reject`] and the fallible futures, which hand
 //! out the transport by value or as `&mut`, need `Unpin`; the `*_pin_mut`/`reject_pinned`
 //! variants serve the others.
+//!
+//! ```
+//! use std::{io, marker::PhantomPinned, pin::Pin, task::{Context, Poll}};
+//! use secret_handshake::{AllowAll, Client, Keypair, NetworkKey, Server};
+//! use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, DuplexStream, ReadBuf};
+//!
+//! /// A transport that must stay where it is once polled (it is not `Unpin`).
+//! #[pin_project::pin_project]
+//! struct Pinned(#[pin] DuplexStream, PhantomPinned);
+//!
+//! impl AsyncRead for Pinned {
+//!     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+//!         self.project().0.poll_read(cx, buf)
+//!     }
+//! }
+//! impl AsyncWrite for Pinned {
+//!     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+//!         self.project().0.poll_write(cx, buf)
+//!     }
+//!     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+//!         self.project().0.poll_flush(cx)
+//!     }
+//!     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+//!         self.project().0.poll_shutdown(cx)
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let server = Server::new(Keypair::generate(), NetworkKey::ssb_main_net(), AllowAll);
+//! let client = Client::new(Keypair::generate(), NetworkKey::ssb_main_net());
+//! let (a, b) = tokio::io::duplex(4096);
+//! let (alice, bob) = tokio::join!(
+//!     client.connect(Pinned(a, PhantomPinned), server.identity()),
+//!     server.accept(Pinned(b, PhantomPinned)),
+//! );
+//! alice?.shutdown().await?;
+//! # drop(bob?);
+//! # Ok(()) }
+//! ```
+//!
+//! **Can I get the transport back when a handshake fails?** Yes, with `into_fallible`, as in
+//! tokio-rustls (for `Unpin` transports, which can be handed back by value):
+//!
+//! ```
+//! # use secret_handshake::{AllowAll, Client, Keypair, NetworkKey, Server};
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let server = Server::new(Keypair::generate(), NetworkKey::ssb_main_net(), AllowAll);
+//! let stranger = Client::new(Keypair::generate(), NetworkKey::from_bytes([7; 32]));
+//! let (a, b) = tokio::io::duplex(4096);
+//! let (_, accepted) = tokio::join!(
+//!     stranger.connect(a, server.identity()),
+//!     async {
+//!         let failed = server.accept(b).into_fallible().await;
+//!         failed.map_err(|(error, transport)| (error.to_string(), drop(transport)))
+//!     },
+//! );
+//! let (error, ()) = accepted.unwrap_err();
+//! assert!(error.contains("phase 1"), "{error}");
+//! # }
+//! ```
 //!
 //! # How the async layer behaves
 //! * **Shutdown**: `poll_shutdown` writes pending frames and the goodbye, flushes, then shuts
