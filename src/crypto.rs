@@ -124,13 +124,19 @@ const PREFIX_LEN: usize = 16;
 
 /// A secretbox key for a run of nonces: `crypto_secretbox_detached` with the XSalsa20 subkey
 /// (HSalsa20 of the key and the nonce's first 16 bytes) cached, since a box-stream nonce only
-/// changes those bytes when its low 64 bits wrap. Both keys are libsodium types that wipe
-/// themselves on drop.
+/// changes those bytes when its low 64 bits wrap. Every secret here wipes itself on drop; the
+/// last box's keystream block and Poly1305 key are overwritten by the next box instead of wiped
+/// after each (they are worth less than the subkey kept beside them).
 pub(crate) struct BoxKey {
     key: salsa20::Key,
     /// `HSalsa20(key, prefix)`, valid while `prefix` is `Some`.
     subkey: salsa20::Key,
     prefix: Option<[u8; PREFIX_LEN]>,
+    /// Keystream block 0 of the current box: the Poly1305 key, then the first 32 bytes'
+    /// keystream.
+    block0: Secret<64>,
+    /// The current box's one-time Poly1305 key (the first half of `block0`).
+    poly_key: poly1305::Key,
 }
 
 impl BoxKey {
@@ -139,6 +145,8 @@ impl BoxKey {
             key: salsa20::Key([0; 32]),
             subkey: salsa20::Key([0; 32]),
             prefix: None,
+            block0: Secret::new([0; 64]),
+            poly_key: poly1305::Key([0; 32]),
         };
         box_key.key.0.copy_from_slice(key.expose());
         box_key
@@ -150,10 +158,9 @@ impl BoxKey {
         buf: &mut [u8],
         nonce: &[u8; NONCE_LEN],
     ) -> [u8; TAG_LEN] {
-        let mut block0 = Secret::new([0; 64]);
-        let salsa_nonce = self.first_block(nonce, &mut block0);
-        self.xor_stream(buf, &block0, &salsa_nonce);
-        poly1305::authenticate(buf, &poly_key(&block0)).0
+        let salsa_nonce = self.first_block(nonce);
+        self.xor_stream(buf, &salsa_nonce);
+        poly1305::authenticate(buf, &self.poly_key).0
     }
 
     /// Decrypts `buf` in place if `tag` authenticates it (checked in constant time before
@@ -165,19 +172,17 @@ impl BoxKey {
         tag: &[u8; TAG_LEN],
         nonce: &[u8; NONCE_LEN],
     ) -> bool {
-        let mut block0 = Secret::new([0; 64]);
-        let salsa_nonce = self.first_block(nonce, &mut block0);
-        if !poly1305::verify(&poly1305::Tag(*tag), buf, &poly_key(&block0)) {
+        let salsa_nonce = self.first_block(nonce);
+        if !poly1305::verify(&poly1305::Tag(*tag), buf, &self.poly_key) {
             return false;
         }
-        self.xor_stream(buf, &block0, &salsa_nonce);
+        self.xor_stream(buf, &salsa_nonce);
         true
     }
 
-    /// Writes XSalsa20 keystream block 0 for `nonce` into `block0` (its first 32 bytes are the
-    /// Poly1305 key, the rest encrypts the first 32 message bytes) and returns the Salsa20 nonce
-    /// that continues the stream under the subkey.
-    fn first_block(&mut self, nonce: &[u8; NONCE_LEN], block0: &mut Secret<64>) -> salsa20::Nonce {
+    /// Computes XSalsa20 keystream block 0 for `nonce` into `block0` and `poly_key`, and returns
+    /// the Salsa20 nonce that continues the stream under the subkey.
+    fn first_block(&mut self, nonce: &[u8; NONCE_LEN]) -> salsa20::Nonce {
         let mut prefix = [0; PREFIX_LEN];
         prefix.copy_from_slice(&nonce[..PREFIX_LEN]);
         if self.prefix != Some(prefix) {
@@ -187,14 +192,17 @@ impl BoxKey {
         }
         let mut salsa_nonce = salsa20::Nonce([0; 8]);
         salsa_nonce.0.copy_from_slice(&nonce[PREFIX_LEN..]);
-        salsa20::stream_xor_ic_inplace(block0.expose_mut(), &salsa_nonce, 0, &self.subkey);
+        let block0 = self.block0.expose_mut();
+        block0.fill(0);
+        salsa20::stream_xor_ic_inplace(block0, &salsa_nonce, 0, &self.subkey);
+        self.poly_key.0.copy_from_slice(&block0[..32]);
         salsa_nonce
     }
 
     /// XORs `buf` with the message keystream: the second half of block 0, then blocks 1, 2, ….
-    fn xor_stream(&self, buf: &mut [u8], block0: &Secret<64>, salsa_nonce: &salsa20::Nonce) {
+    fn xor_stream(&self, buf: &mut [u8], salsa_nonce: &salsa20::Nonce) {
         let (head, rest) = buf.split_at_mut(buf.len().min(32));
-        for (b, s) in head.iter_mut().zip(&block0.expose()[32..]) {
+        for (b, s) in head.iter_mut().zip(&self.block0.expose()[32..]) {
             *b ^= s;
         }
         if !rest.is_empty() {
@@ -207,13 +215,6 @@ impl std::fmt::Debug for BoxKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("BoxKey(<redacted>)")
     }
-}
-
-/// The one-time Poly1305 key: the first 32 bytes of keystream block 0.
-fn poly_key(block0: &Secret<64>) -> poly1305::Key {
-    let mut key = poly1305::Key([0; 32]);
-    key.0.copy_from_slice(&block0.expose()[..32]);
-    key
 }
 
 /// Salsa20's input constants, "expand 32-byte k" as little-endian words.
