@@ -1,5 +1,6 @@
 //! Property tests on the sans-IO core: box-stream chunking, corruption and truncation, header
-//! length limits, and tampering with each handshake message.
+//! length limits, box-stream frames against libsodium's own secretbox, and tampering with each
+//! handshake message.
 //!
 //! Every property compares what the opener or the state machines do against a small model of the
 //! protocol, so a wrong plaintext, a late or early error, or a wrong error kind all fail. Cases
@@ -518,6 +519,69 @@ proptest! {
         expected.pop(); // the model's `Truncated { bytes: 0 }` at the end of the real frames
         expected.push(Event::Error(BoxStreamError::InvalidBodyLength(len)));
         prop_assert_eq!(events, expected);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Box-stream against libsodium: the crate seals and opens boxes with a cached XSalsa20 subkey
+// (src/crypto.rs); a model built from `crypto_secretbox_detached` itself must agree byte for byte.
+
+/// `crypto_secretbox_detached(buf, nonce, key)` in place; returns the tag.
+fn libsodium_box(buf: &mut [u8], nonce: [u8; 24], key: [u8; 32]) -> [u8; 16] {
+    use sodiumoxide::crypto::secretbox;
+    secretbox::seal_detached(buf, &secretbox::Nonce(nonce), &secretbox::Key(key)).0
+}
+
+/// The box-stream of `writes` (and the goodbye) sealed frame by frame with libsodium.
+fn libsodium_stream(key: [u8; 32], nonce: [u8; 24], writes: &[Vec<u8>]) -> Vec<u8> {
+    let mut wire = Vec::new();
+    let mut n = nonce;
+    for body in writes.iter().flat_map(|w| w.chunks(MAX_BODY_LEN)) {
+        let mut body = body.to_vec();
+        let body_tag = libsodium_box(&mut body, nonce_add(n, 1), key);
+        let mut header = (body.len() as u16).to_be_bytes().to_vec();
+        header.extend_from_slice(&body_tag);
+        let header_tag = libsodium_box(&mut header, n, key);
+        wire.extend_from_slice(&header_tag);
+        wire.extend_from_slice(&header);
+        wire.extend_from_slice(&body);
+        n = nonce_add(n, 2);
+    }
+    let mut goodbye = [0; 18];
+    let tag = libsodium_box(&mut goodbye, n, key);
+    wire.extend_from_slice(&tag);
+    wire.extend_from_slice(&goodbye);
+    wire
+}
+
+/// Any nonce, half of the time with its low 64 bits a few increments short of wrapping, so the
+/// first 16 bytes (and the cached subkey) change within the stream.
+fn prefix_changing_nonce() -> impl Strategy<Value = [u8; 24]> {
+    (any::<[u8; 24]>(), prop::option::of(0u64..40)).prop_map(|(mut n, back)| {
+        if let Some(back) = back {
+            n[16..].copy_from_slice(&(u64::MAX - back).to_be_bytes());
+        }
+        n
+    })
+}
+
+proptest! {
+    #![proptest_config(config(128))]
+
+    /// The crate's sealer writes exactly libsodium's frames, and its opener opens libsodium's
+    /// frames to the written bytes, for any key, nonce and writes.
+    #[test]
+    fn frames_equal_libsodiums_secretbox(
+        key in any::<[u8; 32]>(),
+        nonce in prefix_changing_nonce(),
+        writes in writes(),
+        chunks in chunks(),
+    ) {
+        let reference = libsodium_stream(key, nonce, &writes);
+        let sealed = seal_stream(key, nonce, &writes, true, &[]);
+        prop_assert!(sealed.wire == reference, "sealed stream differs from libsodium's");
+        let events = open_chunked(&mut BoxOpener::from_raw(key, nonce), &reference, &chunks);
+        prop_assert_eq!(events, sealed.expected(&reference));
     }
 }
 

@@ -3,7 +3,8 @@
 //! The first input byte picks a mode:
 //! 0. arbitrary bytes, delivered in fuzzer-chosen chunks: nothing may ever open (only the key
 //!    holder can make a frame), and the failure must be the right one;
-//! 1. a real sealed stream (fuzzer-chosen nonce, write sizes 0..=10000, with or without goodbye,
+//! 1. a real sealed stream (fuzzer-chosen nonce, often one whose low 64 bits wrap mid-stream so
+//!    the cached XSalsa20 subkey changes; write sizes 0..=10000, with or without goodbye,
 //!    trailing bytes), then fuzzer-chosen byte edits and truncation, delivered in fuzzer-chosen
 //!    chunks. The opened events must equal a model of the stream exactly: every frame before the
 //!    first damage opens to its original plaintext, then the precise error (never wrong
@@ -142,8 +143,14 @@ fn plaintext(w: usize, len: usize) -> Vec<u8> {
 }
 
 fn damaged_stream(input: &mut Cursor<'_>) {
-    let nonce: [u8; 24] = input.array();
+    let mut nonce: [u8; 24] = input.array();
     let flags = input.byte();
+    if flags & 4 != 0 {
+        // Low 64 bits within 32 increments of wrapping: the nonce's first 16 bytes, and with
+        // them the cached XSalsa20 subkey, change mid-stream.
+        nonce[16..23].fill(0xff);
+        nonce[23] |= 0xe0;
+    }
     let writes = usize::from(input.byte() % 6);
     let mut sealer = BoxSealer::from_raw(KEY, nonce);
     let mut wire = BytesMut::new();
