@@ -1,5 +1,6 @@
 //! BoxStream over loopback TCP as peers run it: sender and receiver on different threads of a
-//! 2-worker runtime, next to the frame-crypto limits measured in the same run.
+//! 2-worker runtime, next to the frame-crypto limits measured in the same run; the same over the
+//! WebSocket transport.
 //!
 //! `cargo bench --bench tcp` (about a minute). Each round measures every configuration once, in
 //! an order that rotates from round to round, so load from elsewhere hits them alike; the
@@ -8,7 +9,9 @@
 
 use std::time::{Duration, Instant};
 
-use secret_handshake::{AllowAll, BoxStream, Client, Keypair, NetworkKey, Server};
+use secret_handshake::websocket::{self, WsTransport};
+use secret_handshake::{AllowAll, Client, DynBoxStream, Keypair, MultiserverAddress, NetworkKey};
+use secret_handshake::{Server, TransportKind};
 use sodiumoxide::crypto::secretbox;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -37,17 +40,34 @@ fn main() {
             "send-only frame limit (raw seal, 1 core)",
             Box::new(move || raw_frames(total, true)),
         ),
-        ("TCP, 64 KiB writes", tcp(&runtime, total, 64 << 10, None)),
-        ("TCP, 4 KiB writes", tcp(&runtime, total, 4 << 10, None)),
+        (
+            "TCP, 64 KiB writes",
+            tcp(&runtime, total, 64 << 10, None, false),
+        ),
+        (
+            "TCP, 4 KiB writes",
+            tcp(&runtime, total, 4 << 10, None, false),
+        ),
         (
             "TCP, 64 KiB writes, 64 KiB write buffer",
-            tcp(&runtime, total, 64 << 10, Some(64 << 10)),
+            tcp(&runtime, total, 64 << 10, Some(64 << 10), false),
         ),
         (
             "TCP, 64 KiB writes, 256 KiB write buffer",
-            tcp(&runtime, total, 64 << 10, Some(256 << 10)),
+            tcp(&runtime, total, 64 << 10, Some(256 << 10), false),
         ),
-        ("TCP, 1 MiB writes", tcp(&runtime, total, 1 << 20, None)),
+        (
+            "TCP, 1 MiB writes",
+            tcp(&runtime, total, 1 << 20, None, false),
+        ),
+        (
+            "WebSocket, 64 KiB writes",
+            tcp(&runtime, total, 64 << 10, None, true),
+        ),
+        (
+            "WebSocket, 4 KiB writes",
+            tcp(&runtime, total, 4 << 10, None, true),
+        ),
     ];
     let mut samples = vec![Vec::new(); configs.len()];
     for round in 0..rounds {
@@ -100,16 +120,18 @@ fn raw_frames(total: usize, seal_only: bool) -> f64 {
     mbps(total, start.elapsed())
 }
 
-/// A closure measuring MB/s of `total` bytes sent in `write`-byte writes over loopback TCP.
+/// A closure measuring MB/s of `total` bytes sent in `write`-byte writes over loopback TCP
+/// (with the WebSocket transport on top if `ws`).
 fn tcp(
     runtime: &tokio::runtime::Runtime,
     total: usize,
     write: usize,
     limit: Option<usize>,
+    ws: bool,
 ) -> Measure<'_> {
     Box::new(move || {
         runtime.block_on(async move {
-            let (mut sender, mut receiver) = pair().await;
+            let (mut sender, mut receiver) = pair(ws).await;
             if let Some(limit) = limit {
                 sender.set_write_buffer_limit(limit);
             }
@@ -138,7 +160,7 @@ fn tcp(
     })
 }
 
-async fn pair() -> (BoxStream<TcpStream>, BoxStream<TcpStream>) {
+async fn pair(ws: bool) -> (DynBoxStream, DynBoxStream) {
     let network = NetworkKey::ssb_main_net();
     let server = Server::new(Keypair::generate(), network.clone(), AllowAll);
     let client = Client::new(Keypair::generate(), network);
@@ -147,15 +169,39 @@ async fn pair() -> (BoxStream<TcpStream>, BoxStream<TcpStream>) {
     let accept = async {
         let (tcp, _) = listener.accept().await.expect("accept");
         tcp.set_nodelay(true).expect("nodelay");
-        server.accept(tcp).await.expect("server handshake")
+        if ws {
+            let stream = websocket::accept(&server, tcp).await.expect("ws accept");
+            return stream.into_dyn();
+        }
+        server
+            .accept(tcp)
+            .await
+            .expect("server handshake")
+            .into_dyn()
     };
     let connect = async {
         let tcp = TcpStream::connect(address).await.expect("connect");
         tcp.set_nodelay(true).expect("nodelay");
+        if ws {
+            let addr = MultiserverAddress {
+                transport: TransportKind::Ws,
+                host: address.ip().to_string(),
+                port: address.port(),
+                key: *server.identity(),
+                seed: None,
+            };
+            let ws = WsTransport::connect(tcp, &addr).await.expect("ws upgrade");
+            return client
+                .connect(ws, server.identity())
+                .await
+                .expect("ws handshake")
+                .into_dyn();
+        }
         client
             .connect(tcp, server.identity())
             .await
             .expect("client handshake")
+            .into_dyn()
     };
     tokio::join!(connect, accept)
 }
