@@ -2,8 +2,8 @@
 
 use bytes::BytesMut;
 use secret_handshake::boxstream::{BoxOpener, BoxSealer, BoxStreamCodec, Frame, Goodbye};
-use secret_handshake::hazmat::replay as r;
 use secret_handshake::handshake::{ClientHandshake, Handshake, Next, ServerHandshake, Session};
+use secret_handshake::hazmat::replay as r;
 use secret_handshake::{Keypair, NetworkKey, PublicKey};
 use serde_json::Value;
 use tokio_util::codec::{Decoder, Encoder};

@@ -16,6 +16,10 @@ use crate::keys::PublicKey;
 /// small reads do not cost one system call per frame.
 const SMALL_READ: usize = 4 * MAX_FRAME_LEN;
 
+/// The most of a caller's buffer one direct read uses: memory the caller has not initialised
+/// must be zeroed first, and a socket rarely holds more than this at once.
+const DIRECT_READ: usize = 64 * MAX_FRAME_LEN;
+
 /// Decrypts frames from a transport and hands out their plaintext.
 ///
 /// A caller's buffer with room for a whole frame receives the ciphertext straight from the
@@ -165,7 +169,7 @@ impl ReadState {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<Fill>> {
-        let dst = buf.initialize_unfilled();
+        let dst = buf.initialize_unfilled_to(buf.remaining().min(DIRECT_READ));
         let held = self.wire.len();
         dst[..held].copy_from_slice(&self.wire);
         let mut read = ReadBuf::new(&mut dst[held..]);
