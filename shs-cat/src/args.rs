@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
-use secret_handshake::{MultiserverAddress, NetworkKey, PublicKey};
+use secret_handshake::{MultiserverAddress, NetworkKey, PublicKey, TransportKind};
 
 use crate::values::{host_port, public_key, NetworkKeyParser};
 
@@ -16,6 +16,10 @@ ID is a public key: @<base64>.ed25519, plain base64 or 64 hex digits.
 Two terminals:
   shs-cat listen 127.0.0.1:8008          # prints: listening on 127.0.0.1:8008 as @S….ed25519
   shs-cat connect 127.0.0.1:8008 --server-key '@S….ed25519'
+
+Over WebSocket (Scuttlebutt's multiserver ws transport):
+  shs-cat listen --ws 127.0.0.1:8989     # prints: listening on 127.0.0.1:8989 as @S….ed25519
+  shs-cat connect 'ws://127.0.0.1:8989~shs:S…='
 
 Exit status: 0 after a clean end, 1 on any failure (one line on stderr naming what failed,
 e.g. the handshake phase), 2 on bad arguments.";
@@ -62,7 +66,8 @@ pub struct KeygenArgs {
 #[command(long_about = "\
 Accept a connection on HOST:PORT, pipe stdin to the client and the client to stdout, then
 exit. The first stderr line is `listening on HOST:PORT as ID` with the real port, so port 0
-works; each client is announced as `connected: ID`.
+works; each client is announced as `connected: ID`. With --ws the clients come over WebSocket,
+as to a multiserver address ws://HOST:PORT~shs:KEY (KEY is ID's base64).
 
 Any client may connect unless --allow or --allow-file is given; then only the listed clients
 get in, and anyone else is turned away in phase 3 of the handshake.")]
@@ -90,6 +95,9 @@ pub struct ListenArgs {
     /// connection is reported and the next one is served.
     #[arg(long, verbatim_doc_comment)]
     pub keep_open: bool,
+    /// Serve WebSocket clients (multiserver's ws transport) instead of plain TCP
+    #[arg(long)]
+    pub ws: bool,
     #[command(flatten)]
     pub session: SessionArgs,
 }
@@ -98,18 +106,20 @@ pub struct ListenArgs {
 #[derive(Args)]
 #[command(long_about = "\
 Dial a server and pipe stdin to it and its data to stdout. ADDRESS is HOST:PORT with
---server-key, or a multiserver address net:HOST:PORT~shs:KEY, which names the server's key
-itself. An invite (net:HOST:PORT~shs:KEY:SEED) also sets the identity to use.")]
+--server-key, or a multiserver address, which names the server's key itself:
+net:HOST:PORT~shs:KEY over TCP, or ws://HOST[:PORT]~shs:KEY over WebSocket (port 80 if left
+out; wss:// is not supported). An invite (…~shs:KEY:SEED) also sets the identity to use.")]
 #[command(after_long_help = "\
 Examples:
   shs-cat connect 127.0.0.1:8008 --server-key '@S….ed25519' < file
   shs-cat connect 'net:127.0.0.1:8008~shs:S…=' --secret client.secret
+  shs-cat connect 'ws://127.0.0.1:8989~shs:S…='
 
 ID is a public key: @<base64>.ed25519, plain base64 or 64 hex digits.")]
 pub struct ConnectArgs {
     #[arg(
         value_name = "ADDRESS",
-        help = "HOST:PORT, or net:HOST:PORT~shs:KEY[:SEED]"
+        help = "HOST:PORT, net:HOST:PORT~shs:KEY[:SEED] or ws://HOST[:PORT]~shs:KEY[:SEED]"
     )]
     pub address: String,
     /// The server's key; required with a HOST:PORT address
@@ -142,10 +152,12 @@ pub enum IdentityChoice {
     InviteSeed([u8; 32]),
 }
 
-/// How to reach a server. Each transport is one variant (WebSocket comes later).
+/// How to reach a server.
 pub enum Transport {
     /// A `HOST:PORT` for TCP, names resolved when dialing.
     Tcp(String),
+    /// A `ws://` multiserver address.
+    Ws(MultiserverAddress),
 }
 
 pub struct Listen {
@@ -155,6 +167,8 @@ pub struct Listen {
     pub allow: Vec<PublicKey>,
     pub allow_files: Vec<PathBuf>,
     pub keep_open: bool,
+    /// Serve WebSocket clients instead of plain TCP ones.
+    pub ws: bool,
     pub verbose: bool,
 }
 
@@ -175,6 +189,7 @@ impl ListenArgs {
             allow: self.allow,
             allow_files: self.allow_file,
             keep_open: self.keep_open,
+            ws: self.ws,
             verbose: self.session.verbose,
         }
     }
@@ -186,17 +201,31 @@ impl ConnectArgs {
         let session = self.session;
         let network = session.network_key.unwrap_or_default();
         let verbose = session.verbose;
-        if self.address.starts_with("net:") {
-            let ms: MultiserverAddress = self.address.parse().map_err(|e| {
+        if ["net:", "ws://", "wss://"]
+            .iter()
+            .any(|scheme| self.address.starts_with(scheme))
+        {
+            let invalid = |why: &dyn std::fmt::Display| {
                 usage_error(
                     ErrorKind::ValueValidation,
-                    format!(
-                        "invalid value '{}' for '<ADDRESS>': {e}: expected \
-                         net:HOST:PORT~shs:KEY or net:HOST:PORT~shs:KEY:SEED",
-                        self.address
-                    ),
+                    format!("invalid value '{}' for '<ADDRESS>': {why}", self.address),
                 )
+            };
+            let ms: MultiserverAddress = self.address.parse().map_err(|e| {
+                invalid(&format_args!(
+                    "{e}: expected net:HOST:PORT~shs:KEY or ws://HOST[:PORT]~shs:KEY, \
+                     each optionally with :SEED"
+                ))
             })?;
+            let transport = match ms.transport {
+                TransportKind::Net => Transport::Tcp(ms.socket_address()),
+                TransportKind::Ws => Transport::Ws(ms.clone()),
+                _ => {
+                    return Err(invalid(
+                        &"wss:// needs TLS, which shs-cat does not have; use ws:// or net:",
+                    ))
+                }
+            };
             if self.server_key.is_some() {
                 return Err(usage_error(
                     ErrorKind::ArgumentConflict,
@@ -215,7 +244,7 @@ impl ConnectArgs {
                     (None, secret) => identity(secret),
                 };
             return Ok(Connect {
-                transport: Transport::Tcp(ms.socket_address()),
+                transport,
                 server: ms.key,
                 identity,
                 network,

@@ -7,21 +7,32 @@ use secret_handshake::{BoxStream, Client};
 
 use crate::args::{Connect, Transport};
 use crate::stdio::{Input, Output};
-use crate::{identity, pipe};
+use crate::{identity, pipe, ws};
 
 pub async fn run(opts: Connect) -> Result<(), String> {
     let (keypair, announce) = identity::resolve(&opts.identity)?;
     announce.print(&keypair);
     let client = Client::new(keypair, opts.network);
     let output = Output::stdout();
-    let stream = match &opts.transport {
+    match &opts.transport {
         Transport::Tcp(addr) => {
             let tcp = dial_tcp(addr).await?;
-            client.connect(tcp, &opts.server).await
+            let mut stream = handshake(client.connect(tcp, &opts.server).await)?;
+            session(&mut stream, &output, opts.verbose).await
         }
-    };
-    let stream = stream.map_err(|e| e.to_string())?;
-    session(stream, &output, opts.verbose).await
+        Transport::Ws(ms) => {
+            let addr = ms.socket_address();
+            let tcp = dial_tcp(&addr).await?;
+            let transport = ws::dial(tcp, ms)
+                .await
+                .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
+            // An invite's seed is already the client's identity (`identity::resolve`).
+            let mut stream = handshake(client.connect(transport, &opts.server).await)?;
+            session(&mut stream, &output, opts.verbose).await?;
+            ws::close(stream.get_mut()).await;
+            Ok(())
+        }
+    }
 }
 
 async fn dial_tcp(addr: &str) -> Result<TcpStream, String> {
@@ -32,9 +43,18 @@ async fn dial_tcp(addr: &str) -> Result<TcpStream, String> {
     Ok(tcp)
 }
 
-async fn session<IO>(stream: BoxStream<IO>, output: &Output, verbose: bool) -> Result<(), String>
+fn handshake<T, E: ToString>(result: Result<T, E>) -> Result<T, String> {
+    result.map_err(|e| e.to_string())
+}
+
+/// Pipes until both goodbyes, leaving the stream to the caller for closing its transport.
+async fn session<IO>(
+    stream: &mut BoxStream<IO>,
+    output: &Output,
+    verbose: bool,
+) -> Result<(), String>
 where
-    BoxStream<IO>: AsyncRead + AsyncWrite,
+    BoxStream<IO>: AsyncRead + AsyncWrite + Unpin,
 {
     eprintln!("connected: {}", stream.peer_key());
     pipe::run(stream, Some(Input::stdin()), output, verbose).await

@@ -1,12 +1,14 @@
-//! `shs-cat listen`: accept one client (or, with `--keep-open`, one after another) and pipe.
+//! `shs-cat listen`: accept one client (or, with `--keep-open`, one after another) over TCP or,
+//! with `--ws`, WebSocket, and pipe.
 
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 
-use secret_handshake::{AllowAll, AllowList, Authorize, PublicKey, Server};
+use secret_handshake::{AllowAll, AllowList, Authorize, BoxStream, PublicKey, Server};
 
 use crate::args::Listen;
 use crate::stdio::{Input, Output};
-use crate::{allow_file, identity, pipe};
+use crate::{allow_file, identity, pipe, ws};
 
 pub async fn run(opts: Listen) -> Result<(), String> {
     let (keypair, announce) = identity::resolve(&opts.identity)?;
@@ -56,7 +58,7 @@ async fn serve<A: Authorize<Auth = ()>>(
             .accept()
             .await
             .map_err(|e| format!("accepting a connection: {e}"))?;
-        let result = session(server, tcp, &mut input, &output, opts.verbose).await;
+        let result = session(server, tcp, &mut input, &output, opts).await;
         if !opts.keep_open {
             return result;
         }
@@ -71,12 +73,32 @@ async fn session<A: Authorize<Auth = ()>>(
     tcp: TcpStream,
     input: &mut Option<Input>,
     output: &Output,
-    verbose: bool,
+    opts: &Listen,
 ) -> Result<(), String> {
     // See `connect::dial_tcp`.
     tcp.set_nodelay(true)
         .map_err(|e| format!("accepting a connection: {e}"))?;
-    let stream = server.accept(tcp).await.map_err(|e| e.to_string())?;
+    if !opts.ws {
+        let mut stream = server.accept(tcp).await.map_err(|e| e.to_string())?;
+        return pipe_session(&mut stream, input, output, opts.verbose).await;
+    }
+    let transport = ws::accept(tcp).await?;
+    let mut stream = server.accept(transport).await.map_err(|e| e.to_string())?;
+    pipe_session(&mut stream, input, output, opts.verbose).await?;
+    ws::close(stream.get_mut()).await;
+    Ok(())
+}
+
+/// Pipes until both goodbyes, leaving the stream to the caller for closing its transport.
+async fn pipe_session<IO>(
+    stream: &mut BoxStream<IO>,
+    input: &mut Option<Input>,
+    output: &Output,
+    verbose: bool,
+) -> Result<(), String>
+where
+    BoxStream<IO>: AsyncRead + AsyncWrite + Unpin,
+{
     eprintln!("connected: {}", stream.peer_key());
     pipe::run(stream, input.take(), output, verbose).await
 }

@@ -8,6 +8,7 @@ mod listen;
 mod pipe;
 mod stdio;
 mod values;
+mod ws;
 
 use std::future::Future;
 use std::process::ExitCode;

@@ -1,31 +1,17 @@
 //! `shs-cat` as a user runs it: against itself, against a Rust peer that misbehaves, and
 //! against the JS reference (tests/interop/peer.js; these need Node.js and npm).
 
-#[path = "../../tests/common/mod.rs"]
-mod common;
 mod support;
 
 use std::os::unix::fs::PermissionsExt;
-use std::process::Command;
 
-use secret_handshake::{
-    AllowAll, Keypair, MultiserverAddress, NetworkKey, PublicKey, Server, TransportKind,
-};
-use serde_json::{json, Value};
+use secret_handshake::{AllowAll, Keypair, MultiserverAddress, NetworkKey, Server, TransportKind};
+use serde_json::json;
+use support::js::{self, assert_done, main_net_hex};
 use support::session::{addr, connect, connected_to, fresh_id, listen, ms_addr};
-use support::{pattern, shs_cat, Proc, TempDir, DEADLINE};
+use support::{assert_bytes_eq, pattern, shs_cat, Proc, TempDir, DEADLINE};
 
 const KIB_100: usize = 100 * 1024;
-
-fn assert_bytes_eq(what: &str, got: &[u8], want: &[u8]) {
-    assert!(
-        got == want,
-        "{what}: got {} bytes, want {} (first difference at {:?})",
-        got.len(),
-        want.len(),
-        got.iter().zip(want).position(|(a, b)| a != b)
-    );
-}
 
 // ---- shs-cat against itself --------------------------------------------------------------
 
@@ -263,60 +249,17 @@ fn peer_closing_without_goodbye_is_a_failure() {
 
 // ---- shs-cat against the JS reference ----------------------------------------------------
 
-/// `node tests/interop/peer.js CONFIG`, after making sure Node.js and the packages are there.
-fn js_peer(config: Value) -> Proc {
-    common::ensure_node_modules();
-    let mut node = Command::new("node");
-    node.arg(common::interop_dir().join("peer.js"))
-        .arg(config.to_string());
-    Proc::spawn_lines("peer.js", &mut node)
-}
-
-fn js_event(peer: &mut Proc, event: &str) -> Value {
-    let line = peer.stdout_line();
-    let value: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{line:?}: {e}"));
-    assert_eq!(value["event"], event, "peer.js said {line}");
-    value
-}
-
-fn main_net_hex() -> String {
-    NetworkKey::ssb_main_net().to_hex()
-}
-
-/// SHA-256 in hex, computed by node (already required here) to compare with peer.js's hashes.
-fn sha256_hex(data: &[u8]) -> String {
-    let script = "const h = require('crypto').createHash('sha256');\
-                  process.stdin.on('data', d => h.update(d));\
-                  process.stdin.on('end', () => process.stdout.write(h.digest('hex')));";
-    let mut node = Command::new("node");
-    node.args(["-e", script]);
-    let run = Proc::spawn("node sha256", &mut node, data.to_vec()).finish();
-    run.assert_success();
-    String::from_utf8(run.stdout).expect("hex")
-}
-
-/// peer.js's `done` line for a clean session that sent `sent` and received `received`.
-fn assert_js_done(done: &Value, sent: &[u8], received: &[u8]) {
-    assert_eq!(done["end"], "goodbye", "{done}");
-    assert_eq!(done["error"], Value::Null, "{done}");
-    assert_eq!(done["sink_error"], Value::Null, "{done}");
-    assert_eq!(done["sent_bytes"], sent.len(), "{done}");
-    assert_eq!(done["sent_sha256"], sha256_hex(sent), "{done}");
-    assert_eq!(done["received_bytes"], received.len(), "{done}");
-    assert_eq!(done["received_sha256"], sha256_hex(received), "{done}");
-}
-
 #[test]
 fn connect_to_the_js_server() {
     let home = TempDir::new("js-server");
-    let mut js = js_peer(json!({
+    let mut js = js::peer(json!({
         "role": "server",
         "network_key": main_net_hex(),
         "seed": "03".repeat(32),
         "send_bytes": 100_000,
         "timeout_ms": DEADLINE.as_millis() as u64,
     }));
-    let listening = js_event(&mut js, "listening");
+    let listening = js::event(&mut js, "listening");
     let port = listening["port"].as_u64().expect("port");
     let server_hex = listening["public_key"].as_str().expect("public_key");
     let input = pattern(KIB_100, 3);
@@ -327,11 +270,11 @@ fn connect_to_the_js_server() {
     );
     client.assert_success();
     assert_eq!(connected_to(&client).to_hex(), server_hex);
-    let connected = js_event(&mut js, "connected");
+    let connected = js::event(&mut js, "connected");
     assert_eq!(connected["remote"], fresh_id(&client).to_hex());
-    let done = js_event(&mut js, "done");
+    let done = js::event(&mut js, "done");
     let sent = client.stdout.clone();
-    assert_js_done(&done, &sent, &input);
+    assert_done(&done, &sent, &input);
     js.finish().assert_success();
 }
 
@@ -340,7 +283,7 @@ fn the_js_client_connects_to_listen() {
     let home = TempDir::new("js-client");
     let input = pattern(KIB_100, 4);
     let (server, port, server_id) = listen(&home, &[], input.clone());
-    let mut js = js_peer(json!({
+    let mut js = js::peer(json!({
         "role": "client",
         "network_key": main_net_hex(),
         "seed": "04".repeat(32),
@@ -349,27 +292,27 @@ fn the_js_client_connects_to_listen() {
         "send_bytes": 100_000,
         "timeout_ms": DEADLINE.as_millis() as u64,
     }));
-    let connected = js_event(&mut js, "connected");
+    let connected = js::event(&mut js, "connected");
     assert_eq!(connected["remote"], server_id.to_hex());
-    let done = js_event(&mut js, "done");
+    let done = js::event(&mut js, "done");
     let server = server.finish();
     server.assert_success();
     let js_id = Keypair::from_seed(&[4; 32]).public().to_ssb_id();
     assert_eq!(server.stderr_after("connected: "), Some(js_id.as_str()));
-    assert_js_done(&done, &server.stdout, &input);
+    assert_done(&done, &server.stdout, &input);
     js.finish().assert_success();
 }
 
 #[test]
 fn js_server_rejecting_us_fails_in_phase_3() {
     let home = TempDir::new("js-reject");
-    let mut js = js_peer(json!({
+    let mut js = js::peer(json!({
         "role": "server",
         "network_key": main_net_hex(),
         "seed": "05".repeat(32),
         "authorize": "reject",
     }));
-    let listening = js_event(&mut js, "listening");
+    let listening = js::event(&mut js, "listening");
     let port = listening["port"].as_u64().expect("port");
     let server_hex = listening["public_key"].as_str().expect("public_key");
     let client = connect(
@@ -378,6 +321,6 @@ fn js_server_rejecting_us_fails_in_phase_3() {
         b"unseen".to_vec(),
     );
     client.assert_failure("handshake failed (phase 3)");
-    js_event(&mut js, "handshake_failed");
+    js::event(&mut js, "handshake_failed");
     js.finish().assert_success();
 }

@@ -45,6 +45,7 @@ fn each_command_has_help_with_its_options_and_an_example() {
                 "--allow <ID>",
                 "--allow-file <FILE>",
                 "--keep-open",
+                "--ws",
                 "--secret <FILE>",
                 "--network-key <KEY>",
                 "-v, --verbose",
@@ -59,6 +60,7 @@ fn each_command_has_help_with_its_options_and_an_example() {
                 "--network-key <KEY>",
                 "-v, --verbose",
                 "net:HOST:PORT~shs:KEY",
+                "ws://HOST[:PORT]~shs:KEY",
             ],
         ),
     ];
@@ -116,6 +118,16 @@ fn usage_errors_exit_2_with_one_error_line() {
             "--secret",
         ),
         (&["connect", "net:127.0.0.1:1~shs:nope"], "net:HOST:PORT~shs:KEY"),
+        (&["connect", "ws://127.0.0.1:1~shs:nope"], "ws://HOST[:PORT]~shs:KEY"),
+        (
+            &["connect", "wss://127.0.0.1:1~shs:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="],
+            "wss:// needs TLS",
+        ),
+        (
+            &["connect", "ws://127.0.0.1:1~shs:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=", "--server-key", key],
+            "--server-key",
+        ),
+        (&["listen", "127.0.0.1:0", "--ws=yes"], "--ws"),
         (
             &["connect", "net:127.0.0.1:1~shs:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=", "--server-key", key],
             "--server-key",

@@ -4,6 +4,9 @@
 
 #![allow(dead_code)]
 
+#[path = "../../../tests/common/mod.rs"]
+pub mod common;
+pub mod js;
 pub mod session;
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -56,6 +59,17 @@ pub fn pattern(len: usize, seed: u64) -> Vec<u8> {
             (x >> 32) as u8
         })
         .collect()
+}
+
+/// `got == want`, or a panic saying where they first differ.
+pub fn assert_bytes_eq(what: &str, got: &[u8], want: &[u8]) {
+    assert!(
+        got == want,
+        "{what}: got {} bytes, want {} (first difference at {:?})",
+        got.len(),
+        want.len(),
+        got.iter().zip(want).position(|(a, b)| a != b)
+    );
 }
 
 /// A running child: stdin is fed `input` and then closed (or, interactively, written bit by

@@ -46,6 +46,11 @@ pub fn ms_addr(port: u16, server: &PublicKey) -> String {
     format!("net:127.0.0.1:{port}~shs:{}", server.to_base64())
 }
 
+/// The `ws://` address of a `listen --ws` on `port`.
+pub fn ws_addr(port: u16, server: &PublicKey) -> String {
+    format!("ws://127.0.0.1:{port}~shs:{}", server.to_base64())
+}
+
 /// The id announced as `using a fresh identity ID`.
 pub fn fresh_id(run: &Finished) -> PublicKey {
     let id = run.stderr_after("using a fresh identity ");
