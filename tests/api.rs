@@ -117,7 +117,7 @@ async fn staged_accept_hands_over_the_key_and_the_transport() {
     assert!(authenticate.get_ref().is_some());
     let connect = client.connect(c, server.identity());
     assert!(connect.get_ref().is_some());
-    let (connected, authenticated) = tokio::join!(async { connect.await }, async {
+    let (connected, authenticated) = tokio::join!(connect, async {
         let authenticated = authenticate.await.unwrap();
         assert_eq!(authenticated.peer_key(), client.identity());
         let _transport: &DuplexStream = authenticated.get_ref();
