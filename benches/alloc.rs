@@ -10,8 +10,9 @@ use std::hint::black_box;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
 
 use bytes::BytesMut;
-use secret_handshake::boxstream::{BoxOpener, BoxSealer, Frame};
+use secret_handshake::boxstream::Frame;
 use secret_handshake::handshake::{ClientHandshake, Handshake, Next, ServerHandshake};
+use secret_handshake::hazmat;
 use secret_handshake::{AllowAll, BoxStream, Client, Keypair, NetworkKey, Server};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, DuplexStream};
 use tokio::net::{TcpListener, TcpStream};
@@ -373,8 +374,8 @@ fn per_frame(quick: bool) {
     };
 
     // The sans-IO core: seal into a reused buffer, open from it.
-    let mut sealer = BoxSealer::from_raw(KEY, NONCE);
-    let mut opener = BoxOpener::from_raw(KEY, NONCE);
+    let mut sealer = hazmat::sealer_from_raw_parts(KEY, NONCE);
+    let mut opener = hazmat::opener_from_raw_parts(KEY, NONCE);
     let mut wire = BytesMut::new();
     let mut step = |wire: &mut BytesMut| {
         sealer.seal(&data[..FRAME], wire);

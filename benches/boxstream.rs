@@ -12,7 +12,8 @@ use std::time::Instant;
 
 use bytes::BytesMut;
 use criterion::{BenchmarkId, Criterion, Throughput};
-use secret_handshake::boxstream::{BoxOpener, BoxSealer, Frame};
+use secret_handshake::boxstream::Frame;
+use secret_handshake::hazmat;
 use secret_handshake::{AllowAll, BoxStream, Client, Keypair, NetworkKey, Server};
 use sodiumoxide::crypto::secretbox;
 use sodiumoxide::crypto::stream::{salsa20, xsalsa20};
@@ -86,8 +87,8 @@ fn core(c: &mut Criterion) {
     });
     g.throughput(Throughput::Bytes(MSG as u64));
     g.bench_function("boxstream_seal_open", |b| {
-        let mut sealer = BoxSealer::from_raw(KEY, NONCE);
-        let mut opener = BoxOpener::from_raw(KEY, NONCE);
+        let mut sealer = hazmat::sealer_from_raw_parts(KEY, NONCE);
+        let mut opener = hazmat::opener_from_raw_parts(KEY, NONCE);
         let mut wire = BytesMut::with_capacity(2 * MSG);
         b.iter(|| {
             sealer.seal(black_box(&data), &mut wire);
@@ -102,7 +103,7 @@ fn core(c: &mut Criterion) {
         b.iter(|| secretbox::seal_detached(black_box(&mut buf), &n1, &key))
     });
     g.bench_function("boxstream_seal", |b| {
-        let mut sealer = BoxSealer::from_raw(KEY, NONCE);
+        let mut sealer = hazmat::sealer_from_raw_parts(KEY, NONCE);
         let mut wire = BytesMut::with_capacity(2 * MSG);
         b.iter(|| {
             wire.clear();
@@ -318,8 +319,8 @@ fn interleaved_core() {
         secretbox::open_detached(black_box(&mut header), &header_tag, &n1, &key).unwrap();
         secretbox::open_detached(black_box(&mut frame_buf), &body_tag, &n2, &key).unwrap();
     };
-    let mut sealer = BoxSealer::from_raw(KEY, NONCE);
-    let mut opener = BoxOpener::from_raw(KEY, NONCE);
+    let mut sealer = hazmat::sealer_from_raw_parts(KEY, NONCE);
+    let mut opener = hazmat::opener_from_raw_parts(KEY, NONCE);
     let mut wire = BytesMut::with_capacity(2 * MSG);
     let mut boxstream = || {
         sealer.seal(black_box(&data), &mut wire);

@@ -13,8 +13,9 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::BytesMut;
-use secret_handshake::boxstream::{BoxOpener, BoxSealer, Frame};
+use secret_handshake::boxstream::Frame;
 use secret_handshake::handshake::{ClientHandshake, Handshake, Next, ServerHandshake, Session};
+use secret_handshake::hazmat;
 use secret_handshake::{
     AllowAll, BoxStream, Client, HandshakeError, Keypair, NetworkKey, Phase, PublicKey, Server,
 };
@@ -46,11 +47,11 @@ fn headers_claiming_a_body_of_0_or_over_4096_bytes_are_rejected() {
         (4097, &[0u8; 4097][..]),
         (65535, &b"y"[..]),
     ] {
-        let mut sealer = BoxSealer::from_raw([5; 32], [0xff; 24]);
+        let mut sealer = hazmat::sealer_from_raw_parts([5; 32], [0xff; 24]);
         let mut wire = BytesMut::new();
         sealer.seal(b"fine", &mut wire);
-        sealer.seal_frame_claiming_length(claimed, body, &mut wire);
-        let mut opener = BoxOpener::from_raw([5; 32], [0xff; 24]);
+        hazmat::seal_frame_claiming_length(&mut sealer, claimed, body, &mut wire);
+        let mut opener = hazmat::opener_from_raw_parts([5; 32], [0xff; 24]);
         assert_eq!(
             opener.open(&mut wire),
             Ok(Some(Frame::Message(BytesMut::from(&b"fine"[..]))))
@@ -138,7 +139,7 @@ async fn truncated_peer<H: Scripted>(
         }
     };
     if let Some(session) = session {
-        let (mut sealer, _) = session.keys.into_box_stream();
+        let (mut sealer, _) = session.keys.into_sealer_and_opener();
         let mut wire = BytesMut::new();
         for frame in &frames {
             sealer.seal(frame, &mut wire);
@@ -534,7 +535,7 @@ async fn slow_server(
             other => panic!("{other:?}"),
         }
     }
-    let (mut sealer, _) = machine.finish().unwrap().keys.into_box_stream();
+    let (mut sealer, _) = machine.finish().unwrap().keys.into_sealer_and_opener();
     let mut wire = BytesMut::new();
     sealer.seal(b"made it", &mut wire);
     sealer.seal_goodbye(&mut wire);
@@ -574,7 +575,7 @@ async fn slow_client(
             other => panic!("{other:?}"),
         }
     }
-    let (mut sealer, _) = machine.finish().unwrap().keys.into_box_stream();
+    let (mut sealer, _) = machine.finish().unwrap().keys.into_sealer_and_opener();
     let mut wire = BytesMut::new();
     sealer.seal(b"made it", &mut wire);
     sealer.seal_goodbye(&mut wire);
@@ -992,7 +993,7 @@ async fn an_authenticated_peer_streaming_garbage_fails_fast_with_bounded_reads()
         let (c, read) = Counted::new(c);
         let spewer = tokio::spawn(async move {
             let session = hand_server(&mut s, &keys).await;
-            let (mut sealer, _) = session.keys.into_box_stream();
+            let (mut sealer, _) = session.keys.into_sealer_and_opener();
             let mut wire = BytesMut::new();
             for _ in 0..valid_frames_first {
                 sealer.seal(b"valid", &mut wire);
@@ -1027,7 +1028,7 @@ async fn an_authenticated_peer_streaming_garbage_fails_fast_with_bounded_reads()
         let (s, read) = Counted::new(s);
         let spewer = tokio::spawn(async move {
             let session = hand_client(&mut c, &server_key).await;
-            let (mut sealer, _) = session.keys.into_box_stream();
+            let (mut sealer, _) = session.keys.into_sealer_and_opener();
             let mut wire = BytesMut::new();
             for _ in 0..valid_frames_first {
                 sealer.seal(b"valid", &mut wire);
@@ -1067,11 +1068,11 @@ async fn an_authenticated_peer_announcing_a_body_of_0_or_over_4096_bytes_gets_in
             let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
             let peer = tokio::spawn(async move {
                 let session = hand_server(&mut s, &keys).await;
-                let (mut sealer, _) = session.keys.into_box_stream();
+                let (mut sealer, _) = session.keys.into_sealer_and_opener();
                 let mut wire = BytesMut::new();
                 sealer.seal(b"fine", &mut wire);
                 let body = vec![0x5a; usize::from(claimed).max(1)];
-                sealer.seal_frame_claiming_length(claimed, &body, &mut wire);
+                hazmat::seal_frame_claiming_length(&mut sealer, claimed, &body, &mut wire);
                 if !full_body {
                     wire.truncate(HEADER + 4 + HEADER);
                 }
@@ -1106,11 +1107,11 @@ async fn an_authenticated_peer_announcing_a_body_of_0_or_over_4096_bytes_gets_in
             let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
             let peer = tokio::spawn(async move {
                 let session = hand_client(&mut c, &server_key).await;
-                let (mut sealer, _) = session.keys.into_box_stream();
+                let (mut sealer, _) = session.keys.into_sealer_and_opener();
                 let mut wire = BytesMut::new();
                 sealer.seal(b"fine", &mut wire);
                 let body = vec![0xa5; usize::from(claimed).max(1)];
-                sealer.seal_frame_claiming_length(claimed, &body, &mut wire);
+                hazmat::seal_frame_claiming_length(&mut sealer, claimed, &body, &mut wire);
                 if !full_body {
                     wire.truncate(HEADER + 4 + HEADER);
                 }
@@ -1143,10 +1144,10 @@ async fn a_full_4096_byte_body_is_the_largest_accepted() {
     let (c, mut s) = tokio::io::duplex(1 << 16);
     let peer = tokio::spawn(async move {
         let session = hand_server(&mut s, &keys).await;
-        let (mut sealer, _) = session.keys.into_box_stream();
+        let (mut sealer, _) = session.keys.into_sealer_and_opener();
         let mut wire = BytesMut::new();
-        sealer.seal_frame_claiming_length(4096, &[7; 4096], &mut wire);
-        sealer.seal_frame_claiming_length(1, &[8], &mut wire);
+        hazmat::seal_frame_claiming_length(&mut sealer, 4096, &[7; 4096], &mut wire);
+        hazmat::seal_frame_claiming_length(&mut sealer, 1, &[8], &mut wire);
         sealer.seal_goodbye(&mut wire);
         assert_eq!(wire.len(), 3 * HEADER + 4097);
         s.write_all(&wire).await.unwrap();

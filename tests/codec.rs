@@ -2,7 +2,7 @@
 //! the box-stream codec itself on a raw transport.
 
 use futures::{SinkExt, StreamExt};
-use secret_handshake::boxstream::{BoxStreamCodec, Goodbye};
+use secret_handshake::boxstream::{BoxStreamCodec, Frame, Goodbye};
 use secret_handshake::handshake::{ClientHandshake, Handshake, Next};
 use secret_handshake::{AllowAll, Client, Keypair, NetworkKey, Server};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -75,13 +75,21 @@ async fn box_stream_codec_on_a_raw_transport_talks_to_a_box_stream() {
     assert!(framed.send(&b"after goodbye"[..]).await.is_err());
 
     // The echo comes back as frames: 5 bytes, then 4096 + 4096 + 1808 (and possibly coalesced
-    // differently by the server, which writes it all at once); compare the concatenation.
+    // differently by the server, which writes it all at once); compare the concatenation. The
+    // server's goodbye comes last, once.
     let mut echoed = Vec::new();
+    let mut goodbyes = 0;
     while let Some(frame) = framed.next().await {
-        let frame = frame.unwrap();
-        assert!(!frame.is_empty() && frame.len() <= 4096);
-        echoed.extend_from_slice(&frame);
+        match frame.unwrap() {
+            Frame::Message(body) => {
+                assert_eq!(goodbyes, 0, "a message after the goodbye");
+                assert!(!body.is_empty() && body.len() <= 4096);
+                echoed.extend_from_slice(&body);
+            }
+            Frame::Goodbye => goodbyes += 1,
+        }
     }
+    assert_eq!(goodbyes, 1);
     let mut expected = b"first".to_vec();
     expected.extend_from_slice(&big);
     assert!(echoed == expected);
@@ -127,7 +135,8 @@ async fn codec_stream_errors_on_eof_without_goodbye() {
     let session = raw_client_handshake(&mut raw, server.identity()).await;
     server_task.await.unwrap();
     let mut framed = Framed::new(raw, BoxStreamCodec::new(session.keys));
-    assert_eq!(&framed.next().await.unwrap().unwrap()[..], b"abc");
+    let frame = framed.next().await.unwrap().unwrap();
+    assert_eq!(frame, Frame::Message(b"abc"[..].into()));
     let e = framed.next().await.unwrap().unwrap_err();
     assert_eq!(e.kind(), std::io::ErrorKind::UnexpectedEof, "{e}");
 }

@@ -7,7 +7,7 @@ mod common;
 use std::process::Stdio;
 use std::time::Duration;
 
-use secret_handshake::handshake::replay::sha256;
+use secret_handshake::hazmat::replay::sha256;
 use secret_handshake::{
     AllowAll, AllowList, Authorize, BoxStream, Client, HandshakeError, Keypair, NetworkKey, Phase,
     PublicKey, Server,

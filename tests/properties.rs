@@ -9,8 +9,10 @@
 use bytes::BytesMut;
 use proptest::prelude::*;
 use proptest::sample::Index;
-use secret_handshake::boxstream::{BoxOpener, BoxSealer, Frame, HEADER_LEN, MAX_BODY_LEN};
+use secret_handshake::boxstream::{BoxOpener, Frame, HEADER_LEN, MAX_BODY_LEN};
 use secret_handshake::handshake::{ClientHandshake, Handshake, Next, ServerHandshake};
+use secret_handshake::hazmat;
+use secret_handshake::hazmat::raw_session_keys;
 use secret_handshake::{BoxStreamError, HandshakeError, Keypair, NetworkKey, Phase};
 
 /// `cases` unless `PROPTEST_CASES` asks for another number.
@@ -76,7 +78,7 @@ fn seal_stream(
     goodbye: bool,
     trailing: &[u8],
 ) -> Sealed {
-    let mut sealer = BoxSealer::from_raw(key, nonce);
+    let mut sealer = hazmat::sealer_from_raw_parts(key, nonce);
     let mut wire = BytesMut::new();
     let mut spans = Vec::new();
     for data in writes {
@@ -274,7 +276,7 @@ proptest! {
         let frames = writes.iter().map(|w| w.len().div_ceil(MAX_BODY_LEN)).sum::<usize>();
         prop_assert_eq!(sealed.wire.len(), total + (frames + 1) * HEADER_LEN);
 
-        let events = open_chunked(&mut BoxOpener::from_raw(key, nonce), &sealed.wire, &chunks);
+        let events = open_chunked(&mut hazmat::opener_from_raw_parts(key, nonce), &sealed.wire, &chunks);
         prop_assert_eq!(events.last(), Some(&Event::Goodbye));
         let opened: Vec<u8> = events
             .iter()
@@ -309,7 +311,7 @@ proptest! {
         damaged[bit / 8] ^= 1 << (bit % 8);
 
         let expected = sealed.expected(&damaged);
-        let events = open_chunked(&mut BoxOpener::from_raw(key, nonce), &damaged, &chunks);
+        let events = open_chunked(&mut hazmat::opener_from_raw_parts(key, nonce), &damaged, &chunks);
         prop_assert_eq!(&events, &expected);
         if goodbye && bit / 8 >= sealed.wire.len() - trailing.len() {
             prop_assert_eq!(events, sealed.expected(&sealed.wire));
@@ -329,7 +331,7 @@ proptest! {
         let sealed = seal_stream(key, nonce, &writes, true, &[]);
         let cut = cut.index(sealed.wire.len() + 1);
         let received = &sealed.wire[..cut];
-        let events = open_chunked(&mut BoxOpener::from_raw(key, nonce), received, &chunks);
+        let events = open_chunked(&mut hazmat::opener_from_raw_parts(key, nonce), received, &chunks);
         let expected = sealed.expected(received);
         match expected.last() {
             Some(Event::Goodbye) => prop_assert_eq!(cut, sealed.wire.len()),
@@ -354,7 +356,11 @@ fn every_bit_flip_of_a_small_stream() {
     for bit in 0..sealed.wire.len() * 8 {
         let mut damaged = sealed.wire.clone();
         damaged[bit / 8] ^= 1 << (bit % 8);
-        let events = open_chunked(&mut BoxOpener::from_raw(key, nonce), &damaged, &[1]);
+        let events = open_chunked(
+            &mut hazmat::opener_from_raw_parts(key, nonce),
+            &damaged,
+            &[1],
+        );
         assert_eq!(events, sealed.expected(&damaged), "bit {bit}");
         let n = events.len();
         let byte = bit / 8;
@@ -410,9 +416,9 @@ fn secretbox(key: [u8; 32], nonce: [u8; 24], plain: &[u8]) -> Vec<u8> {
     assert!((1..=MAX_BODY_LEN).contains(&plain.len()));
     let early = nonce_sub_one(nonce);
     let mut frame = BytesMut::new();
-    BoxSealer::from_raw(key, early).seal(plain, &mut frame);
+    hazmat::sealer_from_raw_parts(key, early).seal(plain, &mut frame);
     let mut bye = BytesMut::new();
-    BoxSealer::from_raw(key, early).seal_goodbye(&mut bye);
+    hazmat::sealer_from_raw_parts(key, early).seal_goodbye(&mut bye);
     let keystream = &bye[16..HEADER_LEN];
     let header_plain: Vec<u8> = frame[16..HEADER_LEN]
         .iter()
@@ -463,11 +469,11 @@ fn crafted_frames_with_valid_lengths_open() {
             let writes = [b"first".to_vec()];
             let (sealed, wire) = stream_with_crafted_frame(key, nonce, &writes, len as u16, &body);
             let mut reference = BytesMut::new();
-            let mut sealer = BoxSealer::from_raw(key, nonce);
+            let mut sealer = hazmat::sealer_from_raw_parts(key, nonce);
             sealer.seal(&writes[0], &mut reference);
             sealer.seal(&body, &mut reference);
             assert_eq!(wire, reference.to_vec(), "len {len}");
-            let events = open_chunked(&mut BoxOpener::from_raw(key, nonce), &wire, &[7]);
+            let events = open_chunked(&mut hazmat::opener_from_raw_parts(key, nonce), &wire, &[7]);
             assert_eq!(events.len(), 3);
             assert_eq!(events[0], sealed.expected(&sealed.wire)[0]);
             assert_eq!(events[1], Event::Message(body));
@@ -513,7 +519,7 @@ proptest! {
         wire.extend(crafted_header(key, header_nonce, len, &body_tag));
         wire.extend(filler(7, body_bytes)); // what follows does not matter
 
-        let events = open_chunked(&mut BoxOpener::from_raw(key, nonce), &wire, &chunks);
+        let events = open_chunked(&mut hazmat::opener_from_raw_parts(key, nonce), &wire, &chunks);
         let mut expected = sealed.expected(&sealed.wire);
         expected.pop(); // the model's `Truncated { bytes: 0 }` at the end of the real frames
         expected.push(Event::Error(BoxStreamError::InvalidBodyLength(len)));
@@ -543,13 +549,15 @@ fn handshake(seeds: Seeds, flip: Option<(usize, usize)>) -> Run {
     let network = NetworkKey::from_bytes(network);
     let client_id = Keypair::from_seed(&client_seed);
     let server_id = Keypair::from_seed(&server_seed);
-    let mut client = ClientHandshake::with_ephemeral_secret(
+    let mut client = ClientHandshake::with_fixed_ephemeral_key_for_testing_only(
         &client_id,
         &network,
         server_id.public(),
         client_eph,
     );
-    let mut server = ServerHandshake::with_ephemeral_secret(&server_id, &network, server_eph);
+    let mut server = ServerHandshake::with_fixed_ephemeral_key_for_testing_only(
+        &server_id, &network, server_eph,
+    );
 
     /// Takes the pending message of `from`, applies the flip if it is message `n`.
     fn transmit<H: Handshake>(
@@ -614,10 +622,11 @@ fn handshake(seeds: Seeds, flip: Option<(usize, usize)>) -> Run {
     let s = server.finish().expect("server session");
     assert_eq!(&c.peer, server_id.public());
     assert_eq!(&s.peer, client_id.public());
-    assert_eq!(c.keys.encrypt_key(), s.keys.decrypt_key());
-    assert_eq!(c.keys.encrypt_nonce(), s.keys.decrypt_nonce());
-    assert_eq!(c.keys.decrypt_key(), s.keys.encrypt_key());
-    assert_eq!(c.keys.decrypt_nonce(), s.keys.encrypt_nonce());
+    let (c, s) = (raw_session_keys(&c.keys), raw_session_keys(&s.keys));
+    assert_eq!(c.encrypt_key, s.decrypt_key);
+    assert_eq!(c.encrypt_nonce, s.decrypt_nonce);
+    assert_eq!(c.decrypt_key, s.encrypt_key);
+    assert_eq!(c.decrypt_nonce, s.encrypt_nonce);
     Run::Done
 }
 

@@ -267,7 +267,7 @@ async fn bytes_sent_right_behind_message_4_are_delivered() {
                 other => panic!("{other:?}"),
             }
         }
-        let (mut sealer, _) = machine.finish().unwrap().keys.into_box_stream();
+        let (mut sealer, _) = machine.finish().unwrap().keys.into_sealer_and_opener();
         let mut frames = bytes::BytesMut::new();
         sealer.seal(b"right behind msg4", &mut frames);
         sealer.seal_goodbye(&mut frames);

@@ -1,9 +1,11 @@
 //! Replays every vector in `vectors/` (generated from the JS reference) byte for byte.
 
 use bytes::BytesMut;
-use secret_handshake::boxstream::{BoxOpener, BoxSealer, BoxStreamCodec, Frame, Goodbye};
-use secret_handshake::handshake::replay as r;
+use secret_handshake::boxstream::{BoxStreamCodec, Frame, Goodbye};
 use secret_handshake::handshake::{ClientHandshake, Handshake, Next, ServerHandshake, Session};
+use secret_handshake::hazmat;
+use secret_handshake::hazmat::raw_session_keys;
+use secret_handshake::hazmat::replay as r;
 use secret_handshake::{Keypair, NetworkKey, PublicKey};
 use serde_json::Value;
 use tokio_util::codec::{Decoder, Encoder};
@@ -420,13 +422,13 @@ impl Case<'_> {
         let (c, net) = (&self.0, self.network());
         let server = PublicKey::from_bytes(arr(&c["server_longterm_pk"]));
         match c["client_ephemeral_seed"].is_null() {
-            true => ClientHandshake::with_ephemeral_secret(
+            true => ClientHandshake::with_fixed_ephemeral_key_for_testing_only(
                 &self.identity("client"),
                 &net,
                 &server,
                 arr(&c["client_ephemeral_sk"]),
             ),
-            false => ClientHandshake::with_js_ephemeral_seed(
+            false => ClientHandshake::with_js_ephemeral_seed_for_testing_only(
                 &self.identity("client"),
                 &net,
                 &server,
@@ -437,12 +439,12 @@ impl Case<'_> {
     fn server(&self) -> ServerHandshake {
         let (c, net) = (&self.0, self.network());
         match c["server_ephemeral_seed"].is_null() {
-            true => ServerHandshake::with_ephemeral_secret(
+            true => ServerHandshake::with_fixed_ephemeral_key_for_testing_only(
                 &self.identity("server"),
                 &net,
                 arr(&c["server_ephemeral_sk"]),
             ),
-            false => ServerHandshake::with_js_ephemeral_seed(
+            false => ServerHandshake::with_js_ephemeral_seed_for_testing_only(
                 &self.identity("server"),
                 &net,
                 &arr(&c["server_ephemeral_seed"]),
@@ -467,25 +469,25 @@ fn expect_receive(h: &mut impl Handshake, msg: &Value, what: &str) {
 
 fn check_outcome(session: Session, expected: &Value, peer: &Value, who: &str) {
     check(&format!("{who} peer"), session.peer.as_bytes(), peer);
-    let keys = &session.keys;
+    let keys = raw_session_keys(&session.keys);
     check(
         &format!("{who} encrypt_key"),
-        keys.encrypt_key(),
+        &keys.encrypt_key,
         &expected["encrypt_key"],
     );
     check(
         &format!("{who} encrypt_nonce"),
-        keys.encrypt_nonce(),
+        &keys.encrypt_nonce,
         &expected["encrypt_nonce"],
     );
     check(
         &format!("{who} decrypt_key"),
-        keys.decrypt_key(),
+        &keys.decrypt_key,
         &expected["decrypt_key"],
     );
     check(
         &format!("{who} decrypt_nonce"),
-        keys.decrypt_nonce(),
+        &keys.decrypt_nonce,
         &expected["decrypt_nonce"],
     );
 }
@@ -680,7 +682,7 @@ fn boxstream_vectors_from_pull_box_stream() {
             .collect();
 
         // Sealing.
-        let mut sealer = BoxSealer::from_raw(key, nonce);
+        let mut sealer = hazmat::sealer_from_raw_parts(key, nonce);
         let mut out = BytesMut::new();
         for w in &writes {
             sealer.seal(w, &mut out);
@@ -690,7 +692,7 @@ fn boxstream_vectors_from_pull_box_stream() {
 
         // The goodbye is the last 34 bytes, sealed with goodbye_nonce.
         let goodbye = &wire[wire.len() - 34..];
-        let mut opener = BoxOpener::from_raw(key, arr(&c["goodbye_nonce"]));
+        let mut opener = hazmat::opener_from_raw_parts(key, arr(&c["goodbye_nonce"]));
         assert_eq!(
             opener.open(&mut BytesMut::from(goodbye)),
             Ok(Some(Frame::Goodbye)),
@@ -708,8 +710,8 @@ fn boxstream_vectors_from_pull_box_stream() {
 
         // The codec frames exactly the same way.
         let mut codec = BoxStreamCodec::from_parts(
-            BoxSealer::from_raw(key, nonce),
-            BoxOpener::from_raw(key, nonce),
+            hazmat::sealer_from_raw_parts(key, nonce),
+            hazmat::opener_from_raw_parts(key, nonce),
         );
         let mut out = BytesMut::new();
         for w in &writes {
@@ -719,16 +721,26 @@ fn boxstream_vectors_from_pull_box_stream() {
         check(&format!("{name} codec wire"), &out, &c["wire"]);
         let mut decoded = Vec::new();
         let mut src = BytesMut::from(&wire[..]);
-        while let Some(m) = codec.decode_eof(&mut src).expect("decode") {
-            decoded.push(m.to_vec());
+        while let Some(frame) = codec.decode_eof(&mut src).expect("decode") {
+            decoded.push(frame);
         }
-        assert_eq!(decoded, messages, "{name}: codec decode");
+        let goodbye = decoded.pop();
+        let expected: Vec<Frame> = messages
+            .iter()
+            .map(|m| Frame::Message(m[..].into()))
+            .collect();
+        assert_eq!(
+            goodbye,
+            Some(Frame::Goodbye),
+            "{name}: codec ends with the goodbye"
+        );
+        assert_eq!(decoded, expected, "{name}: codec decode");
     }
 }
 
 /// Opens `wire` fed `chunk` bytes at a time; checks it ends in a goodbye.
 fn open_all(key: [u8; 32], nonce: [u8; 24], wire: &[u8], chunk: usize) -> Vec<Vec<u8>> {
-    let mut opener = BoxOpener::from_raw(key, nonce);
+    let mut opener = hazmat::opener_from_raw_parts(key, nonce);
     let mut buf = BytesMut::new();
     let mut messages = Vec::new();
     for piece in wire.chunks(chunk) {

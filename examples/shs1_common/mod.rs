@@ -7,7 +7,9 @@ use std::fmt::Display;
 use std::io::{self, Read, Write};
 use std::process;
 
-use secret_handshake::handshake::{Handshake, Next, Session, SessionKeys};
+use secret_handshake::boxstream::BoxStreamKeys;
+use secret_handshake::handshake::{Handshake, Next, Session};
+use secret_handshake::hazmat::raw_session_keys;
 use secret_handshake::HandshakeError;
 
 /// Runs `handshake` to completion: writes (and flushes) each message to `output`, reads each
@@ -46,12 +48,13 @@ pub fn drive<H: Handshake>(
 }
 
 /// Writes the shs1-test outcome `enc_key ‖ enc_nonce ‖ dec_key ‖ dec_nonce` (112 bytes).
-pub fn write_outcome(keys: &SessionKeys, output: &mut impl Write) -> io::Result<()> {
+pub fn write_outcome(keys: &BoxStreamKeys, output: &mut impl Write) -> io::Result<()> {
+    let keys = raw_session_keys(keys);
     let mut outcome = Vec::with_capacity(112);
-    outcome.extend_from_slice(keys.encrypt_key());
-    outcome.extend_from_slice(keys.encrypt_nonce());
-    outcome.extend_from_slice(keys.decrypt_key());
-    outcome.extend_from_slice(keys.decrypt_nonce());
+    outcome.extend_from_slice(&keys.encrypt_key);
+    outcome.extend_from_slice(&keys.encrypt_nonce);
+    outcome.extend_from_slice(&keys.decrypt_key);
+    outcome.extend_from_slice(&keys.decrypt_nonce);
     output.write_all(&outcome)?;
     output.flush()
 }

@@ -17,6 +17,7 @@ mod common;
 use common::*;
 use libfuzzer_sys::fuzz_target;
 use secret_handshake::handshake::{replay, ClientHandshake, Handshake, Next, ServerHandshake};
+use secret_handshake::hazmat::raw_session_keys;
 use secret_handshake::{HandshakeError, Phase, PublicKey};
 
 fuzz_target!(|data: &[u8]| {
@@ -32,7 +33,7 @@ fuzz_target!(|data: &[u8]| {
 
 /// A client that has sent message 1 and awaits message 2.
 fn client_after_hello(server: &PublicKey) -> ClientHandshake {
-    let mut client = ClientHandshake::with_ephemeral_secret(
+    let mut client = ClientHandshake::with_fixed_ephemeral_key_for_testing_only(
         &client_identity(),
         &network(),
         server,
@@ -146,10 +147,11 @@ fn mutated_server_accept(input: &mut Cursor<'_>) {
             let s = server.finish().expect("server session");
             assert_eq!(c.peer, *server_identity().public());
             assert_eq!(s.peer, *client_identity().public());
-            assert_eq!(c.keys.encrypt_key(), s.keys.decrypt_key());
-            assert_eq!(c.keys.encrypt_nonce(), s.keys.decrypt_nonce());
-            assert_eq!(c.keys.decrypt_key(), s.keys.encrypt_key());
-            assert_eq!(c.keys.decrypt_nonce(), s.keys.encrypt_nonce());
+            let (c, s) = (raw_session_keys(&c.keys), raw_session_keys(&s.keys));
+            assert_eq!(c.encrypt_key, s.decrypt_key);
+            assert_eq!(c.encrypt_nonce, s.decrypt_nonce);
+            assert_eq!(c.decrypt_key, s.encrypt_key);
+            assert_eq!(c.decrypt_nonce, s.encrypt_nonce);
         }
     }
 }
@@ -160,9 +162,12 @@ fn dial_any_key(input: &mut Cursor<'_>) {
     let right_key = dialled == *real_server.public();
     let usable = replay::ed25519_pk_to_x25519(dialled.as_bytes()).is_some();
     let mut client = client_after_hello(&dialled);
-    let mut server =
-        ServerHandshake::with_ephemeral_secret(&real_server, &network(), SERVER_EPHEMERAL);
-    let mut client_for_msg1 = ClientHandshake::with_ephemeral_secret(
+    let mut server = ServerHandshake::with_fixed_ephemeral_key_for_testing_only(
+        &real_server,
+        &network(),
+        SERVER_EPHEMERAL,
+    );
+    let mut client_for_msg1 = ClientHandshake::with_fixed_ephemeral_key_for_testing_only(
         &client_identity(),
         &network(),
         &dialled,

@@ -16,6 +16,7 @@ mod common;
 use common::*;
 use libfuzzer_sys::fuzz_target;
 use secret_handshake::handshake::{replay, ClientHandshake, Handshake, Next, ServerHandshake};
+use secret_handshake::hazmat::raw_session_keys;
 use secret_handshake::{HandshakeError, Phase};
 
 fuzz_target!(|data: &[u8]| {
@@ -30,7 +31,11 @@ fuzz_target!(|data: &[u8]| {
 });
 
 fn server() -> ServerHandshake {
-    ServerHandshake::with_ephemeral_secret(&server_identity(), &network(), SERVER_EPHEMERAL)
+    ServerHandshake::with_fixed_ephemeral_key_for_testing_only(
+        &server_identity(),
+        &network(),
+        SERVER_EPHEMERAL,
+    )
 }
 
 fn raw_client_hello(msg1: &[u8]) {
@@ -164,11 +169,12 @@ fn check_sessions(client: ClientHandshake, server: ServerHandshake) {
     let s = server.finish().expect("server session");
     assert_eq!(c.peer, *server_identity().public());
     assert_eq!(s.peer, *client_identity().public());
-    assert_eq!(c.keys.encrypt_key(), s.keys.decrypt_key());
-    assert_eq!(c.keys.encrypt_nonce(), s.keys.decrypt_nonce());
-    assert_eq!(c.keys.decrypt_key(), s.keys.encrypt_key());
-    assert_eq!(c.keys.decrypt_nonce(), s.keys.encrypt_nonce());
-    assert_ne!(c.keys.encrypt_key(), c.keys.decrypt_key());
+    let (c, s) = (raw_session_keys(&c.keys), raw_session_keys(&s.keys));
+    assert_eq!(c.encrypt_key, s.decrypt_key);
+    assert_eq!(c.encrypt_nonce, s.decrypt_nonce);
+    assert_eq!(c.decrypt_key, s.encrypt_key);
+    assert_eq!(c.decrypt_nonce, s.encrypt_nonce);
+    assert_ne!(c.encrypt_key, c.decrypt_key);
 }
 
 /// A fuzzer-chosen sequence of calls on a server talking to a real client. Whatever the order,

@@ -114,12 +114,16 @@ pub fn assert_error_phase(err: &HandshakeError, phase: Phase) {
 /// A client and a server with the fixed identities and ephemerals.
 pub fn pair() -> (ClientHandshake, ServerHandshake) {
     let server = server_identity();
-    let client = ClientHandshake::with_ephemeral_secret(
+    let client = ClientHandshake::with_fixed_ephemeral_key_for_testing_only(
         &client_identity(),
         &network(),
         server.public(),
         CLIENT_EPHEMERAL,
     );
-    let server = ServerHandshake::with_ephemeral_secret(&server, &network(), SERVER_EPHEMERAL);
+    let server = ServerHandshake::with_fixed_ephemeral_key_for_testing_only(
+        &server,
+        &network(),
+        SERVER_EPHEMERAL,
+    );
     (client, server)
 }
