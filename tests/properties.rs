@@ -11,8 +11,8 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use secret_handshake::boxstream::{BoxOpener, Frame, HEADER_LEN, MAX_BODY_LEN};
 use secret_handshake::handshake::{ClientHandshake, Handshake, Next, ServerHandshake};
-use secret_handshake::hazmat;
-use secret_handshake::hazmat::raw_session_keys;
+use secret_handshake::hazmat::drive::relay_with;
+use secret_handshake::hazmat::{self, raw_session_keys};
 use secret_handshake::{BoxStreamError, HandshakeError, Keypair, NetworkKey, Phase};
 
 /// `cases` unless `PROPTEST_CASES` asks for another number.
@@ -559,25 +559,17 @@ fn handshake(seeds: Seeds, flip: Option<(usize, usize)>) -> Run {
         &server_id, &network, server_eph,
     );
 
-    /// Takes the pending message of `from`, applies the flip if it is message `n`.
-    fn transmit<H: Handshake>(
-        from: &mut H,
-        n: usize,
-        len: usize,
-        flip: Option<(usize, usize)>,
-    ) -> Vec<u8> {
-        let Next::Send(bytes) = from.next() else {
-            panic!("message {n}: sender wants {:?}", from.next());
-        };
-        let mut msg = bytes.to_vec();
-        assert_eq!(msg.len(), len, "message {n}");
-        from.sent().expect("sent");
-        if let Some((m, bit)) = flip {
-            if m == n {
-                msg[bit / 8] ^= 1 << (bit % 8);
+    /// What happens to message `n` on the way: its length is checked and the flip applied if
+    /// it is the flipped message.
+    fn damage(n: usize, len: usize, flip: Option<(usize, usize)>) -> impl FnOnce(&mut [u8]) {
+        move |msg| {
+            assert_eq!(msg.len(), len, "message {n}");
+            if let Some((m, bit)) = flip {
+                if m == n {
+                    msg[bit / 8] ^= 1 << (bit % 8);
+                }
             }
         }
-        msg
     }
 
     /// The receiver of message `n` refused it: it is dead in that phase, with no session.
@@ -590,30 +582,27 @@ fn handshake(seeds: Seeds, flip: Option<(usize, usize)>) -> Run {
         Run::Refused(n, err)
     }
 
-    let msg1 = transmit(&mut client, 1, 64, flip);
     assert_eq!(server.next(), Next::Receive(64));
-    if let Err(e) = server.received(&msg1) {
+    if let Err(e) = relay_with(&mut client, &mut server, damage(1, 64, flip)) {
         assert_eq!(client.next(), Next::Receive(64));
         return refused(server, 1, e);
     }
-    let msg2 = transmit(&mut server, 2, 64, flip);
     assert_eq!(client.next(), Next::Receive(64));
-    if let Err(e) = client.received(&msg2) {
+    if let Err(e) = relay_with(&mut server, &mut client, damage(2, 64, flip)) {
         return refused(client, 2, e);
     }
-    let msg3 = transmit(&mut client, 3, 112, flip);
     assert_eq!(server.next(), Next::Receive(112));
-    if let Err(e) = server.received(&msg3) {
+    if let Err(e) = relay_with(&mut client, &mut server, damage(3, 112, flip)) {
         assert!(server.client_key().is_none());
         assert_eq!(client.next(), Next::Receive(80));
         return refused(server, 3, e);
     }
     assert_eq!(server.next(), Next::Authorize(client_id.public()));
     server.accept().expect("accept");
-    let msg4 = transmit(&mut server, 4, 80, flip);
-    assert_eq!(server.next(), Next::Done);
     assert_eq!(client.next(), Next::Receive(80));
-    if let Err(e) = client.received(&msg4) {
+    let received = relay_with(&mut server, &mut client, damage(4, 80, flip));
+    assert_eq!(server.next(), Next::Done);
+    if let Err(e) = received {
         // The server cannot know: it finished when it sent message 4.
         return refused(client, 4, e);
     }
