@@ -1,17 +1,16 @@
 //! `tokio_util::codec` on both sides of the handshake: `Framed<BoxStream<_>, LinesCodec>`, and
 //! the box-stream codec itself on a raw transport.
 
+mod common;
+
+use common::{net, peer};
 use futures::{SinkExt, StreamExt};
 use secret_handshake::boxstream::{BoxStreamCodec, Frame, Goodbye};
-use secret_handshake::handshake::{ClientHandshake, Handshake, Next};
-use secret_handshake::{AllowAll, Client, Keypair, NetworkKey, Server};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use secret_handshake::handshake::{ClientHandshake, Session};
+use secret_handshake::{AllowAll, Client, Keypair, PublicKey, Server};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::codec::{Framed, LinesCodec};
-
-fn net() -> NetworkKey {
-    NetworkKey::ssb_main_net()
-}
 
 #[tokio::test]
 async fn lines_over_a_box_stream_over_tcp() {
@@ -97,26 +96,9 @@ async fn box_stream_codec_on_a_raw_transport_talks_to_a_box_stream() {
 }
 
 /// Runs the client handshake by hand on a raw transport.
-async fn raw_client_handshake(
-    raw: &mut tokio::io::DuplexStream,
-    server: &secret_handshake::PublicKey,
-) -> secret_handshake::handshake::Session {
-    let mut machine = ClientHandshake::new(&Keypair::generate(), &net(), server);
-    loop {
-        match machine.next() {
-            Next::Send(msg) => {
-                raw.write_all(msg).await.unwrap();
-                machine.sent().unwrap();
-            }
-            Next::Receive(n) => {
-                let mut msg = vec![0; n];
-                raw.read_exact(&mut msg).await.unwrap();
-                machine.received(&msg).unwrap();
-            }
-            Next::Done => return machine.finish().unwrap(),
-            other => panic!("{other:?}"),
-        }
-    }
+async fn raw_client_handshake(raw: &mut DuplexStream, server: &PublicKey) -> Session {
+    let machine = ClientHandshake::new(&Keypair::generate(), &net(), server);
+    peer::handshake(machine, raw).await
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@ mod common;
 use std::process::Stdio;
 use std::time::Duration;
 
+use common::net;
 use secret_handshake::hazmat::replay::sha256;
 use secret_handshake::{
     AllowAll, AllowList, Authorize, BoxStream, Client, HandshakeError, Keypair, NetworkKey, Phase,
@@ -21,10 +22,6 @@ const KIB: usize = 1024;
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn net() -> NetworkKey {
-    NetworkKey::ssb_main_net()
 }
 
 /// Deterministic pseudo-random bytes (xorshift), different per `seed`.
