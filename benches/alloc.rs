@@ -5,11 +5,14 @@
 //! (a current-thread tokio runtime), so every counted allocation is ours or the transport's; the
 //! transport's own share is measured separately (`plain` rows) and subtracted where it says so.
 
+mod common;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
 
 use bytes::BytesMut;
+use common::tcp_pair;
 use secret_handshake::boxstream::Frame;
 use secret_handshake::handshake::{ClientHandshake, ServerHandshake};
 use secret_handshake::hazmat::{self, drive};
@@ -140,15 +143,6 @@ where
     );
     wrote.expect("write");
     read.expect("read");
-}
-
-async fn tcp_pair(listener: &TcpListener) -> (TcpStream, TcpStream) {
-    let addr = listener.local_addr().expect("addr");
-    let (a, b) = tokio::join!(TcpStream::connect(addr), listener.accept());
-    let (a, b) = (a.expect("connect"), b.expect("accept").0);
-    a.set_nodelay(true).expect("nodelay");
-    b.set_nodelay(true).expect("nodelay");
-    (a, b)
 }
 
 fn sans_io_handshake(client: &Keypair, server: &Keypair, network: &NetworkKey) {

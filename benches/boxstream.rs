@@ -134,16 +134,6 @@ where
     (c.expect("client"), s.expect("server"))
 }
 
-async fn tcp_pair() -> (TcpStream, TcpStream) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let (a, b) = tokio::join!(TcpStream::connect(addr), listener.accept());
-    let (a, b) = (a.expect("connect"), b.expect("accept").0);
-    a.set_nodelay(true).expect("nodelay");
-    b.set_nodelay(true).expect("nodelay");
-    (a, b)
-}
-
 /// `iters` times: `writer` writes `len` bytes (one `write_all`, then `flush`) while `reader`
 /// reads them, both on one thread.
 async fn transfer<W, R>(writer: &mut W, reader: &mut R, data: &[u8], sink: &mut [u8], iters: u64)
@@ -296,7 +286,9 @@ fn stream_duplex(c: &mut Criterion) {
 
 fn stream_tcp(c: &mut Criterion) {
     let rt = runtime();
-    streams::<TcpStream>(c, "stream_tcp", &rt, true, || rt.block_on(tcp_pair()));
+    let listener = rt.block_on(TcpListener::bind("127.0.0.1:0")).expect("bind");
+    let tcp_pair = || rt.block_on(common::tcp_pair(&listener));
+    streams::<TcpStream>(c, "stream_tcp", &rt, true, tcp_pair);
 }
 
 /// The core ratios again, measured interleaved so that load from other processes hits both

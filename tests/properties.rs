@@ -6,7 +6,10 @@
 //! per property are modest so the file runs in a few seconds in debug; set `PROPTEST_CASES` to
 //! run more.
 
+mod common;
+
 use bytes::BytesMut;
+use common::payload;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use secret_handshake::boxstream::{BoxOpener, Frame, HEADER_LEN, MAX_BODY_LEN};
@@ -54,19 +57,6 @@ struct Span {
 struct Sealed {
     wire: Vec<u8>,
     spans: Vec<Span>,
-}
-
-/// Cheap deterministic filler so that large writes cost nothing to generate.
-fn filler(seed: u64, len: usize) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
 }
 
 /// Seals `writes` with one sealer (each write split into frames of at most 4096 bytes), then
@@ -235,7 +225,7 @@ fn writes() -> impl Strategy<Value = Vec<Vec<u8>>> {
         sizes
             .iter()
             .enumerate()
-            .map(|(i, &n)| filler(seed.wrapping_add(i as u64), n))
+            .map(|(i, &n)| payload(n, seed.wrapping_add(i as u64)))
             .collect()
     })
 }
@@ -465,7 +455,7 @@ fn crafted_frames_with_valid_lengths_open() {
     let key = [3; 32];
     for nonce in [[0; 24], [0xff; 24], nonce_add([0xff; 24], u64::MAX - 2)] {
         for len in [1usize, 2, 17, 4095, 4096] {
-            let body = filler(len as u64, len);
+            let body = payload(len, len as u64);
             let writes = [b"first".to_vec()];
             let (sealed, wire) = stream_with_crafted_frame(key, nonce, &writes, len as u16, &body);
             let mut reference = BytesMut::new();
@@ -517,7 +507,7 @@ proptest! {
         let header_nonce = nonce_add(nonce, 2 * sealed.spans.len() as u64);
         let mut wire = sealed.wire.clone();
         wire.extend(crafted_header(key, header_nonce, len, &body_tag));
-        wire.extend(filler(7, body_bytes)); // what follows does not matter
+        wire.extend(payload(body_bytes, 7)); // what follows does not matter
 
         let events = open_chunked(&mut hazmat::opener_from_raw_parts(key, nonce), &wire, &chunks);
         let mut expected = sealed.expected(&sealed.wire);

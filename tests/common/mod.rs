@@ -15,3 +15,16 @@ use secret_handshake::NetworkKey;
 pub fn net() -> NetworkKey {
     NetworkKey::ssb_main_net()
 }
+
+/// Deterministic pseudo-random bytes (xorshift), different per `seed`.
+pub fn payload(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
