@@ -5,13 +5,17 @@
 //! (a current-thread tokio runtime), so every counted allocation is ours or the transport's; the
 //! transport's own share is measured separately (`plain` rows) and subtracted where it says so.
 
+mod common;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
 
 use bytes::BytesMut;
-use secret_handshake::boxstream::{BoxOpener, BoxSealer, Frame};
-use secret_handshake::handshake::{ClientHandshake, Handshake, Next, ServerHandshake};
+use common::tcp_pair;
+use secret_handshake::boxstream::Frame;
+use secret_handshake::handshake::{ClientHandshake, ServerHandshake};
+use secret_handshake::hazmat::{self, drive};
 use secret_handshake::{AllowAll, BoxStream, Client, Keypair, NetworkKey, Server};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, DuplexStream};
 use tokio::net::{TcpListener, TcpStream};
@@ -141,36 +145,10 @@ where
     read.expect("read");
 }
 
-async fn tcp_pair(listener: &TcpListener) -> (TcpStream, TcpStream) {
-    let addr = listener.local_addr().expect("addr");
-    let (a, b) = tokio::join!(TcpStream::connect(addr), listener.accept());
-    let (a, b) = (a.expect("connect"), b.expect("accept").0);
-    a.set_nodelay(true).expect("nodelay");
-    b.set_nodelay(true).expect("nodelay");
-    (a, b)
-}
-
 fn sans_io_handshake(client: &Keypair, server: &Keypair, network: &NetworkKey) {
-    fn pass(from: &mut impl Handshake, to: &mut impl Handshake) {
-        let mut buf = [0u8; 112];
-        let len = match from.next() {
-            Next::Send(msg) => {
-                buf[..msg.len()].copy_from_slice(msg);
-                msg.len()
-            }
-            other => panic!("{other:?}"),
-        };
-        from.sent().expect("sent");
-        to.received(&buf[..len]).expect("received");
-    }
-    let mut c = ClientHandshake::new(client, network, server.public());
-    let mut s = ServerHandshake::new(server, network);
-    pass(&mut c, &mut s);
-    pass(&mut s, &mut c);
-    pass(&mut c, &mut s);
-    s.accept().expect("accept");
-    pass(&mut s, &mut c);
-    black_box((c.finish().expect("client"), s.finish().expect("server")));
+    let c = ClientHandshake::new(client, network, server.public());
+    let s = ServerHandshake::new(server, network);
+    black_box(drive::in_memory(c, s).expect("handshake"));
 }
 
 fn handshakes(quick: bool) {
@@ -373,8 +351,8 @@ fn per_frame(quick: bool) {
     };
 
     // The sans-IO core: seal into a reused buffer, open from it.
-    let mut sealer = BoxSealer::from_raw(KEY, NONCE);
-    let mut opener = BoxOpener::from_raw(KEY, NONCE);
+    let mut sealer = hazmat::sealer_from_raw_parts(KEY, NONCE);
+    let mut opener = hazmat::opener_from_raw_parts(KEY, NONCE);
     let mut wire = BytesMut::new();
     let mut step = |wire: &mut BytesMut| {
         sealer.seal(&data[..FRAME], wire);

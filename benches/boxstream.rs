@@ -13,7 +13,8 @@ use std::time::Instant;
 
 use bytes::BytesMut;
 use criterion::{BenchmarkId, Criterion, Throughput};
-use secret_handshake::boxstream::{BoxOpener, BoxSealer, Frame};
+use secret_handshake::boxstream::Frame;
+use secret_handshake::hazmat;
 use secret_handshake::{AllowAll, BoxStream, Client, Keypair, NetworkKey, Server};
 use sodiumoxide::crypto::secretbox;
 use sodiumoxide::crypto::stream::{salsa20, xsalsa20};
@@ -87,8 +88,8 @@ fn core(c: &mut Criterion) {
     });
     g.throughput(Throughput::Bytes(MSG as u64));
     g.bench_function("boxstream_seal_open", |b| {
-        let mut sealer = BoxSealer::from_raw(KEY, NONCE);
-        let mut opener = BoxOpener::from_raw(KEY, NONCE);
+        let mut sealer = hazmat::sealer_from_raw_parts(KEY, NONCE);
+        let mut opener = hazmat::opener_from_raw_parts(KEY, NONCE);
         let mut wire = BytesMut::with_capacity(2 * MSG);
         b.iter(|| {
             sealer.seal(black_box(&data), &mut wire);
@@ -103,7 +104,7 @@ fn core(c: &mut Criterion) {
         b.iter(|| secretbox::seal_detached(black_box(&mut buf), &n1, &key))
     });
     g.bench_function("boxstream_seal", |b| {
-        let mut sealer = BoxSealer::from_raw(KEY, NONCE);
+        let mut sealer = hazmat::sealer_from_raw_parts(KEY, NONCE);
         let mut wire = BytesMut::with_capacity(2 * MSG);
         b.iter(|| {
             wire.clear();
@@ -132,16 +133,6 @@ where
     let server = Server::new(server_id, network, AllowAll);
     let (c, s) = tokio::join!(client.connect(a, &server_key), server.accept(b));
     (c.expect("client"), s.expect("server"))
-}
-
-async fn tcp_pair() -> (TcpStream, TcpStream) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let (a, b) = tokio::join!(TcpStream::connect(addr), listener.accept());
-    let (a, b) = (a.expect("connect"), b.expect("accept").0);
-    a.set_nodelay(true).expect("nodelay");
-    b.set_nodelay(true).expect("nodelay");
-    (a, b)
 }
 
 /// `iters` times: `writer` writes `len` bytes (one `write_all`, then `flush`) while `reader`
@@ -296,7 +287,9 @@ fn stream_duplex(c: &mut Criterion) {
 
 fn stream_tcp(c: &mut Criterion) {
     let rt = runtime();
-    streams::<TcpStream>(c, "stream_tcp", &rt, true, || rt.block_on(tcp_pair()));
+    let listener = rt.block_on(TcpListener::bind("127.0.0.1:0")).expect("bind");
+    let tcp_pair = || rt.block_on(common::tcp_pair(&listener));
+    streams::<TcpStream>(c, "stream_tcp", &rt, true, tcp_pair);
 }
 
 /// The core ratios again, measured interleaved so that load from other processes hits both
@@ -319,8 +312,8 @@ fn interleaved_core() {
         secretbox::open_detached(black_box(&mut header), &header_tag, &n1, &key).unwrap();
         secretbox::open_detached(black_box(&mut frame_buf), &body_tag, &n2, &key).unwrap();
     };
-    let mut sealer = BoxSealer::from_raw(KEY, NONCE);
-    let mut opener = BoxOpener::from_raw(KEY, NONCE);
+    let mut sealer = hazmat::sealer_from_raw_parts(KEY, NONCE);
+    let mut opener = hazmat::opener_from_raw_parts(KEY, NONCE);
     let mut wire = BytesMut::with_capacity(2 * MSG);
     let mut boxstream = || {
         sealer.seal(black_box(&data), &mut wire);

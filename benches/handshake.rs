@@ -13,32 +13,17 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use criterion::Criterion;
-use secret_handshake::handshake::{
-    ClientHandshake, CurveCache, Handshake, Next, ServerHandshake, Session,
-};
+use secret_handshake::handshake::{ClientHandshake, CurveCache, ServerHandshake, Session};
+use secret_handshake::hazmat::drive;
 use secret_handshake::{AllowAll, Client, Keypair, NetworkKey, Server};
 use sodiumoxide::crypto::{auth, hash::sha256, scalarmult::curve25519 as x25519, secretbox, sign};
-
-/// Passes the message `from` wants to send to `to`.
-fn pass(from: &mut impl Handshake, to: &mut impl Handshake) {
-    let mut buf = [0u8; 112];
-    let len = match from.next() {
-        Next::Send(msg) => {
-            buf[..msg.len()].copy_from_slice(msg);
-            msg.len()
-        }
-        other => panic!("expected a message to send, got {other:?}"),
-    };
-    from.sent().expect("sent");
-    to.received(&buf[..len]).expect("received");
-}
 
 /// One complete handshake with fresh ephemeral keys: both state machines, all four messages,
 /// both sessions.
 fn handshake(client: &Keypair, server: &Keypair, network: &NetworkKey) -> (Session, Session) {
     let c = ClientHandshake::new(client, network, server.public());
     let s = ServerHandshake::new(server, network);
-    run(c, s)
+    drive::in_memory(c, s).expect("handshake")
 }
 
 /// Each side's cache of its peers' Curve25519 keys, as a `Client` and a `Server` hold them.
@@ -65,17 +50,7 @@ fn handshake_cached(
 ) -> (Session, Session) {
     let c = ClientHandshake::new_cached(client, network, server.public(), &caches.client);
     let s = ServerHandshake::new_cached(server, network, &caches.server);
-    run(c, s)
-}
-
-/// Drives both machines through the four messages.
-fn run(mut c: ClientHandshake, mut s: ServerHandshake) -> (Session, Session) {
-    pass(&mut c, &mut s); // 1: client hello
-    pass(&mut s, &mut c); // 2: server hello
-    pass(&mut c, &mut s); // 3: client auth
-    s.accept().expect("accept");
-    pass(&mut s, &mut c); // 4: server accept
-    (c.finish().expect("client"), s.finish().expect("server"))
+    drive::in_memory(c, s).expect("handshake")
 }
 
 /// What one handshake (both sides) calls, as (benchmark id in group `primitives`, count).

@@ -15,8 +15,9 @@
 mod shs1_common;
 
 use secret_handshake::handshake::ServerHandshake;
+use secret_handshake::hazmat::drive;
 use secret_handshake::{Keypair, NetworkKey, PublicKey};
-use shs1_common::{drive, fail, parse_hex, usage, write_outcome};
+use shs1_common::{fail, parse_hex, usage, write_outcome};
 
 const PROGRAM: &str = "shs1_server";
 const ARGS: &str = "<network_key_hex> <server_sk_hex> <server_pk_hex>";
@@ -50,7 +51,8 @@ fn main() {
     let mut stdin = std::io::stdin().lock();
     let mut stdout = std::io::stdout().lock();
     let handshake = ServerHandshake::new(&identity, &network);
-    let session = drive(handshake, ServerHandshake::accept, &mut stdin, &mut stdout)
+    // The harness only sees bytes that left our buffer: the driver flushes every message.
+    let session = drive::blocking(handshake, ServerHandshake::accept, &mut stdin, &mut stdout)
         .unwrap_or_else(|e| fail(PROGRAM, e));
     write_outcome(&session.keys, &mut stdout)
         .unwrap_or_else(|e| fail(PROGRAM, format_args!("writing the outcome: {e}")));

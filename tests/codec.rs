@@ -1,17 +1,16 @@
 //! `tokio_util::codec` on both sides of the handshake: `Framed<BoxStream<_>, LinesCodec>`, and
 //! the box-stream codec itself on a raw transport.
 
+mod common;
+
+use common::{net, peer};
 use futures::{SinkExt, StreamExt};
-use secret_handshake::boxstream::{BoxStreamCodec, Goodbye};
-use secret_handshake::handshake::{ClientHandshake, Handshake, Next};
-use secret_handshake::{AllowAll, Client, Keypair, NetworkKey, Server};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use secret_handshake::boxstream::{BoxStreamCodec, Frame, Goodbye};
+use secret_handshake::handshake::{ClientHandshake, Session};
+use secret_handshake::{AllowAll, Client, Keypair, PublicKey, Server};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::codec::{Framed, LinesCodec};
-
-fn net() -> NetworkKey {
-    NetworkKey::ssb_main_net()
-}
 
 #[tokio::test]
 async fn lines_over_a_box_stream_over_tcp() {
@@ -75,13 +74,21 @@ async fn box_stream_codec_on_a_raw_transport_talks_to_a_box_stream() {
     assert!(framed.send(&b"after goodbye"[..]).await.is_err());
 
     // The echo comes back as frames: 5 bytes, then 4096 + 4096 + 1808 (and possibly coalesced
-    // differently by the server, which writes it all at once); compare the concatenation.
+    // differently by the server, which writes it all at once); compare the concatenation. The
+    // server's goodbye comes last, once.
     let mut echoed = Vec::new();
+    let mut goodbyes = 0;
     while let Some(frame) = framed.next().await {
-        let frame = frame.unwrap();
-        assert!(!frame.is_empty() && frame.len() <= 4096);
-        echoed.extend_from_slice(&frame);
+        match frame.unwrap() {
+            Frame::Message(body) => {
+                assert_eq!(goodbyes, 0, "a message after the goodbye");
+                assert!(!body.is_empty() && body.len() <= 4096);
+                echoed.extend_from_slice(&body);
+            }
+            Frame::Goodbye => goodbyes += 1,
+        }
     }
+    assert_eq!(goodbyes, 1);
     let mut expected = b"first".to_vec();
     expected.extend_from_slice(&big);
     assert!(echoed == expected);
@@ -89,26 +96,9 @@ async fn box_stream_codec_on_a_raw_transport_talks_to_a_box_stream() {
 }
 
 /// Runs the client handshake by hand on a raw transport.
-async fn raw_client_handshake(
-    raw: &mut tokio::io::DuplexStream,
-    server: &secret_handshake::PublicKey,
-) -> secret_handshake::handshake::Session {
-    let mut machine = ClientHandshake::new(&Keypair::generate(), &net(), server);
-    loop {
-        match machine.next() {
-            Next::Send(msg) => {
-                raw.write_all(msg).await.unwrap();
-                machine.sent().unwrap();
-            }
-            Next::Receive(n) => {
-                let mut msg = vec![0; n];
-                raw.read_exact(&mut msg).await.unwrap();
-                machine.received(&msg).unwrap();
-            }
-            Next::Done => return machine.finish().unwrap(),
-            other => panic!("{other:?}"),
-        }
-    }
+async fn raw_client_handshake(raw: &mut DuplexStream, server: &PublicKey) -> Session {
+    let machine = ClientHandshake::new(&Keypair::generate(), &net(), server);
+    peer::handshake(machine, raw).await
 }
 
 #[tokio::test]
@@ -127,7 +117,8 @@ async fn codec_stream_errors_on_eof_without_goodbye() {
     let session = raw_client_handshake(&mut raw, server.identity()).await;
     server_task.await.unwrap();
     let mut framed = Framed::new(raw, BoxStreamCodec::new(session.keys));
-    assert_eq!(&framed.next().await.unwrap().unwrap()[..], b"abc");
+    let frame = framed.next().await.unwrap().unwrap();
+    assert_eq!(frame, Frame::Message(b"abc"[..].into()));
     let e = framed.next().await.unwrap().unwrap_err();
     assert_eq!(e.kind(), std::io::ErrorKind::UnexpectedEof, "{e}");
 }

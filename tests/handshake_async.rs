@@ -1,19 +1,18 @@
 //! The async handshake: authorization, wrong keys, timeouts, hang-ups, and many clients at once.
 
+mod common;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use secret_handshake::handshake::{ClientHandshake, Handshake, Next};
+use common::{net, peer};
+use secret_handshake::handshake::{ClientHandshake, Handshake, Next, ServerHandshake};
 use secret_handshake::{
     AllowAll, AllowList, Client, HandshakeError, Keypair, NetworkKey, Phase, PublicKey, Server,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
 use tokio::net::{TcpListener, TcpStream};
-
-fn net() -> NetworkKey {
-    NetworkKey::ssb_main_net()
-}
 
 /// Runs one handshake over an in-memory pipe; returns both outcomes.
 async fn handshake<A: secret_handshake::Authorize>(
@@ -22,7 +21,7 @@ async fn handshake<A: secret_handshake::Authorize>(
     server_key: &PublicKey,
 ) -> (
     Result<secret_handshake::BoxStream<DuplexStream>, HandshakeError>,
-    Result<secret_handshake::BoxStream<DuplexStream>, HandshakeError>,
+    Result<secret_handshake::BoxStream<DuplexStream, A::Auth>, HandshakeError>,
 ) {
     let (c, s) = tokio::io::duplex(64);
     tokio::join!(client.connect(c, server_key), server.accept(s))
@@ -45,9 +44,10 @@ async fn authorize_accepts_with_a_value_visible_on_the_stream() {
     let (c, s) = (c.expect("client"), s.expect("server"));
     assert_eq!(c.peer_key(), server.identity());
     assert_eq!(s.peer_key(), client.identity());
-    assert_eq!(s.auth::<String>(), Some(&format!("hello {expected}")));
-    assert_eq!(s.auth::<u32>(), None, "wrong type");
-    assert!(c.auth::<String>().is_none(), "clients have no auth value");
+    // Typed: asking for another type, or for a client's value, does not compile.
+    let auth: &String = s.auth();
+    assert_eq!(auth, &format!("hello {expected}"));
+    let _: &() = c.auth(); // clients have no auth value
 }
 
 #[tokio::test]
@@ -108,26 +108,15 @@ async fn rejected_client_receives_nothing_after_message_2() {
         let server = server.clone();
         async move { server.accept(s).await.map(|_| ()) }
     });
-    let mut machine = ClientHandshake::new(&Keypair::generate(), &net(), server.identity());
-    let mut received = Vec::new();
-    loop {
-        match machine.next() {
-            Next::Send(msg) => {
-                raw.write_all(msg).await.unwrap();
-                machine.sent().unwrap();
-            }
-            Next::Receive(n) => {
-                let mut msg = vec![0; n];
-                if raw.read_exact(&mut msg).await.is_err() {
-                    break;
-                }
-                received.extend_from_slice(&msg);
-                machine.received(&msg).unwrap();
-            }
-            other => panic!("unexpected {other:?}"),
-        }
-    }
-    assert_eq!(received.len(), 64, "only message 2 arrives");
+    let machine = ClientHandshake::new(&Keypair::generate(), &net(), server.identity());
+    let machine = peer::drive(machine, &mut raw, |_, _| peer::Write::All)
+        .await
+        .expect_err("rejected");
+    assert_eq!(
+        machine.next(),
+        Next::Receive(80),
+        "only message 2 arrives: the transport ends where message 4 would be"
+    );
     let mut rest = Vec::new();
     assert_eq!(
         raw.read_to_end(&mut rest).await.unwrap(),
@@ -238,17 +227,14 @@ async fn the_timeout_counts_silence_not_total_time() {
     let server_key = *server_keys.public();
     let slow = tokio::spawn(async move {
         let mut s = s;
-        let mut machine = secret_handshake::handshake::ServerHandshake::new(&server_keys, &net());
+        let mut machine = ServerHandshake::new(&server_keys, &net());
         let mut msg1 = [0; 64];
         s.read_exact(&mut msg1).await.unwrap();
         machine.received(&msg1).unwrap();
         let Next::Send(msg2) = machine.next() else {
             panic!()
         };
-        for byte in msg2.iter().copied() {
-            tokio::time::sleep(Duration::from_secs(1)).await;
-            s.write_all(&[byte]).await.unwrap();
-        }
+        assert!(peer::dribble(&mut s, msg2, Duration::from_secs(1)).await);
         // Then silence while holding the connection open.
         tokio::time::sleep(Duration::from_secs(3600)).await;
         drop(s);
@@ -375,7 +361,8 @@ fn streams_and_futures_are_send_and_sync_when_the_transport_is() {
     send_sync::<Client>();
     send_sync::<Server<AllowAll>>();
     send_sync::<secret_handshake::Connect<TcpStream>>();
-    send_sync::<secret_handshake::Accept<TcpStream>>();
+    // Only `Send`: it holds the authorizer's future, which is only `Send`.
+    send::<secret_handshake::Accept<TcpStream>>();
     let _ = send::<()>;
 }
 

@@ -7,6 +7,7 @@ mod common;
 use std::process::Stdio;
 use std::time::Duration;
 
+use common::{net, payload};
 use secret_handshake::hazmat::replay::sha256;
 use secret_handshake::{
     AllowAll, AllowList, Authorize, BoxStream, Client, HandshakeError, Keypair, NetworkKey, Phase,
@@ -21,23 +22,6 @@ const KIB: usize = 1024;
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn net() -> NetworkKey {
-    NetworkKey::ssb_main_net()
-}
-
-/// Deterministic pseudo-random bytes (xorshift), different per `seed`.
-fn payload(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
 }
 
 /// One JS reference peer process.

@@ -6,6 +6,8 @@
 //! run in this binary at the same time.
 #![cfg(target_os = "linux")]
 
+mod common;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::BTreeMap;
 use std::io::ErrorKind;
@@ -14,6 +16,7 @@ use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::net;
 use secret_handshake::handshake::{ClientHandshake, Handshake, Next};
 use secret_handshake::{Client, HandshakeError, Keypair, NetworkKey, PublicKey, Server};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -69,10 +72,6 @@ const CONCURRENCY: usize = 64;
 /// Short, so that the clients that stall do not dominate the run; long enough that honest
 /// handshakes never hit it on a loaded machine.
 const SERVER_TIMEOUT: Duration = Duration::from_secs(1);
-
-fn net() -> NetworkKey {
-    NetworkKey::ssb_main_net()
-}
 
 const BANNED_SEED: [u8; 32] = [0xba; 32];
 

@@ -7,11 +7,16 @@
 //! per property are modest so the file runs in a few seconds in debug; set `PROPTEST_CASES` to
 //! run more.
 
+mod common;
+
 use bytes::BytesMut;
+use common::payload;
 use proptest::prelude::*;
 use proptest::sample::Index;
-use secret_handshake::boxstream::{BoxOpener, BoxSealer, Frame, HEADER_LEN, MAX_BODY_LEN};
+use secret_handshake::boxstream::{BoxOpener, Frame, HEADER_LEN, MAX_BODY_LEN};
 use secret_handshake::handshake::{ClientHandshake, Handshake, Next, ServerHandshake};
+use secret_handshake::hazmat::drive::relay_with;
+use secret_handshake::hazmat::{self, raw_session_keys};
 use secret_handshake::{BoxStreamError, HandshakeError, Keypair, NetworkKey, Phase};
 
 /// `cases` unless `PROPTEST_CASES` asks for another number.
@@ -55,19 +60,6 @@ struct Sealed {
     spans: Vec<Span>,
 }
 
-/// Cheap deterministic filler so that large writes cost nothing to generate.
-fn filler(seed: u64, len: usize) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
-}
-
 /// Seals `writes` with one sealer (each write split into frames of at most 4096 bytes), then
 /// optionally the goodbye, then `trailing` bytes that follow the stream on the wire.
 fn seal_stream(
@@ -77,7 +69,7 @@ fn seal_stream(
     goodbye: bool,
     trailing: &[u8],
 ) -> Sealed {
-    let mut sealer = BoxSealer::from_raw(key, nonce);
+    let mut sealer = hazmat::sealer_from_raw_parts(key, nonce);
     let mut wire = BytesMut::new();
     let mut spans = Vec::new();
     for data in writes {
@@ -234,7 +226,7 @@ fn writes() -> impl Strategy<Value = Vec<Vec<u8>>> {
         sizes
             .iter()
             .enumerate()
-            .map(|(i, &n)| filler(seed.wrapping_add(i as u64), n))
+            .map(|(i, &n)| payload(n, seed.wrapping_add(i as u64)))
             .collect()
     })
 }
@@ -275,7 +267,7 @@ proptest! {
         let frames = writes.iter().map(|w| w.len().div_ceil(MAX_BODY_LEN)).sum::<usize>();
         prop_assert_eq!(sealed.wire.len(), total + (frames + 1) * HEADER_LEN);
 
-        let events = open_chunked(&mut BoxOpener::from_raw(key, nonce), &sealed.wire, &chunks);
+        let events = open_chunked(&mut hazmat::opener_from_raw_parts(key, nonce), &sealed.wire, &chunks);
         prop_assert_eq!(events.last(), Some(&Event::Goodbye));
         let opened: Vec<u8> = events
             .iter()
@@ -310,7 +302,7 @@ proptest! {
         damaged[bit / 8] ^= 1 << (bit % 8);
 
         let expected = sealed.expected(&damaged);
-        let events = open_chunked(&mut BoxOpener::from_raw(key, nonce), &damaged, &chunks);
+        let events = open_chunked(&mut hazmat::opener_from_raw_parts(key, nonce), &damaged, &chunks);
         prop_assert_eq!(&events, &expected);
         if goodbye && bit / 8 >= sealed.wire.len() - trailing.len() {
             prop_assert_eq!(events, sealed.expected(&sealed.wire));
@@ -330,7 +322,7 @@ proptest! {
         let sealed = seal_stream(key, nonce, &writes, true, &[]);
         let cut = cut.index(sealed.wire.len() + 1);
         let received = &sealed.wire[..cut];
-        let events = open_chunked(&mut BoxOpener::from_raw(key, nonce), received, &chunks);
+        let events = open_chunked(&mut hazmat::opener_from_raw_parts(key, nonce), received, &chunks);
         let expected = sealed.expected(received);
         match expected.last() {
             Some(Event::Goodbye) => prop_assert_eq!(cut, sealed.wire.len()),
@@ -355,7 +347,11 @@ fn every_bit_flip_of_a_small_stream() {
     for bit in 0..sealed.wire.len() * 8 {
         let mut damaged = sealed.wire.clone();
         damaged[bit / 8] ^= 1 << (bit % 8);
-        let events = open_chunked(&mut BoxOpener::from_raw(key, nonce), &damaged, &[1]);
+        let events = open_chunked(
+            &mut hazmat::opener_from_raw_parts(key, nonce),
+            &damaged,
+            &[1],
+        );
         assert_eq!(events, sealed.expected(&damaged), "bit {bit}");
         let n = events.len();
         let byte = bit / 8;
@@ -411,9 +407,9 @@ fn secretbox(key: [u8; 32], nonce: [u8; 24], plain: &[u8]) -> Vec<u8> {
     assert!((1..=MAX_BODY_LEN).contains(&plain.len()));
     let early = nonce_sub_one(nonce);
     let mut frame = BytesMut::new();
-    BoxSealer::from_raw(key, early).seal(plain, &mut frame);
+    hazmat::sealer_from_raw_parts(key, early).seal(plain, &mut frame);
     let mut bye = BytesMut::new();
-    BoxSealer::from_raw(key, early).seal_goodbye(&mut bye);
+    hazmat::sealer_from_raw_parts(key, early).seal_goodbye(&mut bye);
     let keystream = &bye[16..HEADER_LEN];
     let header_plain: Vec<u8> = frame[16..HEADER_LEN]
         .iter()
@@ -460,15 +456,15 @@ fn crafted_frames_with_valid_lengths_open() {
     let key = [3; 32];
     for nonce in [[0; 24], [0xff; 24], nonce_add([0xff; 24], u64::MAX - 2)] {
         for len in [1usize, 2, 17, 4095, 4096] {
-            let body = filler(len as u64, len);
+            let body = payload(len, len as u64);
             let writes = [b"first".to_vec()];
             let (sealed, wire) = stream_with_crafted_frame(key, nonce, &writes, len as u16, &body);
             let mut reference = BytesMut::new();
-            let mut sealer = BoxSealer::from_raw(key, nonce);
+            let mut sealer = hazmat::sealer_from_raw_parts(key, nonce);
             sealer.seal(&writes[0], &mut reference);
             sealer.seal(&body, &mut reference);
             assert_eq!(wire, reference.to_vec(), "len {len}");
-            let events = open_chunked(&mut BoxOpener::from_raw(key, nonce), &wire, &[7]);
+            let events = open_chunked(&mut hazmat::opener_from_raw_parts(key, nonce), &wire, &[7]);
             assert_eq!(events.len(), 3);
             assert_eq!(events[0], sealed.expected(&sealed.wire)[0]);
             assert_eq!(events[1], Event::Message(body));
@@ -512,9 +508,9 @@ proptest! {
         let header_nonce = nonce_add(nonce, 2 * sealed.spans.len() as u64);
         let mut wire = sealed.wire.clone();
         wire.extend(crafted_header(key, header_nonce, len, &body_tag));
-        wire.extend(filler(7, body_bytes)); // what follows does not matter
+        wire.extend(payload(body_bytes, 7)); // what follows does not matter
 
-        let events = open_chunked(&mut BoxOpener::from_raw(key, nonce), &wire, &chunks);
+        let events = open_chunked(&mut hazmat::opener_from_raw_parts(key, nonce), &wire, &chunks);
         let mut expected = sealed.expected(&sealed.wire);
         expected.pop(); // the model's `Truncated { bytes: 0 }` at the end of the real frames
         expected.push(Event::Error(BoxStreamError::InvalidBodyLength(len)));
@@ -580,7 +576,7 @@ proptest! {
         let reference = libsodium_stream(key, nonce, &writes);
         let sealed = seal_stream(key, nonce, &writes, true, &[]);
         prop_assert!(sealed.wire == reference, "sealed stream differs from libsodium's");
-        let events = open_chunked(&mut BoxOpener::from_raw(key, nonce), &reference, &chunks);
+        let events = open_chunked(&mut hazmat::opener_from_raw_parts(key, nonce), &reference, &chunks);
         prop_assert_eq!(events, sealed.expected(&reference));
     }
 }
@@ -607,33 +603,27 @@ fn handshake(seeds: Seeds, flip: Option<(usize, usize)>) -> Run {
     let network = NetworkKey::from_bytes(network);
     let client_id = Keypair::from_seed(&client_seed);
     let server_id = Keypair::from_seed(&server_seed);
-    let mut client = ClientHandshake::with_ephemeral_secret(
+    let mut client = ClientHandshake::with_fixed_ephemeral_key_for_testing_only(
         &client_id,
         &network,
         server_id.public(),
         client_eph,
     );
-    let mut server = ServerHandshake::with_ephemeral_secret(&server_id, &network, server_eph);
+    let mut server = ServerHandshake::with_fixed_ephemeral_key_for_testing_only(
+        &server_id, &network, server_eph,
+    );
 
-    /// Takes the pending message of `from`, applies the flip if it is message `n`.
-    fn transmit<H: Handshake>(
-        from: &mut H,
-        n: usize,
-        len: usize,
-        flip: Option<(usize, usize)>,
-    ) -> Vec<u8> {
-        let Next::Send(bytes) = from.next() else {
-            panic!("message {n}: sender wants {:?}", from.next());
-        };
-        let mut msg = bytes.to_vec();
-        assert_eq!(msg.len(), len, "message {n}");
-        from.sent().expect("sent");
-        if let Some((m, bit)) = flip {
-            if m == n {
-                msg[bit / 8] ^= 1 << (bit % 8);
+    /// What happens to message `n` on the way: its length is checked and the flip applied if
+    /// it is the flipped message.
+    fn damage(n: usize, len: usize, flip: Option<(usize, usize)>) -> impl FnOnce(&mut [u8]) {
+        move |msg| {
+            assert_eq!(msg.len(), len, "message {n}");
+            if let Some((m, bit)) = flip {
+                if m == n {
+                    msg[bit / 8] ^= 1 << (bit % 8);
+                }
             }
         }
-        msg
     }
 
     /// The receiver of message `n` refused it: it is dead in that phase, with no session.
@@ -646,30 +636,27 @@ fn handshake(seeds: Seeds, flip: Option<(usize, usize)>) -> Run {
         Run::Refused(n, err)
     }
 
-    let msg1 = transmit(&mut client, 1, 64, flip);
     assert_eq!(server.next(), Next::Receive(64));
-    if let Err(e) = server.received(&msg1) {
+    if let Err(e) = relay_with(&mut client, &mut server, damage(1, 64, flip)) {
         assert_eq!(client.next(), Next::Receive(64));
         return refused(server, 1, e);
     }
-    let msg2 = transmit(&mut server, 2, 64, flip);
     assert_eq!(client.next(), Next::Receive(64));
-    if let Err(e) = client.received(&msg2) {
+    if let Err(e) = relay_with(&mut server, &mut client, damage(2, 64, flip)) {
         return refused(client, 2, e);
     }
-    let msg3 = transmit(&mut client, 3, 112, flip);
     assert_eq!(server.next(), Next::Receive(112));
-    if let Err(e) = server.received(&msg3) {
+    if let Err(e) = relay_with(&mut client, &mut server, damage(3, 112, flip)) {
         assert!(server.client_key().is_none());
         assert_eq!(client.next(), Next::Receive(80));
         return refused(server, 3, e);
     }
     assert_eq!(server.next(), Next::Authorize(client_id.public()));
     server.accept().expect("accept");
-    let msg4 = transmit(&mut server, 4, 80, flip);
-    assert_eq!(server.next(), Next::Done);
     assert_eq!(client.next(), Next::Receive(80));
-    if let Err(e) = client.received(&msg4) {
+    let received = relay_with(&mut server, &mut client, damage(4, 80, flip));
+    assert_eq!(server.next(), Next::Done);
+    if let Err(e) = received {
         // The server cannot know: it finished when it sent message 4.
         return refused(client, 4, e);
     }
@@ -678,10 +665,11 @@ fn handshake(seeds: Seeds, flip: Option<(usize, usize)>) -> Run {
     let s = server.finish().expect("server session");
     assert_eq!(&c.peer, server_id.public());
     assert_eq!(&s.peer, client_id.public());
-    assert_eq!(c.keys.encrypt_key(), s.keys.decrypt_key());
-    assert_eq!(c.keys.encrypt_nonce(), s.keys.decrypt_nonce());
-    assert_eq!(c.keys.decrypt_key(), s.keys.encrypt_key());
-    assert_eq!(c.keys.decrypt_nonce(), s.keys.encrypt_nonce());
+    let (c, s) = (raw_session_keys(&c.keys), raw_session_keys(&s.keys));
+    assert_eq!(c.encrypt_key, s.decrypt_key);
+    assert_eq!(c.encrypt_nonce, s.decrypt_nonce);
+    assert_eq!(c.decrypt_key, s.encrypt_key);
+    assert_eq!(c.decrypt_nonce, s.encrypt_nonce);
     Run::Done
 }
 

@@ -1,17 +1,15 @@
 //! BoxStream over in-memory pipes with 1-byte buffers and over loopback TCP.
 
+mod common;
+
 use std::io::ErrorKind;
 
-use secret_handshake::handshake::{Handshake, Next, ServerHandshake};
-use secret_handshake::{
-    AllowAll, BoxStream, Client, Keypair, NetworkKey, Server, DEFAULT_WRITE_BUFFER,
-};
+use common::net;
+use common::peer::{self, Write};
+use secret_handshake::handshake::ServerHandshake;
+use secret_handshake::{AllowAll, BoxStream, Client, Keypair, Server, DEFAULT_WRITE_BUFFER};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, DuplexStream};
 use tokio::net::{TcpListener, TcpStream};
-
-fn net() -> NetworkKey {
-    NetworkKey::ssb_main_net()
-}
 
 /// A connected pair over an in-memory pipe with `capacity`-byte buffers.
 async fn duplex_pair(capacity: usize) -> (BoxStream<DuplexStream>, BoxStream<DuplexStream>) {
@@ -245,29 +243,17 @@ async fn bytes_sent_right_behind_message_4_are_delivered() {
     let client = Client::new(Keypair::generate(), net());
     let (c, mut s) = tokio::io::duplex(1 << 16);
     let server = tokio::spawn(async move {
-        let mut machine = ServerHandshake::new(&server_keys, &net());
+        let machine = ServerHandshake::new(&server_keys, &net());
         let mut burst = Vec::new();
-        loop {
-            match machine.next() {
-                Next::Receive(n) => {
-                    let mut msg = vec![0; n];
-                    s.read_exact(&mut msg).await.unwrap();
-                    machine.received(&msg).unwrap();
-                }
-                Next::Send(msg) if msg.len() == 80 => {
-                    burst.extend_from_slice(msg);
-                    machine.sent().unwrap();
-                }
-                Next::Send(msg) => {
-                    s.write_all(msg).await.unwrap();
-                    machine.sent().unwrap();
-                }
-                Next::Authorize(_) => machine.accept().unwrap(),
-                Next::Done => break,
-                other => panic!("{other:?}"),
+        let hold_back_message_4 = |number, msg: &[u8]| match number {
+            4 => {
+                burst.extend_from_slice(msg);
+                Write::Skip
             }
-        }
-        let (mut sealer, _) = machine.finish().unwrap().keys.into_box_stream();
+            _ => Write::All,
+        };
+        let session = peer::drive(machine, &mut s, hold_back_message_4).await;
+        let (mut sealer, _) = session.unwrap().keys.into_sealer_and_opener();
         let mut frames = bytes::BytesMut::new();
         sealer.seal(b"right behind msg4", &mut frames);
         sealer.seal_goodbye(&mut frames);

@@ -1,7 +1,8 @@
-//! Support shared by the criterion benches: a short configuration, and a summary that reads back
-//! the estimates criterion wrote during this run to print each figure beside its limit.
+//! Support shared by the benches: a short criterion configuration, a summary that reads back
+//! the estimates criterion wrote during this run to print each figure beside its limit, and a
+//! loopback TCP pair.
 //!
-//! Used as `mod common;` from `benches/handshake.rs` and `benches/boxstream.rs`.
+//! Used as `mod common;` from every bench.
 
 #![allow(dead_code)]
 
@@ -10,6 +11,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
 
 use criterion::Criterion;
+use tokio::net::{TcpListener, TcpStream};
 
 /// Short runs, so that the whole suite takes a few minutes on a 2-core machine.
 pub fn criterion() -> Criterion {
@@ -163,4 +165,14 @@ fn median(xs: &mut [f64]) -> f64 {
     } else {
         (xs[m - 1] + xs[m]) / 2.0
     }
+}
+
+/// A connected loopback TCP pair through `listener`, with Nagle off on both ends.
+pub async fn tcp_pair(listener: &TcpListener) -> (TcpStream, TcpStream) {
+    let addr = listener.local_addr().expect("addr");
+    let (a, b) = tokio::join!(TcpStream::connect(addr), listener.accept());
+    let (a, b) = (a.expect("connect"), b.expect("accept").0);
+    a.set_nodelay(true).expect("nodelay");
+    b.set_nodelay(true).expect("nodelay");
+    (a, b)
 }

@@ -17,7 +17,8 @@ mod common;
 use bytes::BytesMut;
 use common::Cursor;
 use libfuzzer_sys::fuzz_target;
-use secret_handshake::boxstream::{BoxOpener, BoxSealer, Frame, HEADER_LEN, MAX_BODY_LEN};
+use secret_handshake::boxstream::{BoxOpener, Frame, HEADER_LEN, MAX_BODY_LEN};
+use secret_handshake::hazmat;
 use secret_handshake::BoxStreamError;
 
 const KEY: [u8; 32] = [0x6b; 32];
@@ -117,7 +118,7 @@ fn arbitrary_bytes(input: &mut Cursor<'_>) {
     let nonce: [u8; 24] = input.array();
     let len = input.u16() as usize;
     let wire = input.take(len).to_vec();
-    let mut opener = BoxOpener::from_raw(KEY, nonce);
+    let mut opener = hazmat::opener_from_raw_parts(KEY, nonce);
     let events = open_all(&mut opener, &wire, input);
     let expected = if wire.len() >= HEADER_LEN {
         BoxStreamError::InvalidHeader
@@ -152,7 +153,7 @@ fn damaged_stream(input: &mut Cursor<'_>) {
         nonce[23] |= 0xe0;
     }
     let writes = usize::from(input.byte() % 6);
-    let mut sealer = BoxSealer::from_raw(KEY, nonce);
+    let mut sealer = hazmat::sealer_from_raw_parts(KEY, nonce);
     let mut wire = BytesMut::new();
     let mut spans = Vec::new();
     for w in 0..writes {
@@ -245,7 +246,7 @@ fn damaged_stream(input: &mut Cursor<'_>) {
     });
     expected.push(terminal);
 
-    let mut opener = BoxOpener::from_raw(KEY, nonce);
+    let mut opener = hazmat::opener_from_raw_parts(KEY, nonce);
     let events = open_all(&mut opener, wire, input);
     assert_eq!(events, expected);
 }

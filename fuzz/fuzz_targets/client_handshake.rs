@@ -16,7 +16,8 @@ mod common;
 
 use common::*;
 use libfuzzer_sys::fuzz_target;
-use secret_handshake::handshake::{replay, ClientHandshake, Handshake, Next, ServerHandshake};
+use secret_handshake::handshake::{ClientHandshake, Handshake, Next, ServerHandshake};
+use secret_handshake::hazmat::{drive, replay};
 use secret_handshake::{HandshakeError, Phase, PublicKey};
 
 fuzz_target!(|data: &[u8]| {
@@ -32,7 +33,7 @@ fuzz_target!(|data: &[u8]| {
 
 /// A client that has sent message 1 and awaits message 2.
 fn client_after_hello(server: &PublicKey) -> ClientHandshake {
-    let mut client = ClientHandshake::with_ephemeral_secret(
+    let mut client = ClientHandshake::with_fixed_ephemeral_key_for_testing_only(
         &client_identity(),
         &network(),
         server,
@@ -95,15 +96,9 @@ fn keyed_server_hello(input: &mut Cursor<'_>) {
 /// Runs a real exchange up to the server's message 4; returns both sides and that message.
 fn up_to_server_accept() -> (ClientHandshake, ServerHandshake, Vec<u8>) {
     let (mut client, mut server) = pair();
-    let msg1 = outgoing(&client, "msg1");
-    sent(&mut client);
-    server.received(&msg1).expect("real msg1");
-    let msg2 = outgoing(&server, "msg2");
-    sent(&mut server);
-    client.received(&msg2).expect("real msg2");
-    let msg3 = outgoing(&client, "msg3");
-    sent(&mut client);
-    server.received(&msg3).expect("real msg3");
+    drive::relay(&mut client, &mut server).expect("real msg1");
+    drive::relay(&mut server, &mut client).expect("real msg2");
+    drive::relay(&mut client, &mut server).expect("real msg3");
     server.accept().expect("accept");
     let msg4 = outgoing(&server, "msg4");
     sent(&mut server);
@@ -142,14 +137,7 @@ fn mutated_server_accept(input: &mut Cursor<'_>) {
         Ok(()) => {
             assert!(!changed, "tampered message 4 accepted");
             assert_eq!(client.next(), Next::Done);
-            let c = client.finish().expect("client session");
-            let s = server.finish().expect("server session");
-            assert_eq!(c.peer, *server_identity().public());
-            assert_eq!(s.peer, *client_identity().public());
-            assert_eq!(c.keys.encrypt_key(), s.keys.decrypt_key());
-            assert_eq!(c.keys.encrypt_nonce(), s.keys.decrypt_nonce());
-            assert_eq!(c.keys.decrypt_key(), s.keys.encrypt_key());
-            assert_eq!(c.keys.decrypt_nonce(), s.keys.encrypt_nonce());
+            check_sessions(client, server);
         }
     }
 }
@@ -160,18 +148,18 @@ fn dial_any_key(input: &mut Cursor<'_>) {
     let right_key = dialled == *real_server.public();
     let usable = replay::ed25519_pk_to_x25519(dialled.as_bytes()).is_some();
     let mut client = client_after_hello(&dialled);
-    let mut server =
-        ServerHandshake::with_ephemeral_secret(&real_server, &network(), SERVER_EPHEMERAL);
-    let mut client_for_msg1 = ClientHandshake::with_ephemeral_secret(
+    let mut server = ServerHandshake::with_fixed_ephemeral_key_for_testing_only(
+        &real_server,
+        &network(),
+        SERVER_EPHEMERAL,
+    );
+    let mut client_for_msg1 = ClientHandshake::with_fixed_ephemeral_key_for_testing_only(
         &client_identity(),
         &network(),
         &dialled,
         CLIENT_EPHEMERAL,
     );
-    server
-        .received(&outgoing(&client_for_msg1, "msg1"))
-        .expect("real msg1");
-    sent(&mut client_for_msg1);
+    drive::relay(&mut client_for_msg1, &mut server).expect("real msg1");
     let msg2 = outgoing(&server, "msg2");
     sent(&mut server);
     match client.received(&msg2) {

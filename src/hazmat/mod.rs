@@ -5,6 +5,7 @@
 //! ephemeral keys make session keys predictable, and the hostile-frame builder sends what no
 //! honest peer would. With default features none of it exists.
 
+pub mod drive;
 pub mod replay;
 
 use bytes::BytesMut;

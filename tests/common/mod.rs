@@ -1,101 +1,30 @@
-//! Support shared by the integration tests: the Node.js interop install and the example binaries.
-//!
-//! Used as `mod common;`; not every test file uses every helper.
+//! Support shared by the integration tests, used as `mod common;` (not every test file uses
+//! every helper). shs-cat's tests include this file too, for the Node.js helpers, so nothing
+//! here may need the `hazmat` feature.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::OnceLock;
+#![allow(dead_code, unused_imports)]
 
-/// `tests/interop`: package.json and package-lock.json of the JS reference tools (shs1-test,
-/// secret-handshake, pull-box-stream, multiserver).
-#[allow(dead_code)]
-pub fn interop_dir() -> PathBuf {
-    // Also included by workspace members (shs-cat), so look upwards for it.
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .map(|dir| dir.join("tests").join("interop"))
-        .find(|dir| dir.join("package.json").is_file())
-        .expect("tests/interop/package.json above CARGO_MANIFEST_DIR")
+mod node;
+pub mod peer;
+
+pub use node::{ensure_node_modules, example_path, interop_dir};
+
+use secret_handshake::NetworkKey;
+
+/// The network every test uses unless it tests network keys.
+pub fn net() -> NetworkKey {
+    NetworkKey::ssb_main_net()
 }
 
-/// Makes sure `node` and `npm` are on PATH and `tests/interop/node_modules` is installed,
-/// running `npm ci` there once per process if it is not. Panics with the reason otherwise.
-#[allow(dead_code)]
-pub fn ensure_node_modules() {
-    static SETUP: OnceLock<Result<(), String>> = OnceLock::new();
-    // Every caller panics with the same message, not just the first (a `Once` would poison).
-    if let Err(message) = SETUP.get_or_init(install_node_modules) {
-        panic!("{message}");
-    }
-}
-
-fn install_node_modules() -> Result<(), String> {
-    for tool in ["node", "npm"] {
-        let found = Command::new(tool).arg("--version").output();
-        if !found.is_ok_and(|out| out.status.success()) {
-            return Err(
-                "node and npm are required for the interop tests: install Node.js 20 \
-                        and npm (e.g. apt-get install nodejs npm)"
-                    .into(),
-            );
-        }
-    }
-    let dir = interop_dir();
-    let markers = [
-        ".bin/shs1testserver",
-        ".bin/shs1testclient",
-        "secret-handshake",
-        "pull-box-stream",
-        "multiserver",
-        "pull-websocket",
-    ];
-    if markers
-        .iter()
-        .all(|m| dir.join("node_modules").join(m).exists())
-    {
-        return Ok(());
-    }
-    eprintln!(
-        "installing the JS interop tools: npm ci in {}",
-        dir.display()
-    );
-    let out = Command::new("npm")
-        .args(["ci", "--no-audit", "--no-fund"])
-        .current_dir(&dir)
-        .output()
-        .map_err(|e| format!("could not run npm ci in {}: {e}", dir.display()))?;
-    if !out.status.success() {
-        return Err(format!(
-            "npm ci in {} failed ({}):\n{}{}",
-            dir.display(),
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    Ok(())
-}
-
-/// The built example binary `name`: `target/<profile>/examples/<name>`, next to this test
-/// binary's `target/<profile>/deps/`.
-///
-/// `cargo test` builds the examples, but `cargo test --test <name>` does not (run
-/// `cargo build --examples` first), and neither rebuilds a stale one in that case.
-#[allow(dead_code)]
-pub fn example_path(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("path of the test binary");
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("test binary lives in target/<profile>/deps/");
-    let path = profile_dir
-        .join("examples")
-        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        path.is_file(),
-        "example `{name}` not found at {}: run via cargo test so examples are built \
-         (with `cargo test --test …`, run `cargo build --examples` first)",
-        path.display()
-    );
-    path
+/// Deterministic pseudo-random bytes (xorshift), different per `seed`.
+pub fn payload(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
 }

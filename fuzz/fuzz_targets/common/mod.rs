@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use secret_handshake::handshake::{ClientHandshake, Handshake, Next, ServerHandshake};
+use secret_handshake::hazmat::raw_session_keys;
 use secret_handshake::{HandshakeError, Keypair, NetworkKey, Phase};
 
 /// The network key every target uses.
@@ -114,12 +115,30 @@ pub fn assert_error_phase(err: &HandshakeError, phase: Phase) {
 /// A client and a server with the fixed identities and ephemerals.
 pub fn pair() -> (ClientHandshake, ServerHandshake) {
     let server = server_identity();
-    let client = ClientHandshake::with_ephemeral_secret(
+    let client = ClientHandshake::with_fixed_ephemeral_key_for_testing_only(
         &client_identity(),
         &network(),
         server.public(),
         CLIENT_EPHEMERAL,
     );
-    let server = ServerHandshake::with_ephemeral_secret(&server, &network(), SERVER_EPHEMERAL);
+    let server = ServerHandshake::with_fixed_ephemeral_key_for_testing_only(
+        &server,
+        &network(),
+        SERVER_EPHEMERAL,
+    );
     (client, server)
+}
+
+/// Both sides finished: their keys must mirror each other and name the right peers.
+pub fn check_sessions(client: ClientHandshake, server: ServerHandshake) {
+    let c = client.finish().expect("client session");
+    let s = server.finish().expect("server session");
+    assert_eq!(c.peer, *server_identity().public());
+    assert_eq!(s.peer, *client_identity().public());
+    let (c, s) = (raw_session_keys(&c.keys), raw_session_keys(&s.keys));
+    assert_eq!(c.encrypt_key, s.decrypt_key);
+    assert_eq!(c.encrypt_nonce, s.decrypt_nonce);
+    assert_eq!(c.decrypt_key, s.encrypt_key);
+    assert_eq!(c.decrypt_nonce, s.encrypt_nonce);
+    assert_ne!(c.encrypt_key, c.decrypt_key);
 }
