@@ -2,24 +2,24 @@
 //! transport that is not `Unpin`, typed auth values, settings at their extremes, the codec's end
 //! at the goodbye, and the causes errors name.
 
+mod common;
+
 use std::io;
 use std::marker::PhantomPinned;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use common::net;
 use futures::{SinkExt, StreamExt, TryStreamExt};
 use secret_handshake::boxstream::{BoxStreamCodec, Frame, Goodbye};
-use secret_handshake::handshake::{ClientHandshake, Handshake, Next, ServerHandshake};
+use secret_handshake::handshake::{ClientHandshake, ServerHandshake, Session};
+use secret_handshake::hazmat::drive;
 use secret_handshake::{
     AllowAll, BoxStream, Client, HandshakeError, Keypair, NetworkKey, Phase, PublicKey, Server,
 };
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, DuplexStream, ReadBuf};
 use tokio_util::codec::Framed;
-
-fn net() -> NetworkKey {
-    NetworkKey::ssb_main_net()
-}
 
 fn parties() -> (Client, Server<AllowAll>) {
     (
@@ -265,29 +265,10 @@ async fn an_authorizer_that_never_answers_times_out_in_phase_3() {
 }
 
 /// Both sessions of a handshake run in memory.
-fn sessions() -> (
-    secret_handshake::handshake::Session,
-    secret_handshake::handshake::Session,
-) {
-    let server_id = Keypair::generate();
-    let mut client = ClientHandshake::new(&Keypair::generate(), &net(), server_id.public());
-    let mut server = ServerHandshake::new(&server_id, &net());
-    while !matches!((client.next(), server.next()), (Next::Done, Next::Done)) {
-        if let Next::Authorize(_) = server.next() {
-            server.accept().unwrap();
-        }
-        if let Next::Send(msg) = client.next() {
-            let msg = msg.to_vec();
-            client.sent().unwrap();
-            server.received(&msg).unwrap();
-        }
-        if let Next::Send(msg) = server.next() {
-            let msg = msg.to_vec();
-            server.sent().unwrap();
-            client.received(&msg).unwrap();
-        }
-    }
-    (client.finish().unwrap(), server.finish().unwrap())
+fn sessions() -> (Session, Session) {
+    let server = Keypair::generate();
+    let client = ClientHandshake::new(&Keypair::generate(), &net(), server.public());
+    drive::in_memory(client, ServerHandshake::new(&server, &net())).unwrap()
 }
 
 #[tokio::test]

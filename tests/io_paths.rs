@@ -2,45 +2,28 @@
 //! frames per transport write, reads straight into large buffers, partial frames across reads,
 //! cancel-safe reads, and buffers freed once a stream is quiet.
 
+mod common;
+
 use std::io;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use bytes::BytesMut;
+use common::pairs::tcp_pair;
+use common::{net, payload};
 use futures::FutureExt;
 use secret_handshake::boxstream::{BoxOpener, Frame, MAX_BODY_LEN};
-use secret_handshake::handshake::{ClientHandshake, Handshake, Next, ServerHandshake, Session};
-use secret_handshake::{AllowAll, BoxStream, Client, Keypair, NetworkKey, Server};
+use secret_handshake::handshake::{ClientHandshake, ServerHandshake, Session};
+use secret_handshake::hazmat::drive;
+use secret_handshake::{BoxStream, Keypair};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 
 /// Both sessions of a handshake run in memory.
 fn sessions() -> (Session, Session) {
-    let network = NetworkKey::ssb_main_net();
-    let server_id = Keypair::generate();
-    let mut client = ClientHandshake::new(&Keypair::generate(), &network, server_id.public());
-    let mut server = ServerHandshake::new(&server_id, &network);
-    loop {
-        if let Next::Authorize(_) = server.next() {
-            server.accept().unwrap();
-        }
-        let progressed = step(&mut client, &mut server) | step(&mut server, &mut client);
-        if !progressed {
-            break;
-        }
-    }
-    (client.finish().unwrap(), server.finish().unwrap())
-}
-
-/// Moves one message from `from` to `to` if `from` has one to send.
-fn step(from: &mut impl Handshake, to: &mut impl Handshake) -> bool {
-    let Next::Send(msg) = from.next() else {
-        return false;
-    };
-    let msg = msg.to_vec();
-    from.sent().unwrap();
-    to.received(&msg).unwrap();
-    true
+    let server = Keypair::generate();
+    let client = ClientHandshake::new(&Keypair::generate(), &net(), server.public());
+    drive::in_memory(client, ServerHandshake::new(&server, &net())).unwrap()
 }
 
 /// A transport that records every write and reads from a fixed script of chunks.
@@ -113,10 +96,6 @@ fn frame_lengths(opener: &mut BoxOpener, wire: &[u8]) -> Vec<usize> {
     lengths
 }
 
-fn payload(len: usize) -> Vec<u8> {
-    (0..len).map(|i| (i * 7 + i / 4093) as u8).collect()
-}
-
 #[tokio::test]
 async fn large_writes_become_whole_frames_and_short_writes_one_frame_each() {
     let (client, server) = sessions();
@@ -124,7 +103,7 @@ async fn large_writes_become_whole_frames_and_short_writes_one_frame_each() {
     let mut stream = BoxStream::new(transport.clone(), client);
     let (_, mut opener) = server.keys.into_sealer_and_opener();
 
-    stream.write_all(&payload(1 << 20)).await.unwrap();
+    stream.write_all(&payload(1 << 20, 1)).await.unwrap();
     stream.flush().await.unwrap();
     assert_eq!(
         frame_lengths(&mut opener, &transport.wire()),
@@ -147,7 +126,7 @@ async fn many_frames_go_out_in_one_transport_write() {
     let (client, _) = sessions();
     let transport = Recorder::default();
     let mut stream = BoxStream::new(transport.clone(), client);
-    stream.write_all(&payload(1 << 20)).await.unwrap();
+    stream.write_all(&payload(1 << 20, 1)).await.unwrap();
     stream.flush().await.unwrap();
     let writes = transport.writes.lock().unwrap();
     let sealed: usize = writes.iter().map(Vec::len).sum();
@@ -178,7 +157,7 @@ fn scripted_reader(data: &[u8], chunk: usize) -> BoxStream<Recorder> {
 
 #[tokio::test]
 async fn partial_frames_across_reads_with_every_buffer_size() {
-    let data = payload(50_000);
+    let data = payload(50_000, 1);
     for chunk in [1, 33, 34, 35, 3033, 4130, 9000, 1 << 20] {
         for read_size in [1, 17, 4129, 4130, 4131, 65536] {
             let mut stream = scripted_reader(&data, chunk);
@@ -198,7 +177,7 @@ async fn partial_frames_across_reads_with_every_buffer_size() {
 
 #[tokio::test]
 async fn a_large_read_takes_many_frames_at_once() {
-    let data = payload(64 * 1024);
+    let data = payload(64 * 1024, 1);
     let mut stream = scripted_reader(&data, usize::MAX);
     let mut buf = vec![0; 64 * 1024];
     let n = stream.read(&mut buf).await.unwrap();
@@ -209,7 +188,7 @@ async fn a_large_read_takes_many_frames_at_once() {
 
 #[tokio::test]
 async fn reads_are_cancel_safe() {
-    let data = payload(30_000);
+    let data = payload(30_000, 1);
     for read_size in [10, 5000] {
         let mut stream = scripted_reader(&data, 1000);
         let mut got = Vec::new();
@@ -227,24 +206,6 @@ async fn reads_are_cancel_safe() {
     }
 }
 
-/// A connected pair over loopback TCP.
-async fn tcp_pair() -> (
-    BoxStream<tokio::net::TcpStream>,
-    BoxStream<tokio::net::TcpStream>,
-) {
-    let server = Server::new(Keypair::generate(), NetworkKey::ssb_main_net(), AllowAll);
-    let client = Client::new(Keypair::generate(), NetworkKey::ssb_main_net());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let accept = async { server.accept(listener.accept().await.unwrap().0).await };
-    let connect = async {
-        let tcp = tokio::net::TcpStream::connect(address).await.unwrap();
-        client.connect(tcp, server.identity()).await
-    };
-    let (c, s) = tokio::join!(connect, accept);
-    (c.unwrap(), s.unwrap())
-}
-
 /// Whether a read would wait (so the stream is quiet); it must not return data.
 fn read_pends(stream: &mut BoxStream<tokio::net::TcpStream>) -> bool {
     let mut buf = [0; 16];
@@ -257,7 +218,7 @@ async fn buffers_are_freed_once_a_stream_is_quiet() {
     assert_eq!((a.buffered_capacity(), b.buffered_capacity()), (0, 0));
 
     // A burst each way, read in large and small pieces.
-    let data = payload(1 << 20);
+    let data = payload(1 << 20, 1);
     let (sent, received) = tokio::join!(
         async {
             a.write_all(&data).await.unwrap();

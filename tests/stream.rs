@@ -5,38 +5,12 @@ mod common;
 use std::io::ErrorKind;
 
 use common::net;
+use common::pairs::{duplex_pair, tcp_pair};
 use common::peer::{self, Write};
 use secret_handshake::handshake::ServerHandshake;
 use secret_handshake::{AllowAll, BoxStream, Client, Keypair, Server, DEFAULT_WRITE_BUFFER};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, DuplexStream};
-use tokio::net::{TcpListener, TcpStream};
-
-/// A connected pair over an in-memory pipe with `capacity`-byte buffers.
-async fn duplex_pair(capacity: usize) -> (BoxStream<DuplexStream>, BoxStream<DuplexStream>) {
-    let server = Server::new(Keypair::generate(), net(), AllowAll);
-    let client = Client::new(Keypair::generate(), net());
-    let (c, s) = tokio::io::duplex(capacity);
-    let (c, s) = tokio::join!(client.connect(c, server.identity()), server.accept(s));
-    (c.expect("client"), s.expect("server"))
-}
-
-/// A connected pair over loopback TCP.
-async fn tcp_pair() -> (BoxStream<TcpStream>, BoxStream<TcpStream>) {
-    let server = Server::new(Keypair::generate(), net(), AllowAll);
-    let client = Client::new(Keypair::generate(), net());
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let accept = async {
-        let (tcp, _) = listener.accept().await.unwrap();
-        server.accept(tcp).await
-    };
-    let connect = async {
-        let tcp = TcpStream::connect(address).await.unwrap();
-        client.connect(tcp, server.identity()).await
-    };
-    let (c, s) = tokio::join!(connect, accept);
-    (c.expect("client"), s.expect("server"))
-}
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 fn payload(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i * 31 + i / 251) as u8).collect()

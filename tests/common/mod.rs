@@ -5,6 +5,7 @@
 #![allow(dead_code, unused_imports)]
 
 mod node;
+pub mod pairs;
 pub mod peer;
 
 pub use node::{ensure_node_modules, example_path, interop_dir};
