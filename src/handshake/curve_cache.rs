@@ -45,7 +45,7 @@ struct Generations {
 }
 
 impl CurveCache {
-    /// The capacity of [`CurveCache::new`]: 1024 keys, about 130 KiB of heap when full.
+    /// The capacity of [`CurveCache::new`]: 1024 keys, about 130 KiB of heap, allocated at the first key.
     pub const DEFAULT_CAPACITY: usize = 1024;
 
     /// An empty cache of [`DEFAULT_CAPACITY`](Self::DEFAULT_CAPACITY) keys.
@@ -114,6 +114,12 @@ impl CurveCache {
     fn insert_locked(&self, generations: &mut Generations, key: PublicKey, curve: [u8; 32]) {
         if self.generation_len == 0 {
             return;
+        }
+        if generations.current.capacity() == 0 {
+            // Both generations at full size from the first key on: the cache's memory stays
+            // the same from then on, whatever keys come and go.
+            generations.current.reserve(self.generation_len);
+            generations.previous.reserve(self.generation_len);
         }
         let full = generations.current.len() >= self.generation_len;
         if full && !generations.current.contains_key(&key) {
