@@ -23,7 +23,7 @@ type Measure<'a> = Box<dyn Fn() -> f64 + 'a>;
 
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
-    let (total, rounds) = if full { (64 << 20, 5) } else { (1 << 20, 1) };
+    let (total, rounds) = if full { (256 << 20, 7) } else { (1 << 20, 1) };
     sodiumoxide::init().expect("sodium_init");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -49,8 +49,8 @@ fn main() {
             tcp(&runtime, total, 4 << 10, None, false),
         ),
         (
-            "TCP, 64 KiB writes, 64 KiB write buffer",
-            tcp(&runtime, total, 64 << 10, Some(64 << 10), false),
+            "TCP, 64 KiB writes, 128 KiB write buffer",
+            tcp(&runtime, total, 64 << 10, Some(128 << 10), false),
         ),
         (
             "TCP, 64 KiB writes, 256 KiB write buffer",

@@ -158,6 +158,10 @@ fn main() {
     let after_handshake = live();
     let (wall, rtts) = ping_all_at_once(&rt, &mut pairs);
     let quiet = live();
+    let buffered: usize = pairs
+        .iter()
+        .map(|(c, s)| c.buffered_capacity() + s.buffered_capacity())
+        .sum();
     let sequential = ping_one_at_a_time(&rt, &mut pairs);
     assert_eq!(pairs.len(), n);
     drop(pairs);
@@ -187,6 +191,10 @@ fn main() {
         per_pair(after_handshake - before),
         per_pair(quiet - before),
         common::verdict(grown <= 512.0),
+    );
+    println!(
+        "  of which the streams' own buffers (BoxStream::buffered_capacity): {:.0} B per stream",
+        buffered as f64 / (2 * n) as f64
     );
     println!(
         "all {n} pairs pinged at once: {:.1} ms for the round ({:.0} round trips/s)",

@@ -14,7 +14,7 @@ use crate::keys::PublicKey;
 /// The default bound on sealed bytes buffered before a write waits for the transport. The
 /// buffer grows to it only during a burst and is freed once flushed; see BENCHMARKS.md for the
 /// measurements behind the figure.
-pub const DEFAULT_WRITE_BUFFER: usize = 128 * 1024;
+pub const DEFAULT_WRITE_BUFFER: usize = 64 * 1024;
 
 /// Seals writes into frames and buffers them, like a `BufWriter`, until a flush or a full buffer.
 ///
