@@ -193,8 +193,9 @@ impl ReadState {
                 Ok(Opened::Goodbye { .. }) => break,
                 Ok(Opened::Incomplete { consumed }) => {
                     at += consumed;
-                    if self.wire.capacity() < MAX_FRAME_LEN {
-                        self.wire.reserve(MAX_FRAME_LEN);
+                    if self.wire.capacity() < SMALL_READ {
+                        // Once per burst: big enough for smaller reads that may follow, too.
+                        self.wire.reserve(SMALL_READ);
                     }
                     self.wire.extend_from_slice(&region[at..]);
                     break;
@@ -215,9 +216,27 @@ impl ReadState {
         io: Pin<&mut R>,
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<Fill>> {
-        if self.wire.capacity() < SMALL_READ {
-            // Moves an unfinished frame to the front of the allocation, or allocates once.
-            self.wire.reserve(SMALL_READ - self.wire.len());
+        if self.wire.capacity() == 0 {
+            // A quiet stream holds no buffer: find out on the stack whether anything came, so
+            // that waiting for the peer allocates nothing.
+            // One byte more than a frame, so that a lone frame reads as a pause.
+            let mut probe = [0; MAX_FRAME_LEN + 1];
+            let mut read = ReadBuf::new(&mut probe);
+            std::task::ready!(io.poll_read(cx, &mut read))?;
+            let n = read.filled().len();
+            if n == 0 {
+                return Poll::Ready(Ok(Fill::Eof));
+            }
+            self.wire.reserve(SMALL_READ);
+            self.wire.extend_from_slice(read.filled());
+            return Poll::Ready(Ok(Fill::Bytes {
+                paused: n < probe.len(),
+            }));
+        }
+        // Room for the rest of the frame in progress at least; a fresh buffer takes several.
+        let needed = self.opener.bytes_needed().max(1);
+        if self.wire.capacity() - self.wire.len() < needed {
+            self.wire.reserve(SMALL_READ.max(needed));
         }
         let room = self.wire.capacity() - self.wire.len();
         let n = std::task::ready!(tokio_util::io::poll_read_buf(io, cx, &mut self.wire))?;
