@@ -263,6 +263,8 @@ pub(crate) fn ping_all_at_once(
     });
     let wall = start.elapsed();
     let mut rtts = Vec::with_capacity(n);
+    // Exactly as many as before, so the vector's own growth is not counted as the streams'.
+    pairs.reserve_exact(n);
     for (pair, rtt) in results {
         pairs.push(pair);
         rtts.push(rtt);
