@@ -4,9 +4,7 @@
 
 mod common;
 
-use std::process::Stdio;
-use std::time::Duration;
-
+use common::js_peer::JsPeer;
 use common::{net, payload};
 use secret_handshake::hazmat::replay::sha256;
 use secret_handshake::{
@@ -14,9 +12,8 @@ use secret_handshake::{
     PublicKey, Server,
 };
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::process::{Child, ChildStdout, Command};
 
 const KIB: usize = 1024;
 
@@ -24,40 +21,7 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// One JS reference peer process.
-struct JsPeer {
-    child: Child,
-    lines: Lines<BufReader<ChildStdout>>,
-}
-
 impl JsPeer {
-    fn spawn(config: Value) -> JsPeer {
-        common::ensure_node_modules();
-        let mut child = Command::new("node")
-            .arg(common::interop_dir().join("peer.js"))
-            .arg(config.to_string())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("node is required for the interop tests: install Node.js 20 and npm");
-        let stdout = child.stdout.take().expect("piped stdout");
-        JsPeer {
-            child,
-            lines: BufReader::new(stdout).lines(),
-        }
-    }
-
-    /// The next JSON event the peer prints.
-    async fn event(&mut self) -> Value {
-        let line = tokio::time::timeout(Duration::from_secs(30), self.lines.next_line())
-            .await
-            .expect("JS peer printed nothing for 30 s")
-            .expect("read JS peer output")
-            .expect("JS peer exited without a final event");
-        serde_json::from_str(&line).unwrap_or_else(|e| panic!("bad JS peer line {line:?}: {e}"))
-    }
-
     /// Skips to the peer's final event (`done` or `handshake_failed`) and waits for its exit.
     async fn outcome(mut self) -> Value {
         loop {
@@ -79,7 +43,7 @@ impl JsPeer {
 async fn js_server(seed: [u8; 32], extra: Value) -> (JsPeer, u16, PublicKey) {
     let mut config = json!({"role": "server", "network_key": net().to_hex(), "seed": hex(&seed)});
     merge(&mut config, extra);
-    let mut peer = JsPeer::spawn(config);
+    let mut peer = JsPeer::spawn("peer.js", config);
     let listening = peer.event().await;
     assert_eq!(listening["event"], "listening", "{listening}");
     let port = listening["port"].as_u64().expect("port") as u16;
@@ -95,7 +59,7 @@ fn js_client(port: u16, server: &PublicKey, extra: Value) -> JsPeer {
         "port": port, "server_pk": server.to_hex(),
     });
     merge(&mut config, extra);
-    JsPeer::spawn(config)
+    JsPeer::spawn("peer.js", config)
 }
 
 fn merge(config: &mut Value, extra: Value) {

@@ -6,9 +6,8 @@
 mod common;
 mod ws_common;
 
-use std::process::Stdio;
-use std::time::Duration;
-
+use common::js_peer::JsPeer;
+use common::net;
 use secret_handshake::hazmat::replay::sha256;
 use secret_handshake::websocket::{self, Error, WsTransport};
 use secret_handshake::{
@@ -16,52 +15,14 @@ use secret_handshake::{
     PublicKey, Server, TransportKind,
 };
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::process::{Child, ChildStdout, Command};
-use ws_common::{exchange, hex, payload, session, SIZES};
+use ws_common::{exchange, hex, payload, SIZES};
 
 /// How long the JS process may take to exit after its session is done: ws waits 30 s for a
 /// TCP connection the other side does not drop.
 const EXIT_AFTER_DONE_MS: u64 = 3000;
 
-fn net() -> NetworkKey {
-    NetworkKey::ssb_main_net()
-}
-
-/// One `ws_peer.js` process.
-struct JsPeer {
-    child: Child,
-    lines: Lines<BufReader<ChildStdout>>,
-}
-
 impl JsPeer {
-    fn spawn(config: Value) -> JsPeer {
-        common::ensure_node_modules();
-        let mut child = Command::new("node")
-            .arg(common::interop_dir().join("ws_peer.js"))
-            .arg(config.to_string())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("node is required for the interop tests: install Node.js 20 and npm");
-        let stdout = child.stdout.take().expect("piped stdout");
-        JsPeer {
-            child,
-            lines: BufReader::new(stdout).lines(),
-        }
-    }
-
-    async fn event(&mut self) -> Value {
-        let line = tokio::time::timeout(Duration::from_secs(30), self.lines.next_line())
-            .await
-            .expect("JS peer printed nothing for 30 s")
-            .expect("read JS peer output")
-            .expect("JS peer exited without an exit event");
-        serde_json::from_str(&line).unwrap_or_else(|e| panic!("bad JS peer line {line:?}: {e}"))
-    }
-
     /// The peer's final session event (`done`, `handshake_failed` or `connect_failed`), after
     /// checking that the process then exits by itself, successfully and promptly.
     async fn outcome(mut self) -> Value {
@@ -98,7 +59,7 @@ async fn js_server(seed: u8, extra: Value) -> (JsPeer, MultiserverAddress) {
     let mut config =
         json!({"role": "server", "network_key": net().to_hex(), "seed": hex(&[seed; 32])});
     merge(&mut config, extra);
-    let mut peer = JsPeer::spawn(config);
+    let mut peer = JsPeer::spawn("ws_peer.js", config);
     let listening = peer.event().await;
     assert_eq!(listening["event"], "listening", "{listening}");
     let announced = listening["address"].as_str().expect("address");
@@ -134,7 +95,7 @@ fn js_client(address: &str, extra: Value) -> JsPeer {
         "role": "client", "network_key": net().to_hex(), "seed": hex(&[3; 32]), "address": address,
     });
     merge(&mut config, extra);
-    JsPeer::spawn(config)
+    JsPeer::spawn("ws_peer.js", config)
 }
 
 async fn accept_one(
@@ -238,43 +199,6 @@ async fn clean_end_started_from_either_side() {
         let js = js_client(&addr.to_string(), extra);
         let stream = accept_one(&listener, &server).await.unwrap();
         let (received, _closed) = exchange(stream, &data, !js_waits).await;
-        check_done(
-            &js.outcome().await,
-            &data,
-            &received,
-            &format!("JS client, {end}"),
-        );
-    }
-}
-
-#[tokio::test]
-async fn dropping_the_stream_after_both_goodbyes_is_a_clean_end_too() {
-    // Without `close`: the TCP connection ends with no WebSocket Close from us.
-    let data = payload(20_000, 9);
-    for js_waits in [true, false] {
-        let end = if js_waits {
-            "after_peer_end"
-        } else {
-            "after_send"
-        };
-        let extra = json!({"send_bytes": 3000, "end": end});
-        let (js, addr) = js_server(11, extra.clone()).await;
-        let client = Client::new(Keypair::generate(), net());
-        let stream = websocket::connect(&client, &addr).await.unwrap();
-        let (received, stream) = session(stream, &data, !js_waits).await;
-        drop(stream);
-        check_done(
-            &js.outcome().await,
-            &data,
-            &received,
-            &format!("JS server, {end}"),
-        );
-
-        let (listener, server, addr) = our_server().await;
-        let js = js_client(&addr.to_string(), extra);
-        let stream = accept_one(&listener, &server).await.unwrap();
-        let (received, stream) = session(stream, &data, !js_waits).await;
-        drop(stream);
         check_done(
             &js.outcome().await,
             &data,
