@@ -5,7 +5,7 @@
 mod common;
 
 use common::js_peer::JsPeer;
-use common::{net, payload};
+use common::{hex, net, payload};
 use secret_handshake::hazmat::replay::sha256;
 use secret_handshake::{
     AllowAll, AllowList, Authorize, BoxStream, Client, HandshakeError, Keypair, NetworkKey, Phase,
@@ -16,10 +16,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 const KIB: usize = 1024;
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
 
 impl JsPeer {
     /// Skips to the peer's final event (`done` or `handshake_failed`) and waits for its exit.

@@ -2,11 +2,13 @@
 //! the upgrade as multiserver does it, any chunking in, binary messages only, pings, no
 //! half-close, and `close` ending the TCP connection.
 
-mod ws_common;
+mod common;
 
 use std::io;
 use std::time::Duration;
 
+use common::payload;
+use common::ws::exchange;
 use futures::{SinkExt, StreamExt};
 use secret_handshake::websocket::{self, Error, WsTransport};
 use secret_handshake::{
@@ -18,7 +20,6 @@ use tokio_tungstenite::tungstenite::handshake::client::Response as ClientRespons
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
-use ws_common::{exchange, payload};
 
 type Raw = WebSocketStream<TcpStream>;
 

@@ -4,10 +4,10 @@
 //! installed from `tests/interop/package-lock.json` on first use.
 
 mod common;
-mod ws_common;
 
 use common::js_peer::JsPeer;
-use common::net;
+use common::ws::{exchange, SIZES};
+use common::{hex, net, payload};
 use secret_handshake::hazmat::replay::sha256;
 use secret_handshake::websocket::{self, Error, WsTransport};
 use secret_handshake::{
@@ -16,7 +16,6 @@ use secret_handshake::{
 };
 use serde_json::{json, Value};
 use tokio::net::{TcpListener, TcpStream};
-use ws_common::{exchange, hex, payload, SIZES};
 
 /// How long the JS process may take to exit after its session is done: ws waits 30 s for a
 /// TCP connection the other side does not drop.

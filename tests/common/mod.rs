@@ -8,6 +8,7 @@ pub mod js_peer;
 mod node;
 pub mod pairs;
 pub mod peer;
+pub mod ws;
 
 pub use node::{ensure_node_modules, example_path, interop_dir};
 
@@ -16,6 +17,11 @@ use secret_handshake::NetworkKey;
 /// The network every test uses unless it tests network keys.
 pub fn net() -> NetworkKey {
     NetworkKey::ssb_main_net()
+}
+
+/// Lowercase hex, for the JS peers' JSON.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Deterministic pseudo-random bytes (xorshift), different per `seed`.

@@ -1,8 +1,5 @@
-//! Support shared by the WebSocket test files: payloads and a full session over a
-//! `BoxStream<WsTransport<_>>` that ends the way the module docs say.
-//!
-//! Used as `mod ws_common;`; not every test file uses every helper.
-#![allow(dead_code)]
+//! WebSocket sessions for the tests: an exchange over a `BoxStream<WsTransport<_>>` that ends
+//! the way the module docs say.
 
 use secret_handshake::websocket::WsTransport;
 use secret_handshake::BoxStream;
@@ -11,23 +8,6 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 pub const KIB: usize = 1024;
 /// The sizes sent each way at once.
 pub const SIZES: [usize; 5] = [0, 1, 4097, 100 * KIB, 8 * KIB * KIB];
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Deterministic pseudo-random bytes (xorshift), different per `seed`.
-pub fn payload(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
-}
 
 /// Sends `data` and our goodbye while receiving everything (with `after_peer`, sends only once
 /// the peer's goodbye, and with it the JS side's WebSocket Close, has arrived), then closes the
