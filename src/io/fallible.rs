@@ -51,7 +51,8 @@ impl<IO> Failed<IO> {
 /// [`Connect`] that resolves to `Err((error, transport))` on failure, as in tokio-rustls.
 ///
 /// The transport must be `Unpin` to be handed back by value. The peer has seen a broken
-/// handshake, so the transport is only good for logging or closing it your way.
+/// handshake, so the transport is only good for logging or closing it your way. Like most
+/// futures, it panics if polled again after it completed (there is no transport left to give).
 #[derive(Debug)]
 pub struct FallibleConnect<IO>(pub(crate) Connect<IO>);
 
@@ -67,7 +68,8 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Future for FallibleConnect<IO> {
 /// [`Accept`] that resolves to `Err((error, transport))` on failure, as in tokio-rustls.
 ///
 /// The transport must be `Unpin` to be handed back by value. Giving it back means the server
-/// no longer rejects silently by itself: close it (or drop it) to turn the client away.
+/// no longer rejects silently by itself: close it (or drop it) to turn the client away. Like
+/// most futures, it panics if polled again after it completed.
 #[derive(Debug)]
 pub struct FallibleAccept<IO, T = ()>(pub(crate) Accept<IO, T>);
 
