@@ -129,26 +129,6 @@ where
     (c.expect("client"), s.expect("server"))
 }
 
-/// `iters` times: `writer` writes `len` bytes (one `write_all`, then `flush`) while `reader`
-/// reads them, both on one thread.
-async fn transfer<W, R>(writer: &mut W, reader: &mut R, data: &[u8], sink: &mut [u8], iters: u64)
-where
-    W: AsyncWrite + Unpin,
-    R: AsyncRead + Unpin,
-{
-    for _ in 0..iters {
-        let (w, r) = tokio::join!(
-            async {
-                writer.write_all(data).await?;
-                writer.flush().await
-            },
-            reader.read_exact(sink)
-        );
-        w.expect("write");
-        r.expect("read");
-    }
-}
-
 /// Like [`transfer`], but the reader asks for at most `chunk` bytes per read, as `BoxStream`
 /// asks its transport for about four frames (16 KiB) at a time.
 async fn transfer_chunked<W, R>(
@@ -209,7 +189,7 @@ fn streams<IO>(
             bch.iter_custom(|iters| {
                 rt.block_on(async {
                     let start = Instant::now();
-                    transfer(
+                    common::transfer(
                         &mut client,
                         &mut server,
                         &data[..len],
@@ -232,7 +212,7 @@ fn streams<IO>(
                 bch.iter_custom(|iters| {
                     rt.block_on(async {
                         let start = Instant::now();
-                        transfer(
+                        common::transfer(
                             &mut client,
                             &mut server,
                             &data[..len],
@@ -250,7 +230,7 @@ fn streams<IO>(
             bch.iter_custom(|iters| {
                 rt.block_on(async {
                     let start = Instant::now();
-                    transfer(&mut a, &mut b, &data[..len], &mut sink[..len], iters).await;
+                    common::transfer(&mut a, &mut b, &data[..len], &mut sink[..len], iters).await;
                     start.elapsed()
                 })
             })

@@ -14,7 +14,7 @@ use criterion::{BenchmarkId, Criterion, Throughput};
 use secret_handshake::websocket::{self, WsTransport};
 use secret_handshake::{AllowAll, BoxStream, Client, Keypair, MultiserverAddress, NetworkKey};
 use secret_handshake::{Server, TransportKind};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::runtime::Runtime;
 
@@ -22,16 +22,6 @@ const WRITES: [usize; 3] = [4096, 64 * 1024, 1024 * 1024];
 const GROUP: &str = "websocket_vs_tcp";
 
 type Pair<T> = (T, T);
-
-async fn tcp_pair() -> Pair<TcpStream> {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let (a, b) = tokio::join!(TcpStream::connect(addr), listener.accept());
-    let (a, b) = (a.expect("connect"), b.expect("accept").0);
-    a.set_nodelay(true).expect("nodelay");
-    b.set_nodelay(true).expect("nodelay");
-    (a, b)
-}
 
 fn peers() -> (Client, Server<AllowAll>) {
     let network = NetworkKey::ssb_main_net();
@@ -41,7 +31,8 @@ fn peers() -> (Client, Server<AllowAll>) {
 
 async fn boxstream_tcp() -> Pair<BoxStream<TcpStream>> {
     let (client, server) = peers();
-    let (a, b) = tcp_pair().await;
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let (a, b) = common::tcp_pair(&listener).await;
     let (a, b) = tokio::join!(client.connect(a, server.identity()), server.accept(b));
     (a.expect("client"), b.expect("server"))
 }
@@ -89,26 +80,6 @@ async fn plain_ws() -> Pair<WsTransport<TcpStream>> {
     (a.expect("client"), b.expect("server"))
 }
 
-/// `iters` times: `writer` writes `data` (one `write_all`, then `flush`) while `reader` reads
-/// it, both on one thread.
-async fn transfer<W, R>(writer: &mut W, reader: &mut R, data: &[u8], sink: &mut [u8], iters: u64)
-where
-    W: AsyncWrite + Unpin,
-    R: AsyncRead + Unpin,
-{
-    for _ in 0..iters {
-        let (w, r) = tokio::join!(
-            async {
-                writer.write_all(data).await?;
-                writer.flush().await
-            },
-            reader.read_exact(sink)
-        );
-        w.expect("write");
-        r.expect("read");
-    }
-}
-
 fn bench<IO>(c: &mut Criterion, rt: &Runtime, name: &str, pair: impl Fn() -> Pair<IO>)
 where
     IO: AsyncRead + AsyncWrite + Unpin,
@@ -123,7 +94,7 @@ where
             bch.iter_custom(|iters| {
                 rt.block_on(async {
                     let start = Instant::now();
-                    transfer(&mut a, &mut b, &data[..len], &mut sink[..len], iters).await;
+                    common::transfer(&mut a, &mut b, &data[..len], &mut sink[..len], iters).await;
                     start.elapsed()
                 })
             })

@@ -176,3 +176,29 @@ pub async fn tcp_pair(listener: &TcpListener) -> (TcpStream, TcpStream) {
     b.set_nodelay(true).expect("nodelay");
     (a, b)
 }
+
+/// `iters` times: `writer` writes `data` (one `write_all`, then `flush`) while `reader` reads
+/// it, both on one thread.
+pub async fn transfer<W, R>(
+    writer: &mut W,
+    reader: &mut R,
+    data: &[u8],
+    sink: &mut [u8],
+    iters: u64,
+) where
+    W: tokio::io::AsyncWrite + Unpin,
+    R: tokio::io::AsyncRead + Unpin,
+{
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    for _ in 0..iters {
+        let (w, r) = tokio::join!(
+            async {
+                writer.write_all(data).await?;
+                writer.flush().await
+            },
+            reader.read_exact(sink)
+        );
+        w.expect("write");
+        r.expect("read");
+    }
+}
