@@ -1,0 +1,100 @@
+//! A counting global allocator, for tests that bound memory: live bytes, the peak since the
+//! last [`reset_peak`], and the number of allocations. A test binary opts in with
+//!
+//! ```ignore
+//! #[global_allocator]
+//! static HEAP: common::heap::Counting = common::heap::Counting;
+//! ```
+//!
+//! The counts are process-wide: a test that reads them must not share the process with others
+//! running at the same time (take [`exclusive`] for the whole measurement).
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicIsize, AtomicU64, Ordering::Relaxed};
+use std::sync::{Mutex, MutexGuard};
+
+/// Forwards to the system allocator, counting.
+pub struct Counting;
+
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+static PEAK: AtomicIsize = AtomicIsize::new(0);
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+fn grew(by: isize) {
+    let now = LIVE.fetch_add(by, Relaxed) + by;
+    PEAK.fetch_max(now, Relaxed);
+}
+
+// SAFETY: every method forwards to `System` with the caller's arguments unchanged; the
+// counters are plain atomics and allocate nothing.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = System.alloc(layout);
+        if !p.is_null() {
+            ALLOCATIONS.fetch_add(1, Relaxed);
+            grew(layout.size() as isize);
+        }
+        p
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let p = System.alloc_zeroed(layout);
+        if !p.is_null() {
+            ALLOCATIONS.fetch_add(1, Relaxed);
+            grew(layout.size() as isize);
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout);
+        LIVE.fetch_sub(layout.size() as isize, Relaxed);
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = System.realloc(ptr, layout, new_size);
+        if !p.is_null() {
+            ALLOCATIONS.fetch_add(1, Relaxed);
+            grew(new_size as isize - layout.size() as isize);
+        }
+        p
+    }
+}
+
+/// Bytes allocated on the heap now (0 unless the binary installed [`Counting`]).
+pub fn live() -> isize {
+    LIVE.load(Relaxed)
+}
+
+/// The most bytes live at once since the last [`reset_peak`].
+pub fn peak() -> isize {
+    PEAK.load(Relaxed)
+}
+
+/// Starts a new peak from what is live now.
+pub fn reset_peak() {
+    PEAK.store(LIVE.load(Relaxed), Relaxed);
+}
+
+/// Allocations made so far.
+pub fn allocations() -> u64 {
+    ALLOCATIONS.load(Relaxed)
+}
+
+/// Serialises the tests of one binary that measure the heap (poisoning is ignored: a failed
+/// test must not fail the others).
+pub fn exclusive() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The resident set of this process, in bytes, from `/proc/self/statm` (0 elsewhere).
+pub fn resident() -> usize {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: usize = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    pages * 4096
+}
