@@ -67,8 +67,13 @@ pub enum HandshakeError {
     /// is that of the last message it received (phase 3 on a client: the server rejected us, or
     /// we dialled the wrong server key).
     PeerClosed(Phase),
-    /// No byte arrived within the handshake timeout.
+    /// The peer made no progress (no byte read or written) within the handshake timeout.
     Timeout(Phase),
+    /// The handshake as a whole took longer than its deadline (a peer trickling bytes).
+    DeadlineExceeded(Phase),
+    /// Server side: the authorizer did not decide within its timeout, which rejects the client
+    /// (phase 3). The peer is not to blame: look at what the authorizer waits for.
+    AuthorizerTimeout,
     /// The transport failed.
     Io(Phase, io::Error),
     /// A handshake state machine was driven out of order (a bug in the caller, not the peer).
@@ -80,9 +85,16 @@ impl HandshakeError {
     pub fn phase(&self) -> Option<Phase> {
         use HandshakeError::*;
         match self {
-            InvalidHello(p) | WeakKey(p) | PeerClosed(p) | Timeout(p) | Io(p, _) => Some(*p),
+            InvalidHello(p)
+            | WeakKey(p)
+            | PeerClosed(p)
+            | Timeout(p)
+            | DeadlineExceeded(p)
+            | Io(p, _) => Some(*p),
             InvalidServerKey => Some(Phase::ServerHello),
-            InvalidClientAuth | Unauthorized | Authorizer(_) => Some(Phase::ClientAuth),
+            InvalidClientAuth | Unauthorized | Authorizer(_) | AuthorizerTimeout => {
+                Some(Phase::ClientAuth)
+            }
             InvalidServerAccept => Some(Phase::ServerAccept),
             Misuse(_) => None,
         }
@@ -114,6 +126,14 @@ impl fmt::Display for HandshakeError {
             Authorizer(e) => write!(f, "handshake failed (phase 3): authorizer failed: {e}"),
             PeerClosed(p) => write!(f, "handshake failed ({p}): peer closed the connection{}", closed_hint(*p)),
             Timeout(p) => write!(f, "handshake failed ({p}): timed out waiting for the peer"),
+            DeadlineExceeded(p) => write!(
+                f,
+                "handshake failed ({p}): the peer did not finish the handshake within the deadline"
+            ),
+            AuthorizerTimeout => write!(
+                f,
+                "handshake failed (phase 3): the authorizer did not decide in time (the client was not to blame)"
+            ),
             Io(p, e) => write!(f, "handshake failed ({p}): {e}"),
             Misuse(what) => write!(f, "handshake driven out of order: {what}"),
         }
@@ -146,7 +166,7 @@ impl From<HandshakeError> for io::Error {
         let kind = match &error {
             Io(_, e) => e.kind(),
             PeerClosed(_) => io::ErrorKind::UnexpectedEof,
-            Timeout(_) => io::ErrorKind::TimedOut,
+            Timeout(_) | DeadlineExceeded(_) | AuthorizerTimeout => io::ErrorKind::TimedOut,
             Unauthorized | Authorizer(_) => io::ErrorKind::PermissionDenied,
             Misuse(_) => io::ErrorKind::Other,
             _ => io::ErrorKind::InvalidData,

@@ -174,7 +174,7 @@ async fn server_key_that_is_not_a_curve_point_is_refused_in_phase_2() {
 
 #[tokio::test(start_paused = true)]
 async fn a_stalled_server_times_out_and_the_error_names_the_phase() {
-    let client = Client::new(Keypair::generate(), net());
+    let client = Client::new(Keypair::generate(), net()).with_tokio_timer();
     let (c, mut silent) = tokio::io::duplex(1024);
     let started = tokio::time::Instant::now();
     let e = client
@@ -203,6 +203,7 @@ async fn a_stalled_server_times_out_and_the_error_names_the_phase() {
 #[tokio::test(start_paused = true)]
 async fn a_client_that_stalls_after_message_1_times_out_on_the_server() {
     let server = Server::new(Keypair::generate(), net(), AllowAll)
+        .with_tokio_timer()
         .with_handshake_timeout(Some(Duration::from_millis(300)));
     let (mut raw, s) = tokio::io::duplex(1024);
     let machine = ClientHandshake::new(&Keypair::generate(), &net(), server.identity());
@@ -220,8 +221,11 @@ async fn a_client_that_stalls_after_message_1_times_out_on_the_server() {
 #[tokio::test(start_paused = true)]
 async fn the_timeout_counts_silence_not_total_time() {
     // A server that dribbles message 2 out a byte every second finishes although the whole
-    // exchange takes far longer than the 5 s timeout... until it stops sending.
-    let client = Client::new(Keypair::generate(), net());
+    // exchange takes far longer than the 5 s timeout... until it stops sending (with no
+    // deadline on the whole: that is the next test).
+    let client = Client::new(Keypair::generate(), net())
+        .with_tokio_timer()
+        .with_handshake_deadline(None);
     let (c, s) = tokio::io::duplex(1024);
     let server_keys = Keypair::generate();
     let server_key = *server_keys.public();
@@ -249,6 +253,41 @@ async fn the_timeout_counts_silence_not_total_time() {
         "{e:?}"
     );
     assert_eq!(started.elapsed(), Duration::from_secs(64 + 5));
+    slow.abort();
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_deadline_bounds_the_whole_handshake_however_steady_the_trickle() {
+    // The same server, dribbling message 2 a byte a second: the default 30 s deadline ends it.
+    let client = Client::new(Keypair::generate(), net()).with_tokio_timer();
+    let (c, s) = tokio::io::duplex(1024);
+    let server_keys = Keypair::generate();
+    let server_key = *server_keys.public();
+    let slow = tokio::spawn(async move {
+        let mut s = s;
+        let mut machine = ServerHandshake::new(&server_keys, &net());
+        let mut msg1 = [0; 64];
+        s.read_exact(&mut msg1).await.unwrap();
+        machine.received(&msg1).unwrap();
+        let Next::Send(msg2) = machine.next() else {
+            panic!()
+        };
+        peer::dribble(&mut s, msg2, Duration::from_secs(1)).await;
+    });
+    let started = tokio::time::Instant::now();
+    let e = client
+        .connect(c, &server_key)
+        .await
+        .expect_err("the deadline ends it");
+    assert!(
+        matches!(e, HandshakeError::DeadlineExceeded(Phase::ServerHello)),
+        "{e:?}"
+    );
+    assert_eq!(
+        started.elapsed(),
+        secret_handshake::DEFAULT_HANDSHAKE_DEADLINE
+    );
+    assert_eq!(std::io::Error::from(e).kind(), std::io::ErrorKind::TimedOut);
     slow.abort();
 }
 

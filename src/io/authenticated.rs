@@ -4,7 +4,6 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
-use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 
@@ -20,15 +19,11 @@ use crate::keys::PublicKey;
 /// On failure the transport is dropped, which closes it.
 pub struct Authenticate<IO> {
     mid: Option<MidHandshake<IO, ServerHandshake>>,
-    timeout: Option<Duration>,
 }
 
 impl<IO> Authenticate<IO> {
-    pub(crate) fn new(mid: MidHandshake<IO, ServerHandshake>, timeout: Option<Duration>) -> Self {
-        Authenticate {
-            mid: Some(mid),
-            timeout,
-        }
+    pub(crate) fn new(mid: MidHandshake<IO, ServerHandshake>) -> Self {
+        Authenticate { mid: Some(mid) }
     }
 
     /// The transport, while the handshake runs (`None` once the future has completed).
@@ -47,7 +42,7 @@ impl<IO: AsyncRead + AsyncWrite> Future for Authenticate<IO> {
             )));
         };
         let result = ready!(mid.poll_io(cx));
-        let Some(mut mid) = self.mid.take() else {
+        let Some(mid) = self.mid.take() else {
             return Poll::Ready(Err(HandshakeError::Misuse(
                 "Authenticate polled after completion",
             )));
@@ -58,8 +53,7 @@ impl<IO: AsyncRead + AsyncWrite> Future for Authenticate<IO> {
                 "server stopped before authorization",
             )));
         };
-        // The application decides now; the timer starts again with message 4.
-        mid.timer.set_timeout(self.timeout);
+        // The application decides now; the silence is counted again from message 4 on.
         Poll::Ready(Ok(Authenticated { mid, peer }))
     }
 }

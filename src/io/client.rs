@@ -11,7 +11,8 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use super::fallible::{Failed, FallibleConnect};
 use super::mid_handshake::MidHandshake;
 use super::stream::BoxStream;
-use super::DEFAULT_HANDSHAKE_TIMEOUT;
+use super::timer::{Clock, Limits};
+use super::DEFAULT_LIMITS;
 use crate::error::HandshakeError;
 use crate::handshake::{ClientHandshake, CurveCache, Handshake};
 use crate::keys::{Keypair, NetworkKey, PublicKey};
@@ -36,7 +37,7 @@ use crate::keys::{Keypair, NetworkKey, PublicKey};
 pub struct Client {
     identity: Keypair,
     network: NetworkKey,
-    timeout: Option<Duration>,
+    limits: Limits,
     /// Servers' keys in Curve25519 form, shared by clones.
     curves: Arc<CurveCache>,
 }
@@ -48,7 +49,7 @@ impl Client {
         Client {
             identity,
             network,
-            timeout: Some(DEFAULT_HANDSHAKE_TIMEOUT),
+            limits: DEFAULT_LIMITS,
             curves: Arc::new(CurveCache::new()),
         }
     }
@@ -64,15 +65,29 @@ impl Client {
     /// out once the handshake is done.
     ///
     /// Like the reference's, this timer counts silence, so a peer trickling a byte every few
-    /// seconds can stretch a handshake to minutes. To bound the total time as well, wrap the
-    /// future: `tokio::time::timeout(Duration::from_secs(30), client.connect(io, &key))`
-    /// (dropping it closes the transport).
-    ///
-    /// The timer is Tokio's: it needs a Tokio runtime with time enabled. Polled outside any Tokio
-    /// runtime (async-std or smol through `tokio_util::compat`), the handshake runs untimed;
-    /// bound it with your runtime's own timeout.
+    /// seconds could stretch a handshake to minutes: [`with_handshake_deadline`](Self::with_handshake_deadline)
+    /// bounds the whole. Both are checked on every poll and need no runtime timer (see
+    /// [`with_tokio_timer`](Self::with_tokio_timer)).
     pub fn with_handshake_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.timeout = timeout;
+        self.limits.silence = timeout;
+        self
+    }
+
+    /// Fails the handshake if it is not done `deadline` after it started, however steadily the
+    /// peer trickles bytes (default [`DEFAULT_HANDSHAKE_DEADLINE`](crate::DEFAULT_HANDSHAKE_DEADLINE), 30 s; `None` or
+    /// `Duration::MAX`: no deadline). The error is [`HandshakeError::DeadlineExceeded`](crate::HandshakeError::DeadlineExceeded).
+    pub fn with_handshake_deadline(mut self, deadline: Option<Duration>) -> Self {
+        self.limits.total = deadline;
+        self
+    }
+
+    /// Wakes a waiting handshake with Tokio's timer instead of the crate's timer thread, so
+    /// that `tokio::time::pause` and `advance` move its deadlines (for tests). Where the
+    /// runtime has no timer, the crate's timer is used after all (Tokio prints a panic message
+    /// when asked, which is caught). By default deadlines run on the wall clock, woken by one
+    /// timer thread the crate starts on first use: that works on any runtime and executor.
+    pub fn with_tokio_timer(mut self) -> Self {
+        self.limits.clock = Clock::Tokio;
         self
     }
 
@@ -90,7 +105,7 @@ impl Client {
     {
         let machine =
             ClientHandshake::new_cached(&self.identity, &self.network, server, &self.curves);
-        Connect(Some(MidHandshake::new(io, machine, self.timeout)))
+        Connect(Some(MidHandshake::new(io, machine, self.limits.timer())))
     }
 }
 

@@ -1,14 +1,12 @@
 //! Drives a sans-IO handshake over an async transport: exact-length reads, complete writes, and
-//! an inactivity timeout.
+//! the handshake's deadlines.
 
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Duration;
-
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-use super::timer::Inactivity;
+use super::timer::{Expired, Timer};
 use crate::error::{HandshakeError, Phase};
 use crate::handshake::{Handshake, Next};
 
@@ -26,7 +24,7 @@ pub(crate) struct MidHandshake<IO, H> {
     buf: [u8; MAX_MESSAGE_LEN],
     /// Bytes of the current message already written or read.
     progress: usize,
-    pub(crate) timer: Inactivity,
+    pub(crate) timer: Timer,
 }
 
 impl<IO, H> MidHandshake<IO, H>
@@ -34,13 +32,13 @@ where
     IO: AsyncRead + AsyncWrite,
     H: Handshake,
 {
-    pub(crate) fn new(io: IO, machine: H, timeout: Option<Duration>) -> Self {
+    pub(crate) fn new(io: IO, machine: H, timer: Timer) -> Self {
         MidHandshake {
             io: Box::pin(io),
             machine,
             buf: [0; MAX_MESSAGE_LEN],
             progress: 0,
-            timer: Inactivity::new(timeout),
+            timer,
         }
     }
 
@@ -48,6 +46,10 @@ where
     pub(crate) fn poll_io(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), HandshakeError>> {
         loop {
             let phase = self.machine.phase();
+            // Before the transport, so that a peer that keeps us busy cannot outrun the clock.
+            if let Some(expired) = self.timer.expired() {
+                return Poll::Ready(Err(expired.into_error(phase)));
+            }
             let io = self.io.as_mut();
             let step = match self.machine.next() {
                 Next::Send(msg) => poll_send(io, cx, msg, &mut self.progress),
@@ -60,10 +62,17 @@ where
                 }
             };
             match step {
-                Poll::Pending if self.timer.poll_expired(cx) => {
-                    return Poll::Ready(Err(HandshakeError::Timeout(phase)))
+                Poll::Pending => {
+                    self.timer.arm(cx);
+                    return Poll::Pending;
                 }
-                Poll::Pending => return Poll::Pending,
+                // std's convention: try again. Yield first, so a transport that is always
+                // interrupted cannot hold the thread; the deadlines still apply.
+                Poll::Ready(Err(StepError::Io(e))) if e.kind() == io::ErrorKind::Interrupted => {
+                    self.timer.arm(cx);
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
+                }
                 Poll::Ready(Err(error)) => return Poll::Ready(Err(error.into_handshake(phase))),
                 Poll::Ready(Ok(Progress::Partial)) => self.timer.restart(),
                 Poll::Ready(Ok(Progress::Complete)) => {
@@ -76,6 +85,16 @@ where
                     result?;
                 }
             }
+        }
+    }
+}
+
+impl Expired {
+    /// The error for a handshake that ran out of time in `phase`.
+    pub(crate) fn into_error(self, phase: Phase) -> HandshakeError {
+        match self {
+            Expired::Silence => HandshakeError::Timeout(phase),
+            Expired::Total => HandshakeError::DeadlineExceeded(phase),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The async adapter: [`Client`] and [`Server`] run the handshake over any tokio transport and
 //! produce a [`BoxStream`].
 
+mod alarm;
 mod authenticated;
 mod authorize;
 mod client;
@@ -25,3 +26,13 @@ pub use write::{BoxWriter, DEFAULT_WRITE_BUFFER};
 
 /// The JS reference's handshake timeout: 5 s without progress on a read.
 pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The default bound on a whole handshake, however steadily the peer trickles bytes: an honest
+/// one takes two round trips.
+pub const DEFAULT_HANDSHAKE_DEADLINE: Duration = Duration::from_secs(30);
+
+const DEFAULT_LIMITS: timer::Limits = timer::Limits {
+    silence: Some(DEFAULT_HANDSHAKE_TIMEOUT),
+    total: Some(DEFAULT_HANDSHAKE_DEADLINE),
+    clock: timer::Clock::Wall,
+};

@@ -39,8 +39,12 @@ pub(crate) struct ReadState {
     eof: bool,
     /// The last transport read brought less than the room offered: the peer has paused.
     paused: bool,
-    /// The first error; every later read repeats it.
+    /// The first protocol error (bad MAC, bad length, EOF without a goodbye); every later read
+    /// repeats it.
     failed: Option<(io::ErrorKind, String)>,
+    /// A transport error that came after some plaintext was handed out: the next read reports
+    /// it, once. Transport errors never end the stream: a retry continues where it was.
+    transport_error: Option<io::Error>,
 }
 
 /// What one transport read brought.
@@ -62,6 +66,7 @@ impl ReadState {
             eof: false,
             paused: false,
             failed: None,
+            transport_error: None,
         }
     }
 
@@ -73,6 +78,9 @@ impl ReadState {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
+        if let Some(error) = self.transport_error.take() {
+            return Poll::Ready(Err(error));
+        }
         let start = buf.filled().len();
         loop {
             if let Some((kind, message)) = &self.failed {
@@ -109,7 +117,12 @@ impl ReadState {
                     self.release();
                     return Poll::Pending;
                 }
-                Poll::Ready(Err(e)) => self.fail(e),
+                // The transport's trouble, not the stream's: report it and keep every byte.
+                Poll::Ready(Err(e)) if buf.filled().len() > start => {
+                    self.transport_error = Some(e);
+                    return Poll::Ready(Ok(()));
+                }
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                 Poll::Ready(Ok(Fill::Eof)) => self.eof = true,
                 Poll::Ready(Ok(Fill::Bytes { paused })) => {
                     self.paused = paused;

@@ -15,7 +15,8 @@ use super::authorize::{Authorize, BoxError};
 use super::fallible::{Failed, FallibleAccept};
 use super::mid_handshake::MidHandshake;
 use super::stream::BoxStream;
-use super::DEFAULT_HANDSHAKE_TIMEOUT;
+use super::timer::{Clock, Expired, Limits};
+use super::DEFAULT_LIMITS;
 use crate::error::{HandshakeError, Phase};
 use crate::handshake::{CurveCache, Handshake, Next, ServerHandshake};
 use crate::keys::{Keypair, NetworkKey, PublicKey};
@@ -47,7 +48,7 @@ pub struct Server<A> {
     identity: Keypair,
     network: NetworkKey,
     authorizer: Arc<A>,
-    timeout: Option<Duration>,
+    limits: Limits,
     /// `None`: the handshake timeout.
     authorize_timeout: Option<Option<Duration>>,
     /// Clients' keys in Curve25519 form, shared by clones.
@@ -63,7 +64,7 @@ impl<A> Server<A> {
             identity,
             network,
             authorizer: Arc::new(authorizer),
-            timeout: Some(DEFAULT_HANDSHAKE_TIMEOUT),
+            limits: DEFAULT_LIMITS,
             authorize_timeout: None,
             curves: Arc::new(CurveCache::new()),
         }
@@ -74,18 +75,36 @@ impl<A> Server<A> {
     /// out once the handshake is done.
     ///
     /// Like the reference's, this timer counts silence, so a peer trickling a byte every few
-    /// seconds can stretch a handshake to minutes. To bound the total time as well, wrap the
-    /// future: `tokio::time::timeout(Duration::from_secs(30), server.accept(io))` (dropping it
-    /// closes the transport). The timer is Tokio's; outside any Tokio runtime the handshake runs
-    /// untimed.
+    /// seconds could stretch a handshake to minutes: [`with_handshake_deadline`](Self::with_handshake_deadline)
+    /// bounds the whole. Both are checked on every poll, however fast the peer sends, and need
+    /// no runtime timer (see [`with_tokio_timer`](Self::with_tokio_timer)).
     pub fn with_handshake_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.timeout = timeout;
+        self.limits.silence = timeout;
+        self
+    }
+
+    /// Fails a handshake that is not done `deadline` after it started, however steadily the
+    /// client trickles bytes (default [`DEFAULT_HANDSHAKE_DEADLINE`](crate::DEFAULT_HANDSHAKE_DEADLINE), 30 s; `None` or
+    /// `Duration::MAX`: no deadline). The authorizer's time counts. The error is
+    /// [`HandshakeError::DeadlineExceeded`].
+    pub fn with_handshake_deadline(mut self, deadline: Option<Duration>) -> Self {
+        self.limits.total = deadline;
+        self
+    }
+
+    /// Wakes waiting handshakes with Tokio's timer instead of the crate's timer thread, so that
+    /// `tokio::time::pause` and `advance` move their deadlines (for tests). Where the runtime
+    /// has no timer, the crate's timer is used after all (Tokio prints a panic message when
+    /// asked, which is caught). By default deadlines run on the wall clock, woken by one timer
+    /// thread the crate starts on first use: that works on any runtime and executor.
+    pub fn with_tokio_timer(mut self) -> Self {
+        self.limits.clock = Clock::Tokio;
         self
     }
 
     /// Bounds how long [`accept`](Self::accept) waits for the authorizer (default: the
     /// handshake timeout). When it runs out the transport is dropped and `accept` fails with
-    /// [`HandshakeError::Timeout`] in phase 3. The client's own timer (5 s by default, in the
+    /// [`HandshakeError::AuthorizerTimeout`], which names the authorizer, not the peer. The client's own timer (5 s by default, in the
     /// JS reference too) runs meanwhile, so keep decisions well under it.
     pub fn with_authorize_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.authorize_timeout = Some(timeout);
@@ -106,7 +125,7 @@ impl<A> Server<A> {
     where
         IO: AsyncRead + AsyncWrite,
     {
-        Authenticate::new(self.mid_handshake(io), self.timeout)
+        Authenticate::new(self.mid_handshake(io))
     }
 
     fn mid_handshake<IO>(&self, io: IO) -> MidHandshake<IO, ServerHandshake>
@@ -114,7 +133,7 @@ impl<A> Server<A> {
         IO: AsyncRead + AsyncWrite,
     {
         let machine = ServerHandshake::new_cached(&self.identity, &self.network, &self.curves);
-        MidHandshake::new(io, machine, self.timeout)
+        MidHandshake::new(io, machine, self.limits.timer())
     }
 }
 
@@ -131,8 +150,8 @@ impl<A: Authorize> Server<A> {
             state: State::Authenticating {
                 mid: self.mid_handshake(io),
                 authorizer: Arc::clone(&self.authorizer) as Arc<dyn Decide<A::Auth>>,
-                authorize_timeout: self.authorize_timeout.unwrap_or(self.timeout),
-                timeout: self.timeout,
+                authorize_timeout: self.authorize_timeout.unwrap_or(self.limits.silence),
+                timeout: self.limits.silence,
             },
         }
     }
@@ -144,7 +163,7 @@ impl<A> Clone for Server<A> {
             identity: self.identity.clone(),
             network: self.network.clone(),
             authorizer: Arc::clone(&self.authorizer),
-            timeout: self.timeout,
+            limits: self.limits,
             authorize_timeout: self.authorize_timeout,
             curves: Arc::clone(&self.curves),
         }
@@ -156,7 +175,7 @@ impl<A> std::fmt::Debug for Server<A> {
         f.debug_struct("Server")
             .field("identity", self.identity.public())
             .field("network", &self.network)
-            .field("timeout", &self.timeout)
+            .field("limits", &self.limits)
             .finish_non_exhaustive()
     }
 }
@@ -243,12 +262,18 @@ impl<IO: AsyncRead + AsyncWrite, T> Accept<IO, T> {
                 State::Authenticating { mid, .. } => {
                     ready!(mid.poll_io(cx)).and_then(|()| self.start_deciding())
                 }
-                State::Deciding { mid, decision, .. } => match decision.as_mut().poll(cx) {
-                    Poll::Pending if mid.timer.poll_expired(cx) => {
-                        Err(HandshakeError::Timeout(Phase::ClientAuth))
+                State::Deciding { mid, decision, .. } => match mid.timer.expired() {
+                    Some(Expired::Silence) => Err(HandshakeError::AuthorizerTimeout),
+                    Some(Expired::Total) => {
+                        Err(HandshakeError::DeadlineExceeded(Phase::ClientAuth))
                     }
-                    Poll::Pending => return Poll::Pending,
-                    Poll::Ready(decision) => self.decided(decision),
+                    None => match decision.as_mut().poll(cx) {
+                        Poll::Pending => {
+                            mid.timer.arm(cx);
+                            return Poll::Pending;
+                        }
+                        Poll::Ready(decision) => self.decided(decision),
+                    },
                 },
                 State::Sending { mid, .. } => match ready!(mid.poll_io(cx)) {
                     Ok(()) => return Poll::Ready(self.finish()),
