@@ -12,3 +12,7 @@ mod common;
 
 #[global_allocator]
 static HEAP: common::heap::Counting = common::heap::Counting;
+
+mod deadlines;
+mod memory;
+mod transient;
