@@ -74,10 +74,31 @@
 //! for a clean end. Dropping a stream without `shutdown` is such a truncation for the peer.
 //!
 //! **Timeouts?** A handshake fails after 5 s without progress on a read or write, as in the
-//! reference ([`Client::with_handshake_timeout`], [`Server::with_handshake_timeout`]; `None`
-//! or `Duration::MAX` disables it). The authorizer is bounded by the same time unless
-//! [`Server::with_authorize_timeout`] says otherwise. No timeout applies afterwards; wrap reads
-//! in `tokio::time::timeout` if you need one.
+//! reference ([`Client::with_handshake_timeout`], [`Server::with_handshake_timeout`]), and
+//! after 30 s in all however steadily the peer trickles bytes
+//! ([`Server::with_handshake_deadline`], [`Client::with_handshake_deadline`]); `None` or
+//! `Duration::MAX` disables either. The authorizer is bounded by the handshake timeout unless
+//! [`Server::with_authorize_timeout`] says otherwise, and its timeout is its own error
+//! ([`HandshakeError::AuthorizerTimeout`]), so a slow database is not mistaken for a slow peer.
+//! The deadlines are checked on every poll before the transport is touched, so they fire on
+//! time whatever the peer sends, and they are woken by one timer thread the crate starts on
+//! first use: they need no Tokio timer (a runtime built without `enable_time` works, so do
+//! async-std and smol). [`Server::with_tokio_timer`] uses Tokio's timer instead, so that
+//! `tokio::time::pause` moves them in tests. No timeout applies after the handshake; wrap
+//! reads in `tokio::time::timeout` if you need one.
+//!
+//! **What happens on a transport error?** A transport error (`Interrupted`, `WouldBlock`,
+//! `TimedOut`, a reset) is returned once and leaves the stream as it was: no buffered byte is
+//! lost, and a retry continues where it stopped if the transport recovers. Only what breaks
+//! the box-stream itself (a bad MAC or length, EOF without a goodbye) ends it for good; every
+//! later read repeats that error. During the handshake `Interrupted` is retried, as
+//! `std::io::Read::read_exact` does.
+//!
+//! **How much memory does a connection hold?** Over TCP, a handshake in progress holds about
+//! 1.2 KiB of heap (at most 4 KiB, measured by `tests/hostile/memory.rs`). An established
+//! [`BoxStream`] holds nothing while quiet; under load at most its write limit
+//! ([`DEFAULT_WRITE_BUFFER`], 64 KiB, see [`BoxStream::set_write_buffer_limit`]) plus 40 KiB
+//! of read buffer, whatever the peer sends, including a peer that floods and never reads.
 //!
 //! **How do I use my Scuttlebutt identity?** [`Keypair::from_ssb_secret_file`] reads
 //! `~/.ssb/secret`. Peers' ids print and parse as `@<base64>.ed25519` ([`PublicKey`]), and

@@ -26,7 +26,9 @@ pub type DynBoxStream<A = ()> = BoxStream<dyn Transport, A>;
 ///
 /// * Reading yields the peer's plaintext, as much as is ready and fits. After the peer's
 ///   goodbye every read returns 0 bytes; a transport EOF without a goodbye is an
-///   `UnexpectedEof` error, and a frame that fails authentication is `InvalidData`.
+///   `UnexpectedEof` error, and a frame that fails authentication is `InvalidData`; both end
+///   the stream for good. A transport error is returned once and ends nothing: retry when
+///   the transport recovers, and reading continues where it stopped.
 /// * Writes are sealed into frames of at most 4096 bytes and buffered like a `BufWriter`:
 ///   **call `flush` before waiting for a reply**. `shutdown` sends the goodbye, flushes, and
 ///   shuts down the transport's writing side (a TCP half-close); reading keeps working.
