@@ -97,8 +97,9 @@
 //! **How much memory does a connection hold?** Over TCP, a handshake in progress holds about
 //! 1.2 KiB of heap (at most 4 KiB, measured by `tests/hostile/memory.rs`). An established
 //! [`BoxStream`] holds nothing while quiet; under load at most its write limit
-//! ([`DEFAULT_WRITE_BUFFER`], 64 KiB, see [`BoxStream::set_write_buffer_limit`]) plus 40 KiB
-//! of read buffer, whatever the peer sends, including a peer that floods and never reads.
+//! ([`DEFAULT_WRITE_BUFFER`], 64 KiB, see [`BoxStream::set_write_buffer_limit`]) plus 16 KiB
+//! of read buffer, whatever the peer sends, including a peer that floods and never reads
+//! (buffers grow exactly to these bounds, never by doubling past them).
 //!
 //! **How do I use my Scuttlebutt identity?** [`Keypair::from_ssb_secret_file`] reads
 //! `~/.ssb/secret`. Peers' ids print and parse as `@<base64>.ed25519` ([`PublicKey`]), and

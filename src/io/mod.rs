@@ -4,6 +4,7 @@
 mod alarm;
 mod authenticated;
 mod authorize;
+mod buffer;
 mod client;
 mod fallible;
 mod mid_handshake;

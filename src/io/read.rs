@@ -9,6 +9,7 @@ use bytes::{Buf, BytesMut};
 use pin_project::pin_project;
 use tokio::io::{AsyncRead, ReadBuf};
 
+use super::buffer::reserve_exact;
 use crate::boxstream::{BoxOpener, Opened, MAX_FRAME_LEN};
 use crate::keys::PublicKey;
 
@@ -208,7 +209,7 @@ impl ReadState {
                     at += consumed;
                     if self.wire.capacity() < SMALL_READ {
                         // Once per burst: big enough for smaller reads that may follow, too.
-                        self.wire.reserve(SMALL_READ);
+                        reserve_exact(&mut self.wire, SMALL_READ);
                     }
                     self.wire.extend_from_slice(&region[at..]);
                     break;
@@ -249,7 +250,9 @@ impl ReadState {
         // Room for the rest of the frame in progress at least; a fresh buffer takes several.
         let needed = self.opener.bytes_needed().max(1);
         if self.wire.capacity() - self.wire.len() < needed {
-            self.wire.reserve(SMALL_READ.max(needed));
+            // At most SMALL_READ in all (the unfinished frame held is smaller than that).
+            let room = SMALL_READ.saturating_sub(self.wire.len()).max(needed);
+            reserve_exact(&mut self.wire, room);
         }
         let room = self.wire.capacity() - self.wire.len();
         let n = std::task::ready!(tokio_util::io::poll_read_buf(io, cx, &mut self.wire))?;

@@ -8,6 +8,7 @@ use bytes::{Buf, BytesMut};
 use pin_project::pin_project;
 use tokio::io::AsyncWrite;
 
+use super::buffer::reserve_exact;
 use crate::boxstream::{sealed_len, BoxSealer, HEADER_LEN, MAX_BODY_LEN, MAX_FRAME_LEN};
 use crate::keys::PublicKey;
 
@@ -106,7 +107,8 @@ impl WriteState {
         } else {
             needed.max(capacity.saturating_mul(2).min(self.limit))
         };
-        self.wire.reserve(grown - self.wire.len());
+        let additional = grown - self.wire.len();
+        reserve_exact(&mut self.wire, additional);
     }
 
     /// Writes every buffered frame to the transport, many frames per write.
