@@ -41,10 +41,12 @@ fn each_command_has_help_with_its_options_and_an_example() {
         (
             "listen",
             &[
-                "<HOST:PORT>",
+                "[HOST:PORT]",
+                "--unix <PATH>",
                 "--allow <ID>",
                 "--allow-file <FILE>",
                 "--keep-open",
+                "--max-handshakes <N>",
                 "--ws",
                 "--secret <FILE>",
                 "--network-key <KEY>",
@@ -110,6 +112,9 @@ fn usage_errors_exit_2_with_one_error_line() {
         (&["listen", "127.0.0.1:0", "--network-key", &secret_network], "--network-key"),
         (&["listen", "127.0.0.1:0", "--keep-open=yes"], "--keep-open"),
         (&["listen", "127.0.0.1:0", "--allow-file"], "--allow-file"),
+        (&["listen", "127.0.0.1:0", "--unix", "/tmp/s"], "cannot be used with"),
+        (&["listen", "--unix", "/tmp/s", "--ws"], "cannot be used with"),
+        (&["listen", "127.0.0.1:0", "--max-handshakes", "0"], "--max-handshakes"),
         (&["connect", "127.0.0.1:1"], "--server-key"),
         (&["connect", "127.0.0.1:1", "--server-key"], "--server-key"),
         (&["connect", "nowhere", "--server-key", key], "'nowhere'"),
