@@ -5,7 +5,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::Path;
 
-use secret_handshake::{MultiserverAddress, PublicKey, TransportKind};
+use secret_handshake::PublicKey;
 
 /// The addresses of a TCP (or, with `ws`, WebSocket) listener bound to `local`, and a note
 /// for the user if the list may be incomplete.
@@ -23,20 +23,13 @@ pub fn tcp(local: SocketAddr, ws: bool, key: &PublicKey) -> (String, Option<Stri
     } else {
         (vec![local.ip()], None)
     };
-    let transport = if ws {
-        TransportKind::Ws
-    } else {
-        TransportKind::Net
-    };
-    let addresses = hosts.iter().map(|ip| {
-        MultiserverAddress {
-            transport,
-            host: ip.to_string(),
-            port: local.port(),
-            key: *key,
-            seed: None,
-        }
-        .to_string()
+    let key = key.to_base64();
+    let port = local.port();
+    // IP addresses hold nothing to escape; multiserver writes IPv6 unbracketed after `net:`.
+    let addresses = hosts.iter().map(|ip| match (ws, ip) {
+        (false, ip) => format!("net:{ip}:{port}~shs:{key}"),
+        (true, IpAddr::V4(ip)) => format!("ws://{ip}:{port}~shs:{key}"),
+        (true, IpAddr::V6(ip)) => format!("ws://[{ip}]:{port}~shs:{key}"),
     });
     (addresses.collect::<Vec<_>>().join(";"), note)
 }
@@ -98,6 +91,7 @@ fn dual_stack() -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use secret_handshake::MultiserverAddress;
 
     fn ips(list: &[&str]) -> Vec<IpAddr> {
         list.iter().map(|ip| ip.parse().expect("an IP")).collect()
