@@ -14,11 +14,14 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use secret_handshake::{Client, Keypair, MultiserverAddress, NetworkKey, PublicKey};
+use serde_json::json;
+use support::js::{self, assert_done, assert_ws_peer_exits_promptly, main_net_hex};
 use support::session::{connect, listen, listen_args, ms_addr, pasted_address};
 use support::{pattern, shs_cat, Proc, TempDir, DEADLINE};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const MIB: usize = 1024 * 1024;
+const KIB_100: usize = 100 * 1024;
 
 /// A raw TCP client that sends one byte a second, as a slow or hostile peer does: its hello
 /// (64 bytes) is never complete while the test runs.
@@ -328,4 +331,35 @@ fn listen_unix_leaves_other_files_and_live_sockets_alone_and_cleans_up_on_a_sign
         assert_eq!(live.status.code(), Some(status), "{:?}", live.stderr);
         assert!(!path.exists(), "SIG{signal} left the socket file behind");
     }
+}
+
+#[test]
+fn the_js_multiserver_unix_client_connects_to_listen_unix() {
+    let dir = TempDir::new("unix-js");
+    let path = dir.path().join("shs.sock");
+    let path_str = path.to_str().expect("UTF-8 temp dir");
+    let input = pattern(KIB_100, 23);
+    let (mut server, listening) = listen_args(&dir, &["--unix", path_str], input.clone());
+    let id = listening_id(&listening);
+    let address = pasted_address(&mut server);
+    // multiserver's own unix-socket plugin parses the address shs-cat printed.
+    let mut js = js::ws_peer(json!({
+        "role": "client",
+        "transport": "unix",
+        "network_key": main_net_hex(),
+        "seed": "18".repeat(32),
+        "address": address,
+        "send_bytes": 100_000,
+        "timeout_ms": DEADLINE.as_millis() as u64,
+    }));
+    let connected = js::event(&mut js, "connected");
+    assert_eq!(connected["remote"], id.to_hex());
+    let done = js::event(&mut js, "done");
+    let server = server.finish();
+    server.assert_success();
+    let js_id = Keypair::from_seed(&[0x18; 32]).public().to_ssb_id();
+    assert_eq!(server.stderr_after("connected: "), Some(js_id.as_str()));
+    assert_done(&done, &server.stdout, &input);
+    assert_ws_peer_exits_promptly(js);
+    assert!(!path.exists(), "the socket file is left behind");
 }
