@@ -2,6 +2,7 @@
 //! WebSocket (`--ws`) or a unix socket (`--unix`), and pipe.
 
 use tokio::net::TcpListener;
+use tokio::signal::unix::{signal, Signal, SignalKind};
 
 use secret_handshake::{AllowAll, AllowList, Authorize, PublicKey, Server};
 
@@ -14,6 +15,12 @@ use crate::{allow_file, exit, identity, keep_open, pipe, reach};
 pub async fn run(opts: Listen) -> Result<(), String> {
     let (keypair, announce) = identity::resolve(&opts.identity)?;
     let allow = allowed(&opts)?;
+    // Caught from before the socket file exists, so that a signal never leaves it behind
+    // (`listener`'s drop removes it).
+    let signals = match opts.endpoint {
+        Endpoint::Unix(_) => Some(Signals::new()?),
+        Endpoint::Tcp(_) => None,
+    };
     let listener = bind(&opts, keypair.public()).await?;
     announce.print(&keypair);
     let network = opts.network.clone();
@@ -26,14 +33,12 @@ pub async fn run(opts: Listen) -> Result<(), String> {
             }
         }
     };
-    if matches!(listener, Listener::Unix(_)) {
-        // A signal must not leave the socket file behind: `listener`'s drop removes it.
-        tokio::select! {
+    match signals {
+        Some(mut signals) => tokio::select! {
             served = serving => served,
-            signal = signalled() => signal,
-        }
-    } else {
-        serving.await
+            signal = signals.recv() => signal,
+        },
+        None => serving.await,
     }
 }
 
@@ -62,18 +67,30 @@ async fn bind(opts: &Listen, id: &PublicKey) -> Result<Listener, String> {
     }
 }
 
-/// Waits for Ctrl-C or SIGTERM, then asks for the shell's status for it.
-async fn signalled() -> Result<(), String> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let listen = |kind| signal(kind).map_err(|e| format!("setting up signal handling: {e}"));
-    let mut interrupt = listen(SignalKind::interrupt())?;
-    let mut terminate = listen(SignalKind::terminate())?;
-    let status = tokio::select! {
-        _ = interrupt.recv() => exit::INTERRUPTED,
-        _ = terminate.recv() => exit::TERMINATED,
-    };
-    exit::quietly(status);
-    Err("stopped by a signal".into())
+/// Ctrl-C and SIGTERM, caught instead of ending the process at once.
+struct Signals {
+    interrupt: Signal,
+    terminate: Signal,
+}
+
+impl Signals {
+    fn new() -> Result<Signals, String> {
+        let catch = |kind| signal(kind).map_err(|e| format!("catching signals: {e}"));
+        Ok(Signals {
+            interrupt: catch(SignalKind::interrupt())?,
+            terminate: catch(SignalKind::terminate())?,
+        })
+    }
+
+    /// Waits for either, then asks for the shell's status for it (130 or 143).
+    async fn recv(&mut self) -> Result<(), String> {
+        let status = tokio::select! {
+            _ = self.interrupt.recv() => exit::INTERRUPTED,
+            _ = self.terminate.recv() => exit::TERMINATED,
+        };
+        exit::quietly(status);
+        Err("stopped by a signal".into())
+    }
 }
 
 /// The clients from `--allow` and `--allow-file`, or `None` (anyone) if neither is given. An

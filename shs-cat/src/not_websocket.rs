@@ -6,12 +6,16 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use secret_handshake::DEFAULT_HANDSHAKE_TIMEOUT;
+
 /// What every WebSocket upgrade request starts with.
 const GET: &[u8] = b"GET ";
 /// Longer than the 64-byte server hello, so that a secret-handshake client reads it as one.
 const RESPONSE: &[u8] = b"HTTP/1.1 400 Bad Request\r\n\
 Content-Type: text/plain\r\nConnection: close\r\nContent-Length: 71\r\n\r\n\
 This is a secret-handshake WebSocket listener: dial its ws:// address.\n";
+/// How long the client may take to start its request, as long as the upgrade after it.
+const FIRST_BYTES: Duration = DEFAULT_HANDSHAKE_TIMEOUT;
 /// How long answering and reading what the client still sends may take.
 const LINGER: Duration = Duration::from_secs(1);
 /// The most read and dropped while lingering.
@@ -21,10 +25,15 @@ const LINGER_BYTES: usize = 64 * 1024;
 /// HTTP and fails with a hint. Waits for the first bytes only, not for a whole request.
 pub async fn check(tcp: &mut TcpStream) -> Result<(), String> {
     let mut first = [0; GET.len()];
-    let n = tcp
-        .peek(&mut first)
-        .await
-        .map_err(|e| format!("WebSocket upgrade failed: {e}"))?;
+    let n = match tokio::time::timeout(FIRST_BYTES, tcp.peek(&mut first)).await {
+        Ok(peeked) => peeked.map_err(|e| format!("WebSocket upgrade failed: {e}"))?,
+        Err(_) => {
+            return Err(format!(
+                "WebSocket upgrade failed: no request within {} s",
+                FIRST_BYTES.as_secs()
+            ))
+        }
+    };
     // Nothing at all (the client hung up) is for the upgrade to report.
     if first[..n] == GET[..n] {
         return Ok(());
