@@ -92,8 +92,8 @@ pub struct ListenArgs {
     pub addr: Option<String>,
     /// Listen on a unix socket at PATH instead of TCP
     ///
-    /// A stale socket file at PATH (one nobody listens on) is replaced; any other
-    /// file there is an error. The socket file is removed again on exit, also on
+    /// A stale socket file at PATH (one nobody listens on) is replaced; a live
+    /// socket or any other file there is an error. The socket file is removed again on exit, also on
     /// Ctrl-C or SIGTERM.
     #[arg(long, value_name = "PATH", conflicts_with_all = ["addr", "ws"], verbatim_doc_comment)]
     pub unix: Option<PathBuf>,
@@ -115,7 +115,7 @@ pub struct ListenArgs {
     /// Each client's handshake runs on its own, so a slow one holds up no other.
     /// When N are handshaking or waiting for their turn, new connections wait in
     /// the kernel's listen queue until one of them is done.
-    #[arg(long, value_name = "N", default_value_t = 32, verbatim_doc_comment,
+    #[arg(long, value_name = "N", default_value_t = 32, verbatim_doc_comment, requires = "keep_open",
           value_parser = clap::value_parser!(u16).range(1..))]
     pub max_handshakes: u16,
     /// Serve WebSocket clients (multiserver's ws transport) instead of plain TCP
