@@ -127,6 +127,36 @@ fn max_handshakes_holds_further_clients_in_the_listen_queue() {
 }
 
 #[test]
+fn a_trickling_client_is_cut_off_at_the_handshake_deadline() {
+    let home = TempDir::new("deadline");
+    let (mut server, port, _) = listen(&home, &["--keep-open"], Vec::new());
+    let mut tcp = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    tcp.set_read_timeout(Some(Duration::from_secs(1)))
+        .expect("read timeout");
+    let start = Instant::now();
+    // One byte a second: each read of the library's (5 s per read) is satisfied in time.
+    let cut_off = loop {
+        assert!(start.elapsed() < DEADLINE + DEADLINE, "never cut off");
+        if tcp.write_all(&[0x5a]).is_err() {
+            break start.elapsed();
+        }
+        let mut byte = [0];
+        match tcp.read(&mut byte) {
+            Ok(0) => break start.elapsed(),
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            other => panic!("the server answered a partial hello: {other:?}"),
+        }
+    };
+    // 30 s, and slack for a loaded machine.
+    assert!(
+        cut_off > Duration::from_secs(29) && cut_off < Duration::from_secs(40),
+        "cut off after {cut_off:?}"
+    );
+    let failed = server.stderr_line_starting("shs-cat: ");
+    assert_eq!(failed, "shs-cat: handshake failed: not done within 30 s");
+}
+
+#[test]
 fn listen_prints_an_address_to_paste_into_connect() {
     let home = TempDir::new("address");
     let cases: &[(&[&str], &str)] = &[
