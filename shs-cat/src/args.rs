@@ -14,15 +14,17 @@ const AFTER_HELP: &str = "\
 ID is a public key: @<base64>.ed25519, plain base64 or 64 hex digits.
 
 Two terminals:
-  shs-cat listen 127.0.0.1:8008          # prints: listening on 127.0.0.1:8008 as @S….ed25519
-  shs-cat connect 127.0.0.1:8008 --server-key '@S….ed25519'
+  shs-cat listen 127.0.0.1:8008          # prints: address: net:127.0.0.1:8008~shs:S…=
+  shs-cat connect 'net:127.0.0.1:8008~shs:S…='
 
 Over WebSocket (Scuttlebutt's multiserver ws transport):
-  shs-cat listen --ws 127.0.0.1:8989     # prints: listening on 127.0.0.1:8989 as @S….ed25519
+  shs-cat listen --ws 127.0.0.1:8989     # prints: address: ws://127.0.0.1:8989~shs:S…=
   shs-cat connect 'ws://127.0.0.1:8989~shs:S…='
 
 Exit status: 0 after a clean end, 1 on any failure (one line on stderr naming what failed,
-e.g. the handshake phase), 2 on bad arguments.";
+e.g. the handshake phase), 2 on bad arguments; 141 without a message when stdout's reader
+has gone (`shs-cat connect … | head`), as cat gets from SIGPIPE; 130 and 143 after Ctrl-C
+and SIGTERM with --unix.";
 
 /// netcat for Scuttlebutt's secret-handshake + box-stream
 #[derive(Parser)]
@@ -64,10 +66,13 @@ pub struct KeygenArgs {
 /// Accept a connection and pipe stdin and stdout through it
 #[derive(Args)]
 #[command(long_about = "\
-Accept a connection on HOST:PORT, pipe stdin to the client and the client to stdout, then
-exit. The first stderr line is `listening on HOST:PORT as ID` with the real port, so port 0
-works; each client is announced as `connected: ID`. With --ws the clients come over WebSocket,
-as to a multiserver address ws://HOST:PORT~shs:KEY (KEY is ID's base64).
+Accept a connection on HOST:PORT (or, with --unix, a unix socket), pipe stdin to the client
+and the client to stdout, then exit. The first stderr line is `listening on HOST:PORT as ID`
+with the real port, so port 0 works; the second is `address: ADDRESS`, the multiserver
+address to paste into `shs-cat connect` or a JS peer: net:HOST:PORT~shs:KEY, with --ws
+ws://HOST:PORT~shs:KEY, with --unix unix:PATH~shs:KEY (KEY is ID's base64). On 0.0.0.0 or ::
+it lists this host's addresses, `;`-joined, loopback last. Each client is announced as
+`connected: ID`. A client has 30 s from connecting to the end of its handshake.
 
 Any client may connect unless --allow or --allow-file is given; then only the listed clients
 get in, and anyone else is turned away in phase 3 of the handshake.")]
@@ -75,13 +80,23 @@ get in, and anyone else is turned away in phase 3 of the handshake.")]
 Example: serve a file to one known client
   shs-cat listen 0.0.0.0:8008 --secret server.secret --allow-file clients.txt < file
 
+Example: a unix socket, for clients on this host
+  shs-cat listen --unix /tmp/shs.sock    # prints: address: unix:/tmp/shs.sock~shs:S…=
+
 An allow file holds one ID per line; blank lines and everything after a `#` are ignored:
   # alice
   @AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=.ed25519")]
 pub struct ListenArgs {
     /// The address to listen on (port 0 picks a free port)
-    #[arg(value_name = "HOST:PORT", value_parser = host_port)]
-    pub addr: String,
+    #[arg(value_name = "HOST:PORT", value_parser = host_port, required_unless_present = "unix")]
+    pub addr: Option<String>,
+    /// Listen on a unix socket at PATH instead of TCP
+    ///
+    /// A stale socket file at PATH (one nobody listens on) is replaced; a live
+    /// socket or any other file there is an error. The socket file is removed again on exit, also on
+    /// Ctrl-C or SIGTERM.
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["addr", "ws"], verbatim_doc_comment)]
+    pub unix: Option<PathBuf>,
     /// Accept only this client (repeatable)
     #[arg(long, value_name = "ID", value_parser = public_key)]
     pub allow: Vec<PublicKey>,
@@ -95,6 +110,14 @@ pub struct ListenArgs {
     /// connection is reported and the next one is served.
     #[arg(long, verbatim_doc_comment)]
     pub keep_open: bool,
+    /// With --keep-open, how many clients may be between accept and their session
+    ///
+    /// Each client's handshake runs on its own, so a slow one holds up no other.
+    /// When N are handshaking or waiting for their turn, new connections wait in
+    /// the kernel's listen queue until one of them is done.
+    #[arg(long, value_name = "N", default_value_t = 32, verbatim_doc_comment, requires = "keep_open",
+          value_parser = clap::value_parser!(u16).range(1..))]
+    pub max_handshakes: u16,
     /// Serve WebSocket clients (multiserver's ws transport) instead of plain TCP
     #[arg(long)]
     pub ws: bool,
@@ -160,13 +183,23 @@ pub enum Transport {
     Ws(MultiserverAddress),
 }
 
+/// Where `listen` listens.
+pub enum Endpoint {
+    /// A `HOST:PORT` for TCP.
+    Tcp(String),
+    /// A unix socket's path.
+    Unix(PathBuf),
+}
+
 pub struct Listen {
-    pub addr: String,
+    pub endpoint: Endpoint,
     pub identity: IdentityChoice,
     pub network: NetworkKey,
     pub allow: Vec<PublicKey>,
     pub allow_files: Vec<PathBuf>,
     pub keep_open: bool,
+    /// Clients between accept and their session at most, with `keep_open`.
+    pub max_handshakes: usize,
     /// Serve WebSocket clients instead of plain TCP ones.
     pub ws: bool,
     pub verbose: bool,
@@ -182,13 +215,19 @@ pub struct Connect {
 
 impl ListenArgs {
     pub fn into_listen(self) -> Listen {
+        // clap requires exactly one of the two.
+        let endpoint = match (self.unix, self.addr) {
+            (Some(path), _) => Endpoint::Unix(path),
+            (None, addr) => Endpoint::Tcp(addr.unwrap_or_default()),
+        };
         Listen {
-            addr: self.addr,
+            endpoint,
             identity: identity(self.session.secret),
             network: self.session.network_key.unwrap_or_default(),
             allow: self.allow,
             allow_files: self.allow_file,
             keep_open: self.keep_open,
+            max_handshakes: self.max_handshakes.into(),
             ws: self.ws,
             verbose: self.session.verbose,
         }

@@ -7,7 +7,10 @@ use secret_handshake::{BoxStream, Client};
 
 use crate::args::{Connect, Transport};
 use crate::stdio::{Input, Output};
-use crate::{identity, pipe, ws};
+use crate::{identity, pipe, sniff, ws};
+
+/// Added to a failed handshake whose server answered in HTTP, as a WebSocket listener does.
+const HTTP_SERVER_HINT: &str = "the server answered in HTTP: is it a ws:// listener?";
 
 pub async fn run(opts: Connect) -> Result<(), String> {
     let (keypair, announce) = identity::resolve(&opts.identity)?;
@@ -16,8 +19,9 @@ pub async fn run(opts: Connect) -> Result<(), String> {
     let output = Output::stdout();
     match &opts.transport {
         Transport::Tcp(addr) => {
-            let tcp = dial_tcp(addr).await?;
-            let mut stream = handshake(client.connect(tcp, &opts.server).await)?;
+            let (tcp, http) = sniff::wrap(dial_tcp(addr).await?, b"HTTP/", HTTP_SERVER_HINT);
+            let connected = client.connect(tcp, &opts.server).await;
+            let mut stream = handshake(connected).map_err(|e| http.hint(e))?;
             session(&mut stream, &output, opts.verbose).await
         }
         Transport::Ws(ms) => {

@@ -57,9 +57,12 @@ pub fn keygen(out: Option<&Path>) -> Result<(), String> {
     let keypair = Keypair::generate();
     let text = keypair.to_ssb_secret();
     let Some(path) = out else {
-        return std::io::stdout()
-            .write_all(text.as_bytes())
-            .map_err(|e| format!("writing stdout: {e}"));
+        return std::io::stdout().write_all(text.as_bytes()).map_err(|e| {
+            if e.kind() == ErrorKind::BrokenPipe {
+                crate::exit::quietly(crate::exit::STDOUT_CLOSED);
+            }
+            format!("writing stdout: {e}")
+        });
     };
     let mut file = OpenOptions::new()
         .write(true)

@@ -1,34 +1,95 @@
-//! `shs-cat listen`: accept one client (or, with `--keep-open`, one after another) over TCP or,
-//! with `--ws`, WebSocket, and pipe.
+//! `shs-cat listen`: accept one client (or, with `--keep-open`, one after another) over TCP,
+//! WebSocket (`--ws`) or a unix socket (`--unix`), and pipe.
 
-use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
+use tokio::signal::unix::{signal, Signal, SignalKind};
 
-use secret_handshake::{AllowAll, AllowList, Authorize, BoxStream, PublicKey, Server};
+use secret_handshake::{AllowAll, AllowList, Authorize, PublicKey, Server};
 
-use crate::args::Listen;
+use crate::args::{Endpoint, Listen};
+use crate::incoming::{self, Listener, Session};
 use crate::stdio::{Input, Output};
-use crate::{allow_file, identity, pipe, ws};
+use crate::unix_socket::UnixSocket;
+use crate::{allow_file, exit, identity, keep_open, pipe, reach};
 
 pub async fn run(opts: Listen) -> Result<(), String> {
     let (keypair, announce) = identity::resolve(&opts.identity)?;
     let allow = allowed(&opts)?;
-    let listener = TcpListener::bind(&opts.addr)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", opts.addr))?;
-    let local = listener
-        .local_addr()
-        .map_err(|e| format!("cannot listen on {}: {e}", opts.addr))?;
-    // Always the first line: scripts read the port from it.
-    eprintln!("listening on {local} as {}", keypair.public());
+    // Caught from before the socket file exists, so that a signal never leaves it behind
+    // (`listener`'s drop removes it).
+    let signals = match opts.endpoint {
+        Endpoint::Unix(_) => Some(Signals::new()?),
+        Endpoint::Tcp(_) => None,
+    };
+    let listener = bind(&opts, keypair.public()).await?;
     announce.print(&keypair);
     let network = opts.network.clone();
-    match allow {
-        None => serve(&listener, &Server::new(keypair, network, AllowAll), &opts).await,
-        Some(ids) => {
-            let server = Server::new(keypair, network, AllowList::new(ids));
-            serve(&listener, &server, &opts).await
+    let serving = async {
+        match allow {
+            None => serve(&listener, Server::new(keypair, network, AllowAll), &opts).await,
+            Some(ids) => {
+                let server = Server::new(keypair, network, AllowList::new(ids));
+                serve(&listener, server, &opts).await
+            }
         }
+    };
+    match signals {
+        Some(mut signals) => tokio::select! {
+            served = serving => served,
+            signal = signals.recv() => signal,
+        },
+        None => serving.await,
+    }
+}
+
+/// Listens, and prints where: `listening on HOST:PORT as ID` first (scripts read the port from
+/// it), then `address: …` with the multiserver address(es) to paste.
+async fn bind(opts: &Listen, id: &PublicKey) -> Result<Listener, String> {
+    match &opts.endpoint {
+        Endpoint::Tcp(addr) => {
+            let cannot = |e| format!("cannot listen on {addr}: {e}");
+            let listener = TcpListener::bind(addr).await.map_err(cannot)?;
+            let local = listener.local_addr().map_err(cannot)?;
+            eprintln!("listening on {local} as {id}");
+            let (addresses, note) = reach::tcp(local, opts.ws, id);
+            eprintln!("address: {addresses}");
+            if let Some(note) = note {
+                eprintln!("note: {note}");
+            }
+            Ok(Listener::Tcp(listener))
+        }
+        Endpoint::Unix(path) => {
+            let socket = UnixSocket::bind(path).await?;
+            eprintln!("listening on {} as {id}", socket.path().display());
+            eprintln!("address: {}", reach::unix(socket.path(), id));
+            Ok(Listener::Unix(socket))
+        }
+    }
+}
+
+/// Ctrl-C and SIGTERM, caught instead of ending the process at once.
+struct Signals {
+    interrupt: Signal,
+    terminate: Signal,
+}
+
+impl Signals {
+    fn new() -> Result<Signals, String> {
+        let catch = |kind| signal(kind).map_err(|e| format!("catching signals: {e}"));
+        Ok(Signals {
+            interrupt: catch(SignalKind::interrupt())?,
+            terminate: catch(SignalKind::terminate())?,
+        })
+    }
+
+    /// Waits for either, then asks for the shell's status for it (130 or 143).
+    async fn recv(&mut self) -> Result<(), String> {
+        let status = tokio::select! {
+            _ = self.interrupt.recv() => exit::INTERRUPTED,
+            _ = self.terminate.recv() => exit::TERMINATED,
+        };
+        exit::quietly(status);
+        Err("stopped by a signal".into())
     }
 }
 
@@ -46,59 +107,31 @@ fn allowed(opts: &Listen) -> Result<Option<Vec<PublicKey>>, String> {
 }
 
 async fn serve<A: Authorize<Auth = ()>>(
-    listener: &TcpListener,
-    server: &Server<A>,
+    listener: &Listener,
+    server: Server<A>,
     opts: &Listen,
 ) -> Result<(), String> {
     let output = Output::stdout();
-    // Only the first connection that completes the handshake gets stdin.
-    let mut input = Some(Input::stdin());
-    loop {
-        let (tcp, _) = listener
-            .accept()
-            .await
-            .map_err(|e| format!("accepting a connection: {e}"))?;
-        let result = session(server, tcp, &mut input, &output, opts).await;
-        if !opts.keep_open {
-            return result;
-        }
-        if let Err(e) = result {
-            eprintln!("shs-cat: {e}");
-        }
+    if opts.keep_open {
+        return keep_open::serve(listener, server, opts, &output).await;
     }
-}
-
-async fn session<A: Authorize<Auth = ()>>(
-    server: &Server<A>,
-    tcp: TcpStream,
-    input: &mut Option<Input>,
-    output: &Output,
-    opts: &Listen,
-) -> Result<(), String> {
-    // See `connect::dial_tcp`.
-    tcp.set_nodelay(true)
+    let incoming = listener
+        .accept()
+        .await
         .map_err(|e| format!("accepting a connection: {e}"))?;
-    if !opts.ws {
-        let mut stream = server.accept(tcp).await.map_err(|e| e.to_string())?;
-        return pipe_session(&mut stream, input, output, opts.verbose).await;
-    }
-    let transport = ws::accept(tcp).await?;
-    let mut stream = server.accept(transport).await.map_err(|e| e.to_string())?;
-    pipe_session(&mut stream, input, output, opts.verbose).await?;
-    ws::close(stream.get_mut()).await;
-    Ok(())
+    let session = incoming::handshake(&server, incoming, opts.ws).await?;
+    run_session(session, Some(Input::stdin()), &output, opts.verbose).await
 }
 
-/// Pipes until both goodbyes, leaving the stream to the caller for closing its transport.
-async fn pipe_session<IO>(
-    stream: &mut BoxStream<IO>,
-    input: &mut Option<Input>,
+/// Pipes until both goodbyes, then ends the transport.
+pub async fn run_session(
+    mut stream: Session,
+    input: Option<Input>,
     output: &Output,
     verbose: bool,
-) -> Result<(), String>
-where
-    BoxStream<IO>: AsyncRead + AsyncWrite + Unpin,
-{
+) -> Result<(), String> {
     eprintln!("connected: {}", stream.peer_key());
-    pipe::run(stream, input.take(), output, verbose).await
+    pipe::run(&mut stream, input, output, verbose).await?;
+    stream.get_mut().finish().await;
+    Ok(())
 }

@@ -3,10 +3,17 @@
 mod allow_file;
 mod args;
 mod connect;
+mod exit;
 mod identity;
+mod incoming;
+mod keep_open;
 mod listen;
+mod not_websocket;
 mod pipe;
+mod reach;
+mod sniff;
 mod stdio;
+mod unix_socket;
 mod values;
 mod ws;
 
@@ -30,10 +37,14 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("shs-cat: {message}");
-            ExitCode::FAILURE
-        }
+        Err(message) => match exit::quiet_status() {
+            // The session broke off because stdout's reader went away, or a signal came.
+            Some(status) => ExitCode::from(status),
+            None => {
+                eprintln!("shs-cat: {message}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }
 

@@ -11,6 +11,8 @@ use std::sync::{mpsc as std_mpsc, Arc, OnceLock};
 
 use tokio::sync::{mpsc, oneshot};
 
+use crate::exit;
+
 /// The largest piece read from stdin or written to stdout at once.
 pub const CHUNK: usize = 256 * 1024;
 /// Chunks in flight each way, so at most about `(DEPTH + 2) * CHUNK` bytes per direction.
@@ -131,6 +133,10 @@ impl Output {
                 match message {
                     ToStdout::Data(chunk) => {
                         if let Err(e) = stdout.write_all(chunk.data()) {
+                            // `shs-cat connect … | head`: not a failure to report (see `exit`).
+                            if e.kind() == io::ErrorKind::BrokenPipe {
+                                exit::quietly(exit::STDOUT_CLOSED);
+                            }
                             let _ = failed.set(e.to_string());
                             return;
                         }
@@ -169,6 +175,11 @@ impl Output {
             .await
             .map_err(|_| self.failed())?;
         written.await.map_err(|_| self.failed())
+    }
+
+    /// Whether the thread has stopped: every later write fails.
+    pub fn has_failed(&self) -> bool {
+        self.failure.get().is_some()
     }
 
     fn failed(&self) -> String {

@@ -160,17 +160,24 @@ fn ws_and_tcp_do_not_mix_and_say_where_it_failed() {
     client.assert_failure(&format!(
         "cannot connect to 127.0.0.1:{port}: WebSocket upgrade failed"
     ));
-    server.finish().assert_failure("handshake failed (phase 1)");
+    let server = server.finish();
+    server.assert_failure("handshake failed (phase 1)");
+    server.assert_failure("the client sent an HTTP request: is it dialling ws://");
 
-    // A TCP client at a WebSocket listener: its hello is no HTTP request.
+    // A TCP client at a WebSocket listener: its hello is no HTTP request. The listener
+    // answers in HTTP, so the client can tell, too.
     let (server, port, server_id) = listen(&home, &["--ws"], Vec::new());
     let client = connect(
         &home,
         &[&addr(port), "--server-key", &server_id.to_ssb_id()],
         Vec::new(),
     );
-    client.assert_failure("handshake failed (phase 1)");
-    server.finish().assert_failure("WebSocket upgrade failed");
+    client.assert_failure("handshake failed (phase");
+    client.assert_failure("(the server answered in HTTP: is it a ws:// listener?)");
+    server.finish().assert_failure(&format!(
+        "WebSocket upgrade failed: the client does not speak WebSocket: is it dialling a net: \
+         address instead of ws://127.0.0.1:{port}?"
+    ));
 }
 
 #[test]

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 'use strict'
-// multiserver (ws + shs plugins, as Scuttlebutt runs them) for the live WebSocket interop tests.
+// multiserver (ws + shs plugins, as Scuttlebutt runs them) for the live WebSocket interop tests;
+// as a client, also over its unix-socket plugin ("transport": "unix").
 // One connection per process; configured by a single JSON argument; reports JSON lines on
 // stdout. See README.md ("ws_peer.js").
 
@@ -60,6 +61,9 @@ var authorizePolicy = cfg.authorize === undefined ? 'accept' : cfg.authorize
 if (['accept', 'reject'].indexOf(authorizePolicy) < 0) die('field "authorize" must be "accept" or "reject"')
 var address = cfg.address
 if (role === 'client' && typeof address !== 'string') die('missing field "address" (a multiserver address)')
+var transport = cfg.transport === undefined ? 'ws' : cfg.transport
+if (['ws', 'unix'].indexOf(transport) < 0) die('field "transport" must be "ws" or "unix"')
+if (transport === 'unix' && role !== 'client') die('"transport": "unix" is for the client role only')
 
 // ---- make sure secret-handshake really runs on libsodium ----------------
 
@@ -80,6 +84,7 @@ try {
 
 var Multiserver = require('multiserver')
 var WS = require('multiserver/plugins/ws')
+var Unix = require('multiserver/plugins/unix-socket')
 var SHS = require('multiserver/plugins/shs')
 var pull = require('pull-stream')
 
@@ -204,7 +209,10 @@ if (role === 'server') {
     })
   })
 } else {
-  var ms = Multiserver([[WS({}), shs]])
+  // A path of its own keeps the unix plugin from making a temporary directory (used by
+  // its server side only).
+  var plugin = transport === 'unix' ? Unix({ path: require('os').tmpdir() }) : WS({})
+  var ms = Multiserver([[plugin, shs]])
   ms.client(address, function (err, stream) {
     if (err) return failed(err)
     connected(stream)

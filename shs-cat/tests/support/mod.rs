@@ -214,6 +214,15 @@ impl Proc {
         self.collect(status)
     }
 
+    /// Sends the child signal `name` (`TERM`, `INT`) with kill(1).
+    pub fn signal(&self, name: &str) {
+        let sent = Command::new("kill")
+            .args(["-s", name, &self.child.id().to_string()])
+            .status()
+            .unwrap_or_else(|e| panic!("running kill: {e}"));
+        assert!(sent.success(), "kill -s {name} {}: {sent}", self.name);
+    }
+
     /// Kills the child (for servers that run until killed) and collects its output.
     pub fn kill(mut self) -> Finished {
         let _ = self.child.kill();

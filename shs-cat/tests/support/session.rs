@@ -28,6 +28,26 @@ pub fn listen(home: &TempDir, extra: &[&str], input: Vec<u8>) -> (Proc, u16, Pub
     (server, port, id)
 }
 
+/// `shs-cat listen ARGS…` fed `input`, and the rest of its first stderr line: `listening on
+/// REST`.
+pub fn listen_args(home: &TempDir, args: &[&str], input: Vec<u8>) -> (Proc, String) {
+    let mut server = Proc::spawn(
+        "listen",
+        shs_cat(home.path()).arg("listen").args(args),
+        input,
+    );
+    let line = server.stderr_line();
+    let rest = line.strip_prefix("listening on ");
+    let rest = rest.unwrap_or_else(|| panic!("not a listening line: {line:?}"));
+    (server, rest.to_owned())
+}
+
+/// The address `shs-cat listen` prints to paste, from its `address: ADDRESS` line.
+pub fn pasted_address(server: &mut Proc) -> String {
+    let line = server.stderr_line_starting("address: ");
+    line["address: ".len()..].to_owned()
+}
+
 /// `shs-cat connect ARGS…` fed `input`, run to its end.
 pub fn connect(home: &TempDir, args: &[&str], input: Vec<u8>) -> Finished {
     Proc::spawn(
