@@ -52,11 +52,17 @@ pub enum HandshakeError {
     InvalidHello(Phase),
     /// A hello carried an ephemeral key of low order (the shared secret would be all zeros).
     WeakKey(Phase),
-    /// The server key we were asked to dial is not a usable Ed25519 key (phase 2).
+    /// The server key we were asked to dial is not a usable Ed25519 key: not a curve point, of
+    /// small order, or outside the prime-order subgroup (phase 2, where it is used;
+    /// [`Client::connect`](crate::Client::connect) refuses it before sending anything).
     InvalidServerKey,
     /// The client's authentication (message 3) did not decrypt or verify: it dialled the wrong
     /// server key, or the message was corrupted.
     InvalidClientAuth,
+    /// The client's long-term key in message 3 is not a usable Ed25519 key: of small order, or
+    /// outside the prime-order subgroup (a torsion component, which would let one secret act as
+    /// several ids). Refused before the authorizer sees it (phase 3).
+    InvalidClientKey,
     /// The server's acceptance (message 4) did not decrypt or verify.
     InvalidServerAccept,
     /// Server side: the authorizer rejected the client (phase 3).
@@ -82,7 +88,9 @@ impl HandshakeError {
         match self {
             InvalidHello(p) | WeakKey(p) | PeerClosed(p) | Timeout(p) | Io(p, _) => Some(*p),
             InvalidServerKey => Some(Phase::ServerHello),
-            InvalidClientAuth | Unauthorized | Authorizer(_) => Some(Phase::ClientAuth),
+            InvalidClientAuth | InvalidClientKey | Unauthorized | Authorizer(_) => {
+                Some(Phase::ClientAuth)
+            }
             InvalidServerAccept => Some(Phase::ServerAccept),
             Misuse(_) => None,
         }
@@ -100,11 +108,15 @@ impl fmt::Display for HandshakeError {
             WeakKey(p) => write!(f, "handshake failed ({p}): peer sent a low-order ephemeral key"),
             InvalidServerKey => write!(
                 f,
-                "handshake failed (phase 2): the server key is not a valid Ed25519 public key"
+                "handshake failed (phase 2): the server key is not a valid Ed25519 public key (not a curve point, of small order, or outside the prime-order subgroup)"
             ),
             InvalidClientAuth => write!(
                 f,
                 "handshake failed (phase 3): client authentication invalid: the client dialled another server key, or the message was corrupted"
+            ),
+            InvalidClientKey => write!(
+                f,
+                "handshake failed (phase 3): the client's key is not a valid Ed25519 public key (of small order, or outside the prime-order subgroup)"
             ),
             InvalidServerAccept => write!(
                 f,

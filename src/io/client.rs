@@ -83,6 +83,10 @@ impl Client {
 
     /// Performs the handshake on `io` with the server `server`.
     ///
+    /// A `server` key that cannot be used (not a curve point, of small order, or outside the
+    /// prime-order subgroup) fails with [`HandshakeError::InvalidServerKey`] at the first poll,
+    /// before anything is written to `io`.
+    ///
     /// Dropping the returned future closes the connection (the transport is dropped).
     pub fn connect<IO>(&self, io: IO, server: &PublicKey) -> Connect<IO>
     where
@@ -120,7 +124,11 @@ impl<IO: AsyncRead + AsyncWrite> Connect<IO> {
         let Some(mid) = self.0.as_mut() else {
             return Poll::Ready(Err(Failed::misuse("Connect polled after completion")));
         };
-        let result = ready!(mid.poll_io(cx));
+        // An unusable server key is refused before a byte is sent (it would fail in phase 2).
+        let result = match mid.machine.check_server_key() {
+            Ok(()) => ready!(mid.poll_io(cx)),
+            Err(refused) => Err(refused),
+        };
         let Some(mid) = self.0.take() else {
             return Poll::Ready(Err(Failed::misuse("Connect polled after completion")));
         };
