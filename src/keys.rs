@@ -121,6 +121,19 @@ impl Keypair {
         Ok(keypair)
     }
 
+    /// Tests only: the keypair of libsodium's secret key `seed ‖ public` without checking that
+    /// `public` belongs to `seed`. Signing hashes the claimed `public`, so this plays a peer that
+    /// claims a key it does not own, such as its own key plus a point of small order (which an
+    /// honest handshake refuses).
+    #[cfg(any(test, feature = "hazmat"))]
+    pub fn from_secret_key_bytes_unchecked_for_testing_only(secret: &[u8; 64]) -> Self {
+        let mut seed = Secret::new([0; 32]);
+        seed.expose_mut().copy_from_slice(&secret[..32]);
+        let mut public = [0; 32];
+        public.copy_from_slice(&secret[32..]);
+        Self::from_seed(seed.expose()).with_public(public)
+    }
+
     /// The public half.
     pub fn public(&self) -> &PublicKey {
         &self.public
@@ -139,10 +152,14 @@ impl Keypair {
     /// which signing hashes) replaced by `public`.
     #[cfg(test)]
     pub(crate) fn with_public_for_tests(&self, public: [u8; 32]) -> Self {
-        let mut keypair = self.clone();
-        keypair.public = PublicKey(public);
-        keypair.secret.expose_mut()[32..].copy_from_slice(&public);
-        keypair
+        self.clone().with_public(public)
+    }
+
+    #[cfg(any(test, feature = "hazmat"))]
+    fn with_public(mut self, public: [u8; 32]) -> Self {
+        self.public = PublicKey(public);
+        self.secret.expose_mut()[32..].copy_from_slice(&public);
+        self
     }
 
     /// `crypto_sign_ed25519_sk_to_curve25519` of the secret key.

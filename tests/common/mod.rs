@@ -6,6 +6,7 @@
 
 pub mod heap;
 pub mod js_peer;
+pub mod keys;
 mod node;
 pub mod pairs;
 pub mod peer;

@@ -12,3 +12,5 @@ mod common;
 
 #[global_allocator]
 static HEAP: common::heap::Counting = common::heap::Counting;
+
+mod torsion;
