@@ -45,7 +45,7 @@ impl PublicKey {
     pub fn from_hex(text: &str) -> Result<Self, KeyError> {
         from_hex(text)
             .map(PublicKey)
-            .ok_or(KeyError::new("public key", text))
+            .ok_or_else(|| KeyError::public("public key", text))
     }
 
     /// Parses base64, with or without a leading `@` and a trailing `.ed25519`.
@@ -54,7 +54,7 @@ impl PublicKey {
         let bare = bare.strip_suffix(".ed25519").unwrap_or(bare);
         from_base64(bare)
             .map(PublicKey)
-            .ok_or(KeyError::new("public key", text))
+            .ok_or_else(|| KeyError::public("public key", text))
     }
 }
 
@@ -116,7 +116,10 @@ impl Keypair {
         seed.expose_mut().copy_from_slice(&secret[..32]);
         let keypair = Self::from_seed(seed.expose());
         if !crypto::constant_time_eq(keypair.public.as_bytes(), &secret[32..]) {
-            return Err(KeyError::new("secret key", "<redacted>"));
+            return Err(KeyError::reason(
+                "secret key",
+                "its second half is not the public key of its first (a corrupt or foreign key)",
+            ));
         }
         Ok(keypair)
     }
@@ -236,7 +239,7 @@ impl FromStr for NetworkKey {
         from_hex(text)
             .or_else(|| from_base64(text))
             .map(Self::from_bytes)
-            .ok_or(KeyError::new("network key", "<redacted>"))
+            .ok_or_else(|| KeyError::new("network key", text))
     }
 }
 

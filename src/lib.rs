@@ -240,6 +240,8 @@ mod secret_file;
 #[cfg(feature = "websocket")]
 pub mod websocket;
 
+#[cfg(feature = "ssb-secret-file")]
+pub use error::SecretFileError;
 pub use error::{BoxStreamError, HandshakeError, KeyError, Phase};
 pub use io::{
     Accept, AllowAll, AllowList, Authenticate, Authenticated, Authorize, BoxError, BoxReader,

@@ -13,4 +13,5 @@ mod common;
 #[global_allocator]
 static HEAP: common::heap::Counting = common::heap::Counting;
 
+mod secrets_in_errors;
 mod torsion;
