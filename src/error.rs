@@ -357,7 +357,7 @@ impl fmt::Display for SecretFileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SecretFileError::NoHome => f.write_str(
-                "no default secret file: HOME is not set, so $HOME/.ssb/secret is unknown",
+                "no default secret file: HOME is not set (or empty), so $HOME/.ssb/secret is unknown",
             ),
             SecretFileError::Read { path, source } => {
                 write!(f, "reading secret file {}: {source}", path.display())

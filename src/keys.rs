@@ -12,11 +12,18 @@ use crate::secret::Secret;
 ///
 /// Parses from and prints as the Scuttlebutt id `@<base64>.ed25519`; [`FromStr`] also takes plain
 /// base64 (with or without the `.ed25519` suffix) and 64 hex digits.
+///
+/// Any 32 bytes parse. A handshake refuses a peer key that is not a curve point, has small
+/// order, or lies outside the prime-order subgroup; the bundled libsodium 1.0.18 alone would let
+/// some of the last kind through (CVE-2025-69277), so the crate checks them itself. See
+/// [`HandshakeError::InvalidClientKey`](crate::HandshakeError::InvalidClientKey) and
+/// [`HandshakeError::InvalidServerKey`](crate::HandshakeError::InvalidServerKey).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PublicKey([u8; 32]);
 
 impl PublicKey {
-    /// Wraps 32 raw bytes. Whether they are a usable key is checked during the handshake.
+    /// Wraps 32 raw bytes. Whether they are a usable key is checked by the handshake (a client
+    /// checks the server's before it sends anything).
     pub const fn from_bytes(bytes: [u8; 32]) -> Self {
         PublicKey(bytes)
     }

@@ -200,7 +200,7 @@ fn secret_files() -> Vec<String> {
             &format!("\"{secret}.ed25519\""),
             &format!("\"{secret}\" \"{secret}\""),
         ),
-        good.replace(&format!("\"{secret}.ed25519\""), &format!("{secret}")),
+        good.replace(&format!("\"{secret}.ed25519\""), &secret),
         secret_file(&format!("\"{}\"", hex(keys.secret_key_bytes())), &public),
         secret_file(&format!("\"{}\"", b64(&seed())), &public),
         format!("{secret}\n"),
