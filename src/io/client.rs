@@ -81,6 +81,17 @@ impl Client {
         self.identity.public()
     }
 
+    /// `Err(`[`HandshakeError::InvalidServerKey`]`)` if `server` cannot be dialled at all (not a
+    /// curve point, of small order, or outside the prime-order subgroup), so that a caller can
+    /// refuse it before opening a connection. [`connect`](Self::connect) makes the same check
+    /// before it writes; a usable key's conversion is cached for it.
+    pub fn check_server_key(&self, server: &PublicKey) -> Result<(), HandshakeError> {
+        match self.curves.convert(server) {
+            Some(_) => Ok(()),
+            None => Err(HandshakeError::InvalidServerKey),
+        }
+    }
+
     /// Performs the handshake on `io` with the server `server`.
     ///
     /// A `server` key that cannot be used (not a curve point, of small order, or outside the

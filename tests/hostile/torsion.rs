@@ -7,6 +7,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use curve25519_dalek::constants::EIGHT_TORSION;
 use curve25519_dalek::edwards::CompressedEdwardsY;
@@ -134,8 +135,16 @@ async fn unusable_server_keys_are_refused_before_a_byte_is_written() {
         ("the identity", identity),
     ];
     let client = Client::new(Keypair::generate(), net());
+    client
+        .check_server_key(&PublicKey::from_bytes(real))
+        .expect("a real key");
     for (what, key) in bad {
         let key = PublicKey::from_bytes(key);
+        let e = client.check_server_key(&key).expect_err(what);
+        assert!(
+            matches!(e, HandshakeError::InvalidServerKey),
+            "{what}: {e:?}"
+        );
         for attempt in ["first", "again (the cache holds no verdict)"] {
             let transport = Untouched::default();
             let e = client
@@ -167,7 +176,7 @@ async fn unusable_server_keys_are_refused_before_a_byte_is_written() {
     // A real key over the same kind of transport is written to at once.
     let transport = Untouched::default();
     let connect = client.connect(transport.clone(), &PublicKey::from_bytes(real));
-    let polled = tokio::time::timeout(std::time::Duration::from_millis(50), connect).await;
+    let polled = tokio::time::timeout(Duration::from_millis(50), connect).await;
     assert!(
         polled.is_err(),
         "a transport that never completes cannot finish a handshake"
@@ -176,4 +185,32 @@ async fn unusable_server_keys_are_refused_before_a_byte_is_written() {
         transport.0.load(Ordering::SeqCst) > 0,
         "a good key's hello was not attempted"
     );
+}
+
+#[tokio::test]
+async fn a_websocket_dial_to_a_q_plus_t2_key_opens_no_connection() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let real = *Keypair::generate().public().as_bytes();
+    let address = format!(
+        "ws://127.0.0.1:{port}~shs:{}",
+        PublicKey::from_bytes(plus_order_2_point(&real)).to_base64()
+    );
+    let address: secret_handshake::MultiserverAddress = address.parse().expect("an address");
+    let client = Client::new(Keypair::generate(), net());
+    let e = secret_handshake::websocket::connect(&client, &address)
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(
+            e,
+            secret_handshake::websocket::Error::Handshake(HandshakeError::InvalidServerKey)
+        ),
+        "{e:?}"
+    );
+    // Had it dialled, the connection would be waiting already.
+    let accepted = tokio::time::timeout(Duration::from_millis(200), listener.accept()).await;
+    assert!(accepted.is_err(), "a connection was opened: {accepted:?}");
 }
