@@ -225,8 +225,8 @@ impl From<BoxStreamError> for io::Error {
 /// one: at most 64 characters (64 hex digits is the longest form) with no `:`, `~` or
 /// whitespace, so that a secret key or an `shs:KEY:SEED` pair pasted in their place is not.
 /// Everything else (seeds, secret keys, network keys, secret files, multiserver addresses,
-/// which may carry an invite seed) is described by its length alone, never quoted, not even in
-/// part.
+/// which may carry an invite seed) is described by its length or by what is wrong with it,
+/// never quoted, not even in part.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyError {
     what: &'static str,
