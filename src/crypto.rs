@@ -4,7 +4,12 @@
 //! the rest of the crate never sees a `sodiumoxide` type and the backend stays swappable. Keys that
 //! are used repeatedly (the box-stream key and its cached XSalsa20 subkey) are kept in libsodium's
 //! own key types, which wipe themselves on drop.
+//!
+//! One check is not libsodium's: whether a peer's long-term key lies in the prime-order subgroup
+//! ([`ed25519_pk_to_x25519`]), which the bundled libsodium 1.0.18 gets wrong (CVE-2025-69277) and
+//! curve25519-dalek does here.
 
+use curve25519_dalek::edwards::CompressedEdwardsY;
 use sodiumoxide::crypto::onetimeauth::poly1305;
 use sodiumoxide::crypto::stream::salsa20;
 use sodiumoxide::crypto::{auth, hash::sha256, scalarmult::curve25519 as x25519, secretbox, sign};
@@ -90,12 +95,22 @@ pub(crate) fn ed25519_from_seed(seed: &[u8; 32]) -> ([u8; 32], Secret<64>) {
     (public.0, Secret::new(secret.0))
 }
 
-/// `crypto_sign_ed25519_pk_to_curve25519`. `None` for keys of small order, keys that do not
-/// decode, and keys outside the main subgroup.
+/// The Curve25519 form of a peer's long-term Ed25519 key: `u = (1 + y) / (1 - y)`, the bytes
+/// `crypto_sign_ed25519_pk_to_curve25519` gives. `None` unless `public` is the canonical encoding
+/// of a point of prime order ℓ: a key that does not decode, is encoded non-canonically, has small
+/// order, or has a torsion component (`Q + T`, `T` of order 2, 4 or 8) is refused.
+///
+/// This is the crate's one check that a long-term key lies in the prime-order subgroup, so every
+/// peer key goes through it before it is used or cached. It is done with curve25519-dalek, not
+/// libsodium: the bundled libsodium 1.0.18 tests only one coordinate of `ℓ·P`, so its conversion
+/// accepts `Q + T₂` (CVE-2025-69277), which would let one secret sign as several ids. The cost is
+/// one decompression, one multiplication by ℓ and two inversions, about one scalar
+/// multiplication (measured: less than libsodium's conversion, which does the same work).
 pub(crate) fn ed25519_pk_to_x25519(public: &[u8; 32]) -> Option<[u8; 32]> {
-    sign::to_curve25519_pk(&sign::PublicKey(*public))
-        .ok()
-        .map(|pk| pk.0)
+    let point = CompressedEdwardsY(*public).decompress()?;
+    let canonical = point.compress().as_bytes() == public;
+    (canonical && !point.is_small_order() && point.is_torsion_free())
+        .then(|| point.to_montgomery().to_bytes())
 }
 
 /// `crypto_sign_ed25519_sk_to_curve25519`: the clamped first half of SHA-512 of the seed.
@@ -530,3 +545,7 @@ mod tests {
         assert_eq!(format!("{box_key:?}"), "BoxKey(<redacted>)");
     }
 }
+
+#[cfg(test)]
+#[path = "crypto_key_tests.rs"]
+mod key_tests;

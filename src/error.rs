@@ -52,11 +52,17 @@ pub enum HandshakeError {
     InvalidHello(Phase),
     /// A hello carried an ephemeral key of low order (the shared secret would be all zeros).
     WeakKey(Phase),
-    /// The server key we were asked to dial is not a usable Ed25519 key (phase 2).
+    /// The server key we were asked to dial is not a usable Ed25519 key: not a curve point, of
+    /// small order, or outside the prime-order subgroup (phase 2, where it is used;
+    /// [`Client::connect`](crate::Client::connect) refuses it before sending anything).
     InvalidServerKey,
     /// The client's authentication (message 3) did not decrypt or verify: it dialled the wrong
     /// server key, or the message was corrupted.
     InvalidClientAuth,
+    /// The client's long-term key in message 3 is not a usable Ed25519 key: of small order, or
+    /// outside the prime-order subgroup (a torsion component, which would let one secret act as
+    /// several ids). Refused before the authorizer sees it (phase 3).
+    InvalidClientKey,
     /// The server's acceptance (message 4) did not decrypt or verify.
     InvalidServerAccept,
     /// Server side: the authorizer rejected the client (phase 3).
@@ -92,9 +98,8 @@ impl HandshakeError {
             | DeadlineExceeded(p)
             | Io(p, _) => Some(*p),
             InvalidServerKey => Some(Phase::ServerHello),
-            InvalidClientAuth | Unauthorized | Authorizer(_) | AuthorizerTimeout => {
-                Some(Phase::ClientAuth)
-            }
+            InvalidClientAuth | InvalidClientKey | Unauthorized | Authorizer(_)
+            | AuthorizerTimeout => Some(Phase::ClientAuth),
             InvalidServerAccept => Some(Phase::ServerAccept),
             Misuse(_) => None,
         }
@@ -112,11 +117,15 @@ impl fmt::Display for HandshakeError {
             WeakKey(p) => write!(f, "handshake failed ({p}): peer sent a low-order ephemeral key"),
             InvalidServerKey => write!(
                 f,
-                "handshake failed (phase 2): the server key is not a valid Ed25519 public key"
+                "handshake failed (phase 2): the server key is not a valid Ed25519 public key (not a curve point, of small order, or outside the prime-order subgroup)"
             ),
             InvalidClientAuth => write!(
                 f,
                 "handshake failed (phase 3): client authentication invalid: the client dialled another server key, or the message was corrupted"
+            ),
+            InvalidClientKey => write!(
+                f,
+                "handshake failed (phase 3): the client's key is not a valid Ed25519 public key (of small order, or outside the prime-order subgroup)"
             ),
             InvalidServerAccept => write!(
                 f,
@@ -226,27 +235,178 @@ impl From<BoxStreamError> for io::Error {
     }
 }
 
-/// A key, id or secret file that could not be parsed.
+/// A key, id, address or secret file that could not be parsed.
+///
+/// It never holds a secret, so neither its `Display` nor its `Debug` can show one. Only inputs
+/// that are public by nature (a public key or feed id) are quoted, and only when they could be
+/// one: at most 64 characters (64 hex digits is the longest form) with no `:`, `~` or
+/// whitespace, so that a secret key or an `shs:KEY:SEED` pair pasted in their place is not.
+/// Everything else (seeds, secret keys, network keys, secret files, multiserver addresses,
+/// which may carry an invite seed) is described by its length or by what is wrong with it,
+/// never quoted, not even in part.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyError {
     what: &'static str,
-    input: String,
+    detail: KeyErrorDetail,
+}
+
+/// What a [`KeyError`] says about its input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum KeyErrorDetail {
+    /// A public input, quoted.
+    Public(String),
+    /// A secret, or possibly secret, input: only its length in characters.
+    Redacted { chars: usize },
+    /// Why it is invalid, without any of the input; where, if a line and column are known.
+    Reason {
+        reason: &'static str,
+        at: Option<(usize, usize)>,
+    },
 }
 
 impl KeyError {
+    /// The longest input [`public`](Self::public) quotes: 64 hex digits.
+    const MAX_QUOTED: usize = 64;
+
+    /// An invalid `what` whose `input` may be secret: only its length is kept.
     pub(crate) fn new(what: &'static str, input: &str) -> Self {
-        let mut input: String = input.chars().take(80).collect();
-        if input.len() == 80 {
-            input.push('…');
+        KeyError {
+            what,
+            detail: KeyErrorDetail::Redacted {
+                chars: input.chars().count(),
+            },
         }
-        KeyError { what, input }
+    }
+
+    /// An invalid `what` whose `input` is public by nature (a public key or id): quoted if it
+    /// looks like a mistyped one, redacted (as [`new`](Self::new)) otherwise.
+    pub(crate) fn public(what: &'static str, input: &str) -> Self {
+        let quotable = input.chars().count() <= Self::MAX_QUOTED
+            && !input.contains(|c: char| c == ':' || c == '~' || c.is_whitespace());
+        if !quotable {
+            return Self::new(what, input);
+        }
+        KeyError {
+            what,
+            detail: KeyErrorDetail::Public(input.to_owned()),
+        }
+    }
+
+    /// An invalid `what`, for the stated `reason` (which must not contain any of the input).
+    pub(crate) fn reason(what: &'static str, reason: &'static str) -> Self {
+        KeyError {
+            what,
+            detail: KeyErrorDetail::Reason { reason, at: None },
+        }
+    }
+
+    /// Says where (1-based line and column) a [`reason`](Self::reason) error was found.
+    #[cfg(feature = "ssb-secret-file")]
+    pub(crate) fn at(mut self, line: usize, column: usize) -> Self {
+        if let KeyErrorDetail::Reason { at, .. } = &mut self.detail {
+            *at = Some((line, column));
+        }
+        self
     }
 }
 
 impl fmt::Display for KeyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid {}: {:?}", self.what, self.input)
+        match &self.detail {
+            KeyErrorDetail::Public(input) => write!(f, "invalid {}: {input:?}", self.what),
+            KeyErrorDetail::Redacted { chars } => write!(
+                f,
+                "invalid {} ({chars} characters, not shown as it may be secret)",
+                self.what
+            ),
+            KeyErrorDetail::Reason { reason, at: None } => {
+                write!(f, "invalid {}: {reason}", self.what)
+            }
+            KeyErrorDetail::Reason {
+                reason,
+                at: Some((line, column)),
+            } => write!(
+                f,
+                "invalid {}: {reason} (line {line}, column {column})",
+                self.what
+            ),
+        }
     }
 }
 
 impl std::error::Error for KeyError {}
+
+/// `InvalidData`: the text or file was read and found malformed, which is what std's parsers
+/// (UTF-8, numbers) report too; `InvalidInput` is for a bad argument to an operation.
+impl From<KeyError> for io::Error {
+    fn from(error: KeyError) -> Self {
+        io::Error::new(io::ErrorKind::InvalidData, error)
+    }
+}
+
+/// Why a Scuttlebutt secret file could not be loaded. It names the file; the cause (an
+/// [`io::Error`] or a [`KeyError`]) is its [`source`](std::error::Error::source).
+#[cfg(feature = "ssb-secret-file")]
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum SecretFileError {
+    /// No path was given and `HOME` is unset or empty, so there is no default
+    /// `$HOME/.ssb/secret`.
+    NoHome,
+    /// The file could not be read (missing, unreadable, not UTF-8).
+    Read {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// The file was read but is not a valid secret file.
+    Invalid {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why (never showing the file's contents).
+        source: KeyError,
+    },
+}
+
+#[cfg(feature = "ssb-secret-file")]
+impl fmt::Display for SecretFileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SecretFileError::NoHome => f.write_str(
+                "no default secret file: HOME is not set (or empty), so $HOME/.ssb/secret is unknown",
+            ),
+            SecretFileError::Read { path, source } => {
+                write!(f, "reading secret file {}: {source}", path.display())
+            }
+            SecretFileError::Invalid { path, source } => {
+                write!(f, "reading secret file {}: {source}", path.display())
+            }
+        }
+    }
+}
+
+#[cfg(feature = "ssb-secret-file")]
+impl std::error::Error for SecretFileError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SecretFileError::NoHome => None,
+            SecretFileError::Read { source, .. } => Some(source),
+            SecretFileError::Invalid { source, .. } => Some(source),
+        }
+    }
+}
+
+/// The read error's own kind (`NotFound`, `PermissionDenied`, …); `InvalidData` for a malformed
+/// file; `NotFound` without `HOME`.
+#[cfg(feature = "ssb-secret-file")]
+impl From<SecretFileError> for io::Error {
+    fn from(error: SecretFileError) -> Self {
+        let kind = match &error {
+            SecretFileError::NoHome => io::ErrorKind::NotFound,
+            SecretFileError::Read { source, .. } => source.kind(),
+            SecretFileError::Invalid { .. } => io::ErrorKind::InvalidData,
+        };
+        io::Error::new(kind, error)
+    }
+}

@@ -12,11 +12,18 @@ use crate::secret::Secret;
 ///
 /// Parses from and prints as the Scuttlebutt id `@<base64>.ed25519`; [`FromStr`] also takes plain
 /// base64 (with or without the `.ed25519` suffix) and 64 hex digits.
+///
+/// Any 32 bytes parse. A handshake refuses a peer key that is not a curve point, has small
+/// order, or lies outside the prime-order subgroup; the bundled libsodium 1.0.18 alone would let
+/// some of the last kind through (CVE-2025-69277), so the crate checks them itself. See
+/// [`HandshakeError::InvalidClientKey`](crate::HandshakeError::InvalidClientKey) and
+/// [`HandshakeError::InvalidServerKey`](crate::HandshakeError::InvalidServerKey).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PublicKey([u8; 32]);
 
 impl PublicKey {
-    /// Wraps 32 raw bytes. Whether they are a usable key is checked during the handshake.
+    /// Wraps 32 raw bytes. Whether they are a usable key is checked by the handshake (a client
+    /// checks the server's before it sends anything).
     pub const fn from_bytes(bytes: [u8; 32]) -> Self {
         PublicKey(bytes)
     }
@@ -45,7 +52,7 @@ impl PublicKey {
     pub fn from_hex(text: &str) -> Result<Self, KeyError> {
         from_hex(text)
             .map(PublicKey)
-            .ok_or(KeyError::new("public key", text))
+            .ok_or_else(|| KeyError::public("public key", text))
     }
 
     /// Parses base64, with or without a leading `@` and a trailing `.ed25519`.
@@ -54,7 +61,7 @@ impl PublicKey {
         let bare = bare.strip_suffix(".ed25519").unwrap_or(bare);
         from_base64(bare)
             .map(PublicKey)
-            .ok_or(KeyError::new("public key", text))
+            .ok_or_else(|| KeyError::public("public key", text))
     }
 }
 
@@ -116,9 +123,25 @@ impl Keypair {
         seed.expose_mut().copy_from_slice(&secret[..32]);
         let keypair = Self::from_seed(seed.expose());
         if !crypto::constant_time_eq(keypair.public.as_bytes(), &secret[32..]) {
-            return Err(KeyError::new("secret key", "<redacted>"));
+            return Err(KeyError::reason(
+                "secret key",
+                "its second half is not the public key of its first (a corrupt or foreign key)",
+            ));
         }
         Ok(keypair)
+    }
+
+    /// Tests only: the keypair of libsodium's secret key `seed ‖ public` without checking that
+    /// `public` belongs to `seed`. Signing hashes the claimed `public`, so this plays a peer that
+    /// claims a key it does not own, such as its own key plus a point of small order (which an
+    /// honest handshake refuses).
+    #[cfg(any(test, feature = "hazmat"))]
+    pub fn from_secret_key_bytes_unchecked_for_testing_only(secret: &[u8; 64]) -> Self {
+        let mut seed = Secret::new([0; 32]);
+        seed.expose_mut().copy_from_slice(&secret[..32]);
+        let mut public = [0; 32];
+        public.copy_from_slice(&secret[32..]);
+        Self::from_seed(seed.expose()).with_public(public)
     }
 
     /// The public half.
@@ -139,10 +162,14 @@ impl Keypair {
     /// which signing hashes) replaced by `public`.
     #[cfg(test)]
     pub(crate) fn with_public_for_tests(&self, public: [u8; 32]) -> Self {
-        let mut keypair = self.clone();
-        keypair.public = PublicKey(public);
-        keypair.secret.expose_mut()[32..].copy_from_slice(&public);
-        keypair
+        self.clone().with_public(public)
+    }
+
+    #[cfg(any(test, feature = "hazmat"))]
+    fn with_public(mut self, public: [u8; 32]) -> Self {
+        self.public = PublicKey(public);
+        self.secret.expose_mut()[32..].copy_from_slice(&public);
+        self
     }
 
     /// `crypto_sign_ed25519_sk_to_curve25519` of the secret key.
@@ -219,7 +246,7 @@ impl FromStr for NetworkKey {
         from_hex(text)
             .or_else(|| from_base64(text))
             .map(Self::from_bytes)
-            .ok_or(KeyError::new("network key", "<redacted>"))
+            .ok_or_else(|| KeyError::new("network key", text))
     }
 }
 

@@ -59,7 +59,7 @@
 //! # Features
 //! | feature | default | what it adds |
 //! |---|---|---|
-//! | `ssb-secret-file` | yes | [`Keypair::from_ssb_secret`] and friends: `~/.ssb/secret` files (JSON, so it pulls in serde) |
+//! | `ssb-secret-file` | yes | [`Keypair::from_ssb_secret`], [`Keypair::from_default_ssb_secret_file`] and friends: `~/.ssb/secret` files (JSON, so it pulls in serde) |
 //! | `websocket` | no | `websocket`: multiserver's `ws://` transport (dial and accept, plain ws), over tokio-tungstenite |
 //! | `hazmat` | no | `hazmat`: raw session keys, sealers and openers from raw parts, fixed ephemeral keys, hostile frames, the op-level replay functions. For tests and interop tools: misuse reuses nonces or makes keys predictable. With default features no public path leads from one handshake to two streams. |
 //!
@@ -101,9 +101,22 @@
 //! of read buffer, whatever the peer sends, including a peer that floods and never reads
 //! (buffers grow exactly to these bounds, never by doubling past them).
 //!
-//! **How do I use my Scuttlebutt identity?** [`Keypair::from_ssb_secret_file`] reads
-//! `~/.ssb/secret`. Peers' ids print and parse as `@<base64>.ed25519` ([`PublicKey`]), and
-//! `net:HOST:PORT~shs:KEY` and `ws://HOST:PORT~shs:KEY` addresses as [`MultiserverAddress`].
+//! **How do I use my Scuttlebutt identity?** [`Keypair::from_default_ssb_secret_file`] reads
+//! `$HOME/.ssb/secret` ([`SecretFileError::NoHome`] without `HOME`), and
+//! [`Keypair::from_ssb_secret_file`] any other path; a [`SecretFileError`] names the file, and
+//! `?` makes it an `io::Error`. Peers' ids print and parse as `@<base64>.ed25519`
+//! ([`PublicKey`]), and `net:HOST:PORT~shs:KEY` and `ws://HOST:PORT~shs:KEY` addresses as
+//! [`MultiserverAddress`]. No error shows a secret: a [`KeyError`] quotes only a mistyped public
+//! key, never a seed, secret key, network key, secret file or address (an invite's carries a
+//! seed), not even in part.
+//!
+//! **Which long-term keys are refused?** Keys that are not a curve point, have small order, or
+//! lie outside the prime-order subgroup (`Q + T` for a point `T` of order 2, 4 or 8). The bundled
+//! libsodium 1.0.18 lets `Q + T₂` through (CVE-2025-69277), which would let one secret act as
+//! several ids, so the crate checks every peer key itself (with curve25519-dalek): a server
+//! fails such a client with [`HandshakeError::InvalidClientKey`] (phase 3) before the authorizer
+//! sees it, and [`Client::connect`] refuses such a server key with
+//! [`HandshakeError::InvalidServerKey`] before sending a byte.
 //!
 //! **Why was I rejected without an error message?** As in the reference, a server never tells a
 //! client why: it hangs up. The client's error then names the phase and the likely causes, e.g.
@@ -262,6 +275,8 @@ mod secret_file;
 #[cfg(feature = "websocket")]
 pub mod websocket;
 
+#[cfg(feature = "ssb-secret-file")]
+pub use error::SecretFileError;
 pub use error::{BoxStreamError, HandshakeError, KeyError, Phase};
 pub use io::{
     Accept, AllowAll, AllowList, Authenticate, Authenticated, Authorize, BoxError, BoxReader,

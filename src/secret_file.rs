@@ -10,13 +10,13 @@
 //! }
 //! ```
 
-use std::path::Path;
-use std::{fmt, io};
+use std::fmt;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::encoding::from_base64;
-use crate::error::KeyError;
+use crate::error::{KeyError, SecretFileError};
 use crate::keys::{Keypair, PublicKey};
 use crate::secret::Secret;
 
@@ -39,17 +39,24 @@ impl fmt::Debug for SecretFile {
 impl Keypair {
     /// Parses the contents of a Scuttlebutt secret file. Lines starting with `#` are comments.
     ///
-    /// The private key must be consistent with the public key and the id.
+    /// The private key must be consistent with the public key and the id. An error never
+    /// quotes the file: it says what is wrong and where (a JSON line and column).
     pub fn from_ssb_secret(text: &str) -> Result<Self, KeyError> {
+        // Comment lines become empty ones, so that JSON line numbers are the file's.
         let json: String = text
             .lines()
-            .filter(|line| !line.trim_start().starts_with('#'))
+            .map(|line| {
+                if line.trim_start().starts_with('#') {
+                    ""
+                } else {
+                    line
+                }
+            })
             .collect::<Vec<_>>()
             .join("\n");
-        let file: SecretFile = serde_json::from_str(&json)
-            .map_err(|e| KeyError::new("secret file", &e.to_string()))?;
+        let file: SecretFile = serde_json::from_str(&json).map_err(json_error)?;
         if file.curve != "ed25519" {
-            return Err(KeyError::new("secret file curve", &file.curve));
+            return Err(KeyError::reason("secret file", "its curve is not ed25519"));
         }
         let private = file
             .private
@@ -57,23 +64,49 @@ impl Keypair {
             .unwrap_or(&file.private);
         let secret = from_base64::<64>(private)
             .map(Secret::new)
-            .ok_or(KeyError::new("secret file private key", "<redacted>"))?;
+            .ok_or_else(|| KeyError::new("secret file private key", private))?;
         let keypair = Keypair::from_secret_key_bytes(secret.expose())?;
         for claimed in [&file.public, &file.id] {
-            if PublicKey::from_base64(claimed)? != *keypair.public() {
-                return Err(KeyError::new(
-                    "secret file (public key does not match)",
-                    claimed,
+            if PublicKey::from_base64(claimed).ok() != Some(*keypair.public()) {
+                return Err(KeyError::reason(
+                    "secret file",
+                    "its public key or id is not that of its private key",
                 ));
             }
         }
         Ok(keypair)
     }
 
-    /// Reads a Scuttlebutt secret file such as `~/.ssb/secret`.
-    pub fn from_ssb_secret_file(path: impl AsRef<Path>) -> io::Result<Self> {
-        let text = std::fs::read_to_string(path)?;
-        Self::from_ssb_secret(&text).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+    /// Reads a Scuttlebutt secret file such as `~/.ssb/secret`. A missing or unreadable file is
+    /// [`SecretFileError::Read`], a malformed one [`SecretFileError::Invalid`]; both name the
+    /// file (`reading secret file /home/me/.ssb/secret: No such file or directory (os error
+    /// 2)`), and `?` turns them into an [`io::Error`](std::io::Error) where one is expected.
+    pub fn from_ssb_secret_file(path: impl AsRef<Path>) -> Result<Self, SecretFileError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| SecretFileError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_ssb_secret(&text).map_err(|source| SecretFileError::Invalid {
+            path: path.to_owned(),
+            source,
+        })
+    }
+
+    /// Reads the default secret file, [`default_ssb_secret_path`](Self::default_ssb_secret_path):
+    /// `$HOME/.ssb/secret`. Without `HOME` (unset or empty) it fails with
+    /// [`SecretFileError::NoHome`]; pass a path to [`from_ssb_secret_file`](Self::from_ssb_secret_file)
+    /// instead.
+    pub fn from_default_ssb_secret_file() -> Result<Self, SecretFileError> {
+        Self::from_ssb_secret_file(Self::default_ssb_secret_path().ok_or(SecretFileError::NoHome)?)
+    }
+
+    /// Where Scuttlebutt keeps the identity by default: `$HOME/.ssb/secret`, whether or not the
+    /// file exists. `None` if `HOME` is unset or empty: there is no other fallback (on Windows,
+    /// where `HOME` is usually unset, pass the path yourself).
+    pub fn default_ssb_secret_path() -> Option<PathBuf> {
+        let home = std::env::var_os("HOME").filter(|home| !home.is_empty())?;
+        Some(PathBuf::from(home).join(".ssb").join("secret"))
     }
 
     /// The secret file contents for this keypair, in the layout `ssb-keys` writes.
@@ -94,6 +127,21 @@ impl Keypair {
             file.id
         )
     }
+}
+
+/// A secret file that is not the JSON expected, described without quoting any of it: serde_json
+/// puts offending values in its messages, and a value here may be the private key.
+fn json_error(error: serde_json::Error) -> KeyError {
+    use serde_json::error::Category;
+    let reason = match error.classify() {
+        Category::Syntax | Category::Eof => "it is not JSON",
+        Category::Data if error.to_string().starts_with("missing field") => {
+            "it lacks one of curve, public, private and id"
+        }
+        Category::Data => "one of its fields is not a string",
+        Category::Io => "it could not be read",
+    };
+    KeyError::reason("secret file", reason).at(error.line(), error.column())
 }
 
 #[cfg(test)]

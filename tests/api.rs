@@ -234,7 +234,7 @@ impl AsyncWrite for RefusesWrites {
 async fn our_transport_writing_nothing_is_write_zero_not_the_peer() {
     let client = Client::new(Keypair::generate(), net());
     let error = client
-        .connect(RefusesWrites, &PublicKey::from_bytes([3; 32]))
+        .connect(RefusesWrites, Keypair::generate().public())
         .await
         .unwrap_err();
     assert!(

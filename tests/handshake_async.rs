@@ -178,7 +178,7 @@ async fn a_stalled_server_times_out_and_the_error_names_the_phase() {
     let (c, mut silent) = tokio::io::duplex(1024);
     let started = tokio::time::Instant::now();
     let e = client
-        .connect(c, &PublicKey::from_bytes([1; 32]))
+        .connect(c, Keypair::generate().public())
         .await
         .expect_err("must time out");
     assert!(
@@ -301,7 +301,7 @@ async fn a_peer_that_hangs_up_mid_message_is_reported_not_awaited() {
         s.write_all(&[0; 10]).await.unwrap(); // a partial message 2, then EOF
     });
     let e = client
-        .connect(c, &PublicKey::from_bytes([1; 32]))
+        .connect(c, Keypair::generate().public())
         .await
         .expect_err("must fail");
     assert!(

@@ -244,10 +244,11 @@ impl ConnectArgs {
             .iter()
             .any(|scheme| self.address.starts_with(scheme))
         {
+            // Not quoted: an invite address carries a seed, and a mistyped one may too.
             let invalid = |why: &dyn std::fmt::Display| {
                 usage_error(
                     ErrorKind::ValueValidation,
-                    format!("invalid value '{}' for '<ADDRESS>': {why}", self.address),
+                    format!("invalid value for '<ADDRESS>': {why}"),
                 )
             };
             let ms: MultiserverAddress = self.address.parse().map_err(|e| {

@@ -16,6 +16,8 @@ pub async fn run(opts: Connect) -> Result<(), String> {
     let (keypair, announce) = identity::resolve(&opts.identity)?;
     announce.print(&keypair);
     let client = Client::new(keypair, opts.network);
+    // An unusable server key is refused before anything is dialled.
+    handshake(client.check_server_key(&opts.server))?;
     let output = Output::stdout();
     match &opts.transport {
         Transport::Tcp(addr) => {

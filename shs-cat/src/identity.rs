@@ -42,14 +42,12 @@ impl Announce {
 
 /// `$HOME/.ssb/secret`, if it exists.
 fn default_secret_file() -> Option<PathBuf> {
-    let home = std::env::var_os("HOME").filter(|home| !home.is_empty())?;
-    let path = Path::new(&home).join(".ssb").join("secret");
-    path.exists().then_some(path)
+    Keypair::default_ssb_secret_path().filter(|path| path.exists())
 }
 
+/// The error names the file.
 fn load(path: &Path) -> Result<Keypair, String> {
-    Keypair::from_ssb_secret_file(path)
-        .map_err(|e| format!("reading the secret file {}: {e}", path.display()))
+    Keypair::from_ssb_secret_file(path).map_err(|e| e.to_string())
 }
 
 /// `shs-cat keygen`: a new secret file at `out` (mode 0600, never replacing a file), or on stdout.

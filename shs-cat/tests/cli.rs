@@ -53,6 +53,23 @@ fn allow_list_rejects_other_clients_in_phase_3() {
 }
 
 #[test]
+fn an_unusable_server_key_is_refused_before_dialling() {
+    let home = TempDir::new("bad-server-key");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.set_nonblocking(true).expect("nonblocking");
+    let port = listener.local_addr().expect("address").port();
+    // All zeros decodes to a point of order 4: no usable key.
+    let zeros = "A".repeat(43) + "=";
+    let client = connect(&home, &[&addr(port), "--server-key", &zeros], Vec::new());
+    client.assert_failure("the server key is not a valid Ed25519 public key");
+    let accepted = listener.accept();
+    assert!(
+        matches!(&accepted, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+        "shs-cat dialled: {accepted:?}"
+    );
+}
+
+#[test]
 fn wrong_network_key_fails_in_phase_1() {
     let home = TempDir::new("network-key");
     let (server, port, server_id) = listen(&home, &[], Vec::new());

@@ -147,6 +147,15 @@ fn usage_errors_exit_2_with_one_error_line() {
             ],
             "--secret",
         ),
+        // A mistyped invite: its seed (`AgICAg…`) must not be echoed (checked below).
+        (
+            &["connect", "net:127.0.0.1~shs:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=:AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI="],
+            "net:HOST:PORT~shs:KEY",
+        ),
+        (
+            &["connect", "net:127.0.0.1:1~shs:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=:AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAg"],
+            "net:HOST:PORT~shs:KEY",
+        ),
         (&["keygen", "--force"], "'--force'"),
         (&["keygen", "extra"], "'extra'"),
     ];
@@ -178,11 +187,12 @@ fn usage_errors_exit_2_with_one_error_line() {
             Some("For more information, try '--help'."),
             "{why}"
         );
-        // A private network's key is its secret: never echoed.
+        // A private network's key and an invite's seed are secrets: never echoed.
         assert!(
             !run.stderr.iter().any(|l| l.contains(&secret_network)),
             "{why}"
         );
+        assert!(!run.stderr.iter().any(|l| l.contains("AgIC")), "{why}");
     }
 }
 

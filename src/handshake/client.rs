@@ -17,9 +17,11 @@ pub struct ClientHandshake {
     network: NetworkKey,
     identity: Keypair,
     server: PublicKey,
+    /// The server's key in Curve25519 form, converted (and checked) when the handshake is made;
+    /// `None` if it is not a usable key.
+    server_curve: Option<[u8; 32]>,
     ephemeral: Ephemeral,
     hello: [u8; HELLO_LEN],
-    cache: Option<Arc<CurveCache>>,
     state: State,
 }
 
@@ -46,8 +48,14 @@ struct Authenticating {
 
 impl ClientHandshake {
     /// Starts a handshake as `identity` with the server `server` on `network`.
+    ///
+    /// Any key is accepted here; one that cannot be used (not a curve point, of small order, or
+    /// outside the prime-order subgroup) fails the handshake with
+    /// [`HandshakeError::InvalidServerKey`] when message 2 arrives. To refuse it before sending
+    /// anything, ask [`check_server_key`](Self::check_server_key) first, as
+    /// [`Client::connect`](crate::Client::connect) does.
     pub fn new(identity: &Keypair, network: &NetworkKey, server: &PublicKey) -> Self {
-        Self::with_ephemeral(identity, network, server, Ephemeral::generate())
+        Self::with_ephemeral(identity, network, server, Ephemeral::generate(), None)
     }
 
     /// As [`new`](Self::new), converting the server's key through `cache` (shared by all
@@ -58,13 +66,32 @@ impl ClientHandshake {
         server: &PublicKey,
         cache: &Arc<CurveCache>,
     ) -> Self {
-        Self::new(identity, network, server).with_cache(cache)
+        Self::with_ephemeral(
+            identity,
+            network,
+            server,
+            Ephemeral::generate(),
+            Some(cache),
+        )
     }
 
-    /// Converts the peer's key through `cache` from now on.
+    /// Converts the server's key again, through `cache` (tests build handshakes with fixed
+    /// ephemeral keys first).
+    #[cfg(test)]
     pub(crate) fn with_cache(mut self, cache: &Arc<CurveCache>) -> Self {
-        self.cache = Some(Arc::clone(cache));
+        self.server_curve = peer_x25519(Some(cache), &self.server);
         self
+    }
+
+    /// `Err(`[`HandshakeError::InvalidServerKey`]`)` if the server key cannot be used (it does
+    /// not decode to a curve point, has small order, or lies outside the prime-order subgroup),
+    /// so that a driver can refuse it before sending message 1. The check was made when the
+    /// handshake was created; this only reports it.
+    pub fn check_server_key(&self) -> Result<(), HandshakeError> {
+        match self.server_curve {
+            Some(_) => Ok(()),
+            None => Err(HandshakeError::InvalidServerKey),
+        }
     }
 
     /// Tests only: use this X25519 secret as the ephemeral key. A fixed ephemeral key makes
@@ -76,7 +103,13 @@ impl ClientHandshake {
         server: &PublicKey,
         secret: [u8; 32],
     ) -> Self {
-        Self::with_ephemeral(identity, network, server, Ephemeral::from_secret(secret))
+        Self::with_ephemeral(
+            identity,
+            network,
+            server,
+            Ephemeral::from_secret(secret),
+            None,
+        )
     }
 
     /// Tests only: derive the ephemeral key from `random` as the JS reference does (to replay
@@ -88,7 +121,13 @@ impl ClientHandshake {
         server: &PublicKey,
         random: &[u8; 32],
     ) -> Self {
-        Self::with_ephemeral(identity, network, server, Ephemeral::from_js_random(random))
+        Self::with_ephemeral(
+            identity,
+            network,
+            server,
+            Ephemeral::from_js_random(random),
+            None,
+        )
     }
 
     fn with_ephemeral(
@@ -96,14 +135,15 @@ impl ClientHandshake {
         network: &NetworkKey,
         server: &PublicKey,
         ephemeral: Ephemeral,
+        cache: Option<&Arc<CurveCache>>,
     ) -> Self {
         ClientHandshake {
             hello: m::hello(network, &ephemeral.public),
             network: network.clone(),
             identity: identity.clone(),
             server: *server,
+            server_curve: peer_x25519(cache.map(Arc::as_ref), server),
             ephemeral,
-            cache: None,
             state: State::SendHello,
         }
     }
@@ -118,8 +158,7 @@ impl ClientHandshake {
             Phase::ServerHello,
         )?;
         let shash = crypto::sha256(&[ab.expose()]);
-        let server_curve = peer_x25519(self.cache.as_deref(), &self.server)
-            .ok_or(HandshakeError::InvalidServerKey)?;
+        let server_curve = self.server_curve.ok_or(HandshakeError::InvalidServerKey)?;
         let a_b = m::shared(&self.ephemeral.secret, &server_curve, Phase::ServerHello)?;
         let key3 = m::key3(&self.network, &ab, &a_b);
         let (h, msg3) = m::client_auth(&self.network, &self.identity, &self.server, &shash, &key3);

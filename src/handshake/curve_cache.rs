@@ -1,8 +1,10 @@
 //! A bounded cache of peers' long-term keys converted from Ed25519 to Curve25519.
 //!
-//! The conversion (`crypto_sign_ed25519_pk_to_curve25519`, with its main-subgroup check) costs
-//! about as much as a scalar multiplication, once per handshake on each side. Its input and
-//! output are public, so one cache can serve every handshake of a client or server.
+//! The conversion (`crypto::ed25519_pk_to_x25519`, which also checks that the key lies in the
+//! prime-order subgroup) costs about as much as a scalar multiplication, once per handshake on
+//! each side. Its input and output are public, so one cache can serve every handshake of a
+//! client or server. Only keys that passed the check are stored, so a cached key needs no second
+//! check, and every key that is not cached is converted (and checked) afresh.
 
 use std::collections::HashMap;
 use std::fmt;

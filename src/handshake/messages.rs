@@ -94,7 +94,8 @@ pub(crate) fn shared(
     crypto::x25519(secret, public).ok_or(HandshakeError::WeakKey(phase))
 }
 
-/// The Curve25519 form of a long-term Ed25519 public key.
+/// The Curve25519 form of a long-term Ed25519 public key; `None` unless the key is a point of
+/// prime order (see [`crypto::ed25519_pk_to_x25519`]).
 pub(crate) fn long_term_x25519(key: &PublicKey) -> Option<[u8; 32]> {
     crypto::ed25519_pk_to_x25519(key.as_bytes())
 }
@@ -136,25 +137,34 @@ pub(crate) fn client_auth(
     (h, msg)
 }
 
-/// Opens message 3 and verifies the client's signature; returns `H` and the client's key.
-pub(crate) fn open_client_auth(
-    network: &NetworkKey,
-    server: &PublicKey,
-    shash: &Secret<32>,
+/// Decrypts message 3: `H` and the key the client claims, whose signature is still unchecked.
+pub(crate) fn unseal_client_auth(
     key3: &Secret<32>,
     msg: &[u8; CLIENT_AUTH_LEN],
 ) -> Result<(Secret<96>, PublicKey), HandshakeError> {
     let h = crypto::secretbox_open::<96>(msg, &ZERO_NONCE, key3)
         .ok_or(HandshakeError::InvalidClientAuth)?;
+    let mut client = [0; 32];
+    client.copy_from_slice(&h.expose()[64..]);
+    Ok((h, PublicKey::from_bytes(client)))
+}
+
+/// Verifies the client's signature in `H = sig_A(K ‖ B_pk ‖ sha256(ab)) ‖ A_pk`.
+pub(crate) fn verify_client_auth(
+    network: &NetworkKey,
+    server: &PublicKey,
+    shash: &Secret<32>,
+    h: &Secret<96>,
+) -> Result<(), HandshakeError> {
     let (mut signature, mut client) = ([0; 64], [0; 32]);
     signature.copy_from_slice(&h.expose()[..64]);
     client.copy_from_slice(&h.expose()[64..]);
-    let client = PublicKey::from_bytes(client);
     let signed = concat::<96>(&[network.as_bytes(), server.as_bytes(), shash.expose()]);
-    if !crypto::verify(&signature, signed.expose(), client.as_bytes()) {
-        return Err(HandshakeError::InvalidClientAuth);
+    if crypto::verify(&signature, signed.expose(), &client) {
+        Ok(())
+    } else {
+        Err(HandshakeError::InvalidClientAuth)
     }
-    Ok((h, client))
 }
 
 /// Message 4: `box(sig_B(K ‖ H ‖ sha256(ab)), key4)`.

@@ -186,16 +186,14 @@ impl ServerHandshake {
             Phase::ClientAuth,
         )?;
         let key3 = m::key3(&self.network, &greeted.ab, &a_b);
-        let (h, client) = m::open_client_auth(
-            &self.network,
-            self.identity.public(),
-            &greeted.shash,
-            &key3,
-            &msg3,
-        )?;
-        // The JS server does not check this conversion and would throw; we reject cleanly.
+        let (h, client) = m::unseal_client_auth(&key3, &msg3)?;
+        // The key is checked (small order, prime-order subgroup) before the signature: the
+        // bundled libsodium verifies signatures by a key with a torsion component for some
+        // messages, and so such a key always fails here, never reaching the authorizer. (The JS
+        // server does not check this conversion and would throw.)
         let client_curve =
-            peer_x25519(self.cache.as_deref(), &client).ok_or(HandshakeError::InvalidClientAuth)?;
+            peer_x25519(self.cache.as_deref(), &client).ok_or(HandshakeError::InvalidClientKey)?;
+        m::verify_client_auth(&self.network, self.identity.public(), &greeted.shash, &h)?;
         let big_a_b = m::shared(&self.ephemeral.secret, &client_curve, Phase::ClientAuth)?;
         let key4 = m::key4(&self.network, &greeted.ab, &a_b, &big_a_b);
         Ok(Authenticated {

@@ -56,7 +56,8 @@ pub fn sha256(data: &[u8]) -> Key {
     *crypto::sha256(&[data]).expose()
 }
 
-/// Ed25519 public key to Curve25519, `None` where libsodium refuses.
+/// Ed25519 public key to Curve25519, `None` for a key the handshake refuses (not a point, of
+/// small order, or outside the prime-order subgroup).
 pub fn ed25519_pk_to_x25519(public: &Key) -> Option<Key> {
     m::long_term_x25519(&PublicKey::from_bytes(*public))
 }
@@ -103,12 +104,12 @@ pub fn open_client_auth(
     msg: &[u8],
 ) -> Option<([u8; 96], Key)> {
     let msg: [u8; 112] = msg.try_into().ok()?;
-    let (h, client) = m::open_client_auth(
+    let (h, client) = m::unseal_client_auth(&secret(key3), &msg).ok()?;
+    m::verify_client_auth(
         &net(network),
         &PublicKey::from_bytes(*server),
         &secret(shash),
-        &secret(key3),
-        &msg,
+        &h,
     )
     .ok()?;
     Some((*h.expose(), *client.as_bytes()))

@@ -96,7 +96,22 @@ impl Client {
         self.identity.public()
     }
 
+    /// `Err(`[`HandshakeError::InvalidServerKey`]`)` if `server` cannot be dialled at all (not a
+    /// curve point, of small order, or outside the prime-order subgroup), so that a caller can
+    /// refuse it before opening a connection. [`connect`](Self::connect) makes the same check
+    /// before it writes; a usable key's conversion is cached for it.
+    pub fn check_server_key(&self, server: &PublicKey) -> Result<(), HandshakeError> {
+        match self.curves.convert(server) {
+            Some(_) => Ok(()),
+            None => Err(HandshakeError::InvalidServerKey),
+        }
+    }
+
     /// Performs the handshake on `io` with the server `server`.
+    ///
+    /// A `server` key that cannot be used (not a curve point, of small order, or outside the
+    /// prime-order subgroup) fails with [`HandshakeError::InvalidServerKey`] at the first poll,
+    /// before anything is written to `io`.
     ///
     /// Dropping the returned future closes the connection (the transport is dropped).
     pub fn connect<IO>(&self, io: IO, server: &PublicKey) -> Connect<IO>
@@ -135,7 +150,11 @@ impl<IO: AsyncRead + AsyncWrite> Connect<IO> {
         let Some(mid) = self.0.as_mut() else {
             return Poll::Ready(Err(Failed::misuse("Connect polled after completion")));
         };
-        let result = ready!(mid.poll_io(cx));
+        // An unusable server key is refused before a byte is sent (it would fail in phase 2).
+        let result = match mid.machine.check_server_key() {
+            Ok(()) => ready!(mid.poll_io(cx)),
+            Err(refused) => Err(refused),
+        };
         let Some(mid) = self.0.take() else {
             return Poll::Ready(Err(Failed::misuse("Connect polled after completion")));
         };

@@ -60,6 +60,8 @@ pub async fn connect(
             ))
         }
     }
+    // An unusable server key is refused before anything is dialled.
+    client.check_server_key(&addr.key)?;
     let tcp = TcpStream::connect(addr.socket_address())
         .await
         .map_err(Error::Connect)?;

@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 
 use bytes::BytesMut;
 use secret_handshake::handshake::{ClientHandshake, ServerHandshake};
-use secret_handshake::{AllowAll, Client, HandshakeError, Keypair, Phase, PublicKey, Server};
+use secret_handshake::{AllowAll, Client, HandshakeError, Keypair, Phase, Server};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::time::timeout;
 
@@ -130,7 +130,7 @@ async fn garbage_instead_of_a_hello_fails_phase_1_after_reading_exactly_64_bytes
         s.read_exact(&mut msg1).await.unwrap();
         spew(&mut s, 2, HUNDRED_MIB).await
     });
-    let e = timeout(NO_HANG, client.connect(c, &PublicKey::from_bytes([1; 32])))
+    let e = timeout(NO_HANG, client.connect(c, Keypair::generate().public()))
         .await
         .unwrap()
         .expect_err("garbage");

@@ -160,7 +160,7 @@ async fn a_peer_that_does_not_read_times_out_the_handshake_too() {
     let (c, _deaf) = tokio::io::duplex(1);
     let started = Instant::now();
     let e = client
-        .connect(c, &PublicKey::from_bytes([1; 32]))
+        .connect(c, Keypair::generate().public())
         .await
         .expect_err("must time out");
     assert!(

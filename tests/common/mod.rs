@@ -6,9 +6,11 @@
 
 pub mod heap;
 pub mod js_peer;
+pub mod keys;
 mod node;
 pub mod pairs;
 pub mod peer;
+pub mod temp_dir;
 pub mod ws;
 
 pub use node::{ensure_node_modules, example_path, interop_dir};

@@ -15,4 +15,6 @@ static HEAP: common::heap::Counting = common::heap::Counting;
 
 mod deadlines;
 mod memory;
+mod secrets_in_errors;
+mod torsion;
 mod transient;

@@ -3,9 +3,12 @@
 
 use std::sync::Arc;
 
+use curve25519_dalek::constants::EIGHT_TORSION;
+use curve25519_dalek::edwards::CompressedEdwardsY;
+
 use super::CurveCache;
 use crate::crypto;
-use crate::error::HandshakeError;
+use crate::error::{HandshakeError, Phase};
 use crate::handshake::{ClientHandshake, Handshake, Next, ServerHandshake, Session};
 use crate::keys::{Keypair, NetworkKey, PublicKey};
 
@@ -50,6 +53,29 @@ fn torsioned() -> Keypair {
     let keypair = honest.with_public_for_tests(TORSIONED);
     assert_eq!(crypto::ed25519_pk_to_x25519(&TORSIONED), None);
     keypair
+}
+
+/// The keypair of [`SEED`] claiming `Q + T2` as its public key (`Q` its real one, `T2` the point
+/// of order 2): the key libsodium 1.0.18 converts (CVE-2025-69277), and whose signatures it
+/// verifies whenever the signature's hash is even.
+fn order_2_torsioned() -> Keypair {
+    let honest = Keypair::from_seed(&SEED);
+    let q = CompressedEdwardsY(*honest.public().as_bytes())
+        .decompress()
+        .expect("a real key decodes");
+    let plus_t2 = (q + EIGHT_TORSION[4]).compress().to_bytes();
+    assert_eq!(crypto::ed25519_pk_to_x25519(&plus_t2), None);
+    honest.with_public_for_tests(plus_t2)
+}
+
+/// Of 64 messages signed by `keypair`, how many its claimed public key verifies.
+fn verified_of_64(keypair: &Keypair) -> usize {
+    (0..64u8)
+        .filter(|&i| {
+            let signature = crypto::sign(&[i], keypair.secret());
+            crypto::verify(&signature, &[i], keypair.public().as_bytes())
+        })
+        .count()
 }
 
 #[test]
@@ -126,33 +152,48 @@ fn a_client_key_that_does_not_convert_is_refused_with_a_cache() {
         Keypair::generate(),
         NetworkKey::default(),
     );
-    let bad = torsioned();
-    // Signing hashes in the claimed public key; about one signature in 4 verifies, and the
-    // server then gets past the signature and refuses at the conversion.
-    let verified = (0..64u8)
-        .filter(|&i| {
-            let signature = crypto::sign(&[i], bad.secret());
-            crypto::verify(&signature, &[i], bad.public().as_bytes())
-        })
-        .count();
-    assert!(
-        (4..=28).contains(&verified),
-        "{verified} of 32 signatures verified"
-    );
-    let cache = Arc::new(CurveCache::new());
-    // Each handshake signs a fresh message: about 16 of these reach the conversion (all 64 fail
-    // before it with probability (3/4)^64, about 1e-8).
-    for attempt in 0..64 {
-        let client = ClientHandshake::new(&bad, &net, server_id.public());
-        let server = ServerHandshake::new_cached(&server_id, &net, &cache);
-        let e = run(client, server).expect_err("a key outside the main subgroup");
-        assert!(
-            matches!(e, HandshakeError::InvalidClientAuth),
-            "{attempt}: {e:?}"
-        );
+    // Signing hashes in the claimed public key, and libsodium verifies some of these signatures:
+    // about one in 4 for the order-4 component, one in 2 for the order-2 one. The server checks
+    // the key before the signature, so every handshake fails at the key, whatever the hash.
+    for (bad, expected) in [(torsioned(), 4..=28), (order_2_torsioned(), 16..=48)] {
+        let verified = verified_of_64(&bad);
+        assert!(expected.contains(&verified), "{verified} of 64 verified");
+        let cache = Arc::new(CurveCache::new());
+        for attempt in 0..16 {
+            let client = ClientHandshake::new(&bad, &net, server_id.public());
+            let server = ServerHandshake::new_cached(&server_id, &net, &cache);
+            let e = run(client, server).expect_err("a key outside the prime-order subgroup");
+            assert!(
+                matches!(e, HandshakeError::InvalidClientKey),
+                "{attempt}: {e:?}"
+            );
+            assert_eq!(e.phase(), Some(Phase::ClientAuth));
+        }
+        assert!(cache.is_empty(), "a failed conversion was cached");
+        let good = ClientHandshake::new(&client_id, &net, server_id.public());
+        run(good, ServerHandshake::new_cached(&server_id, &net, &cache)).expect("good client");
+        assert_eq!(cache.len(), 1);
     }
-    assert!(cache.is_empty(), "a failed conversion was cached");
-    let good = ClientHandshake::new(&client_id, &net, server_id.public());
-    run(good, ServerHandshake::new_cached(&server_id, &net, &cache)).expect("good client");
-    assert_eq!(cache.len(), 1);
+}
+
+#[test]
+fn a_torsioned_server_key_is_known_before_anything_is_sent() {
+    let (client_id, net) = (Keypair::generate(), NetworkKey::default());
+    let cache = Arc::new(CurveCache::new());
+    for bad in [TORSIONED, *order_2_torsioned().public().as_bytes(), [0; 32]] {
+        let bad = PublicKey::from_bytes(bad);
+        for client in [
+            ClientHandshake::new(&client_id, &net, &bad),
+            ClientHandshake::new_cached(&client_id, &net, &bad, &cache),
+        ] {
+            let e = client.check_server_key().expect_err("refused");
+            assert!(matches!(e, HandshakeError::InvalidServerKey), "{e:?}");
+            assert_eq!(client.phase(), Phase::ClientHello, "nothing sent yet");
+        }
+    }
+    assert!(cache.is_empty());
+    let good = Keypair::generate();
+    let client = ClientHandshake::new_cached(&client_id, &net, good.public(), &cache);
+    client.check_server_key().expect("a real key");
+    assert_eq!(cache.len(), 1, "converted once, at creation");
 }
