@@ -160,7 +160,7 @@ fn a_runtime_without_timers_still_times_out_and_does_not_panic() {
         let error = runtime.block_on(async {
             let (c, _silent) = tokio::io::duplex(1024);
             client
-                .connect(c, &PublicKey::from_bytes([1; 32]))
+                .connect(c, Keypair::generate().public())
                 .await
                 .expect_err("a silent server")
         });
