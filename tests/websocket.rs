@@ -242,12 +242,6 @@ async fn shutdown_sends_no_close_and_close_ends_the_tcp_connection() {
 async fn dialling_refuses_what_it_cannot_reach() {
     let client = Client::new(Keypair::generate(), NetworkKey::ssb_main_net());
     let mut addr = ws_addr(1);
-    addr.transport = TransportKind::Wss;
-    let e = websocket::connect(&client, &addr).await.expect_err("wss");
-    assert!(
-        matches!(e, Error::Unsupported(_)) && e.to_string().contains("wss"),
-        "{e}"
-    );
     addr.transport = TransportKind::Net;
     let e = websocket::connect(&client, &addr).await.expect_err("net");
     assert!(matches!(e, Error::Unsupported(_)), "{e}");

@@ -40,28 +40,29 @@
 //! Each of our writes becomes one message of at most 16 KiB; incoming messages may be up to
 //! 1 MiB (the JS side sends each box as two messages, of 34 bytes and the body).
 
-mod dial;
+mod client;
+mod config;
+mod deadline;
 mod error;
+mod listener;
+mod options;
+mod server;
+mod stream;
+mod tap;
 mod transport;
 
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-
-pub use dial::{accept, connect};
+pub use client::{connect, open};
+pub use config::{Config, DEFAULT_MAX_MESSAGE, DEFAULT_WRITE_BUFFER_LIMIT, MAX_UPGRADE_BYTES};
 pub use error::Error;
+pub use listener::{AcceptError, Listener, DEFAULT_HANDSHAKE_DEADLINE, DEFAULT_MAX_HANDSHAKES};
+pub use options::DialOptions;
+pub use server::{accept, accept_key, accept_with};
+pub use stream::WsStream;
+/// The rustls crate this module's TLS uses, for [`DialOptions::with_tls_config`] and
+/// [`DialOptions::with_root_certificates`].
+#[cfg(feature = "wss")]
+pub use tokio_rustls::rustls;
 pub use transport::WsTransport;
 
 /// The most we send in one message.
 const MAX_WRITE_MESSAGE: usize = 16 * 1024;
-/// The largest message or frame we accept from a peer.
-const MAX_READ_MESSAGE: usize = 1024 * 1024;
-/// tungstenite's read buffer.
-const READ_BUFFER: usize = 16 * 1024;
-
-fn config() -> WebSocketConfig {
-    WebSocketConfig::default()
-        .read_buffer_size(READ_BUFFER)
-        // Each message goes to the socket at once; box-stream has already batched the frames.
-        .write_buffer_size(0)
-        .max_message_size(Some(MAX_READ_MESSAGE))
-        .max_frame_size(Some(MAX_READ_MESSAGE))
-}
