@@ -61,7 +61,9 @@ async fn boxstream_ws() -> Pair<BoxStream<WsTransport<TcpStream>>> {
     addr.key = *server.identity();
     // Dialled over a TcpStream of our own, so both ends have the same type.
     let dial = async {
-        let tcp = TcpStream::connect(addr.socket_address()).await.expect("connect");
+        let tcp = TcpStream::connect(addr.socket_address())
+            .await
+            .expect("connect");
         tcp.set_nodelay(true).expect("nodelay");
         let ws = WsTransport::connect(tcp, &addr).await.expect("upgrade");
         client.connect(ws, &addr.key).await

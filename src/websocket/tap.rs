@@ -125,6 +125,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Tap<S> {
 
 /// What the first bytes a server received say about the client, if they are not HTTP.
 pub(super) fn not_http(head: &[u8]) -> Option<&'static str> {
+    // A WebSocket upgrade is a GET request (RFC 6455, 4.1).
     match head.first() {
         None => Some("the client closed the connection before sending its HTTP request"),
         // A TLS record of type handshake.
@@ -132,7 +133,7 @@ pub(super) fn not_http(head: &[u8]) -> Option<&'static str> {
             "the client sent a TLS handshake, not an HTTP request: a wss:// client on a plain \
              ws:// port? (terminate TLS in front of this server)",
         ),
-        _ if head.iter().all(u8::is_ascii_uppercase) => None,
+        _ if b"GET ".starts_with(head) => None,
         _ => Some(
             "the client did not send an HTTP request: a secret-handshake client dialling a \
              net: address? (the transports are mixed up: this port speaks WebSocket)",

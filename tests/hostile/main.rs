@@ -12,3 +12,6 @@ mod common;
 
 #[global_allocator]
 static HEAP: common::heap::Counting = common::heap::Counting;
+
+#[cfg(feature = "websocket")]
+mod websocket;
