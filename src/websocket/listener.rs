@@ -23,6 +23,8 @@ pub const DEFAULT_HANDSHAKE_DEADLINE: Duration = Duration::from_secs(30);
 
 /// An authenticated client, with its address.
 type Accepted<T> = (BoxStream<WsTransport<TcpStream>, T>, SocketAddr);
+/// How one client's upgrade and handshake ended.
+type Outcome<T> = Result<BoxStream<WsTransport<TcpStream>, T>, Error>;
 
 /// A WebSocket server socket that yields authenticated clients: it accepts TCP connections,
 /// runs each one's upgrade and secret handshake in a task of its own (so a slow client stalls
@@ -57,10 +59,7 @@ pub struct Listener<A: Authorize> {
     config: Arc<Config>,
     max_handshakes: usize,
     deadline: Option<Duration>,
-    handshakes: JoinSet<(
-        SocketAddr,
-        Result<BoxStream<WsTransport<TcpStream>, A::Auth>, Error>,
-    )>,
+    handshakes: JoinSet<(SocketAddr, Outcome<A::Auth>)>,
 }
 
 impl<A: Authorize> Listener<A> {

@@ -77,6 +77,8 @@ where
         )));
     }
     let path = config.path();
+    // tungstenite's callback type fixes its (large) error type.
+    #[allow(clippy::result_large_err)]
     let route = |request: &Request, response: Response| match path {
         Some(path) if request.uri().path() != path => {
             let mut refusal = ErrorResponse::new(Some("Not Found".into()));

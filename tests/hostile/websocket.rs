@@ -65,6 +65,18 @@ async fn keep_writing(tcp: &mut TcpStream, data: &[u8], until: Instant) {
     }
 }
 
+/// Runs `test` on a runtime of its own with two workers, alone among the tests that measure
+/// the heap.
+fn measured(test: impl std::future::Future<Output = ()>) {
+    let _heap = heap::exclusive();
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(test);
+}
+
 fn server() -> Server<AllowAll> {
     Server::new(Keypair::generate(), net(), AllowAll)
         .with_handshake_timeout(Some(Duration::from_secs(5)))
@@ -89,70 +101,72 @@ fn serve_one(
     })
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_ping_flood_before_the_handshake_is_bounded_and_ends_by_its_deadline() {
-    let _heap = heap::exclusive();
-    let pings = flood(0x9, &[7; 125], 64 * 1024);
-    let (listener, port) = listen().await;
-    let base = heap::live();
-    heap::reset_peak();
-    let started = Instant::now();
-    let serving = serve_one(listener);
-    let mut tcp = raw_upgrade(port).await;
-    keep_writing(&mut tcp, &pings, started + Duration::from_secs(7)).await;
-    let (result, took) = serving.await.unwrap();
-    let grew = heap::peak() - base;
-    eprintln!(
-        "ping flood before the handshake: {result:?} after {took:?}; heap peak +{} KiB",
-        grew / KIB
-    );
-    assert!(result.is_err(), "the flood was let in");
-    assert!(took < Duration::from_secs(6), "ended after {took:?}");
-    assert!(grew <= 16 * MIB, "the server's heap grew by {grew} bytes");
+#[test]
+fn a_ping_flood_before_the_handshake_is_bounded_and_ends_by_its_deadline() {
+    measured(async {
+        let pings = flood(0x9, &[7; 125], 64 * 1024);
+        let (listener, port) = listen().await;
+        let base = heap::live();
+        heap::reset_peak();
+        let started = Instant::now();
+        let serving = serve_one(listener);
+        let mut tcp = raw_upgrade(port).await;
+        keep_writing(&mut tcp, &pings, started + Duration::from_secs(7)).await;
+        let (result, took) = serving.await.unwrap();
+        let grew = heap::peak() - base;
+        eprintln!(
+            "ping flood before the handshake: {result:?} after {took:?}; heap peak +{} KiB",
+            grew / KIB
+        );
+        assert!(result.is_err(), "the flood was let in");
+        assert!(took < Duration::from_secs(6), "ended after {took:?}");
+        assert!(grew <= 16 * MIB, "the server's heap grew by {grew} bytes");
+    });
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_ping_flood_after_the_handshake_fails_the_connection_instead_of_growing() {
-    let _heap = heap::exclusive();
-    let pings = flood(0x9, &[7; 125], 64 * 1024);
-    let (listener, port) = listen().await;
-    let server = server();
-    let client = Client::new(Keypair::generate(), net());
-    let key = *server.identity();
-    let serving = tokio::spawn(async move {
-        let (tcp, _) = listener.accept().await.unwrap();
-        let mut stream = websocket::accept(&server, tcp).await.expect("handshake");
-        // The application waits for data, as servers do.
-        let mut buf = [0; 64];
-        let started = Instant::now();
-        let read = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buf)).await;
-        (
-            read.map(|r| r.map_err(|e| e.to_string())),
-            started.elapsed(),
-        )
+#[test]
+fn a_ping_flood_after_the_handshake_fails_the_connection_instead_of_growing() {
+    measured(async {
+        let pings = flood(0x9, &[7; 125], 64 * 1024);
+        let (listener, port) = listen().await;
+        let server = server();
+        let client = Client::new(Keypair::generate(), net());
+        let key = *server.identity();
+        let serving = tokio::spawn(async move {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let mut stream = websocket::accept(&server, tcp).await.expect("handshake");
+            // The application waits for data, as servers do.
+            let mut buf = [0; 64];
+            let started = Instant::now();
+            let read = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buf)).await;
+            (
+                read.map(|r| r.map_err(|e| e.to_string())),
+                started.elapsed(),
+            )
+        });
+        let tcp = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        let url = format!("ws://127.0.0.1:{port}/");
+        let ws = WsTransport::connect_with(tcp, &url, &Config::default())
+            .await
+            .expect("upgrade");
+        let mut stream = client.connect(ws, &key).await.expect("our handshake");
+        let base = heap::live();
+        heap::reset_peak();
+        // From here on the client only writes Pings under the WebSocket, and reads nothing.
+        let tcp = stream.get_mut().get_mut();
+        keep_writing(tcp, &pings, Instant::now() + Duration::from_secs(7)).await;
+        let (read, took) = serving.await.unwrap();
+        let grew = heap::peak() - base;
+        eprintln!(
+            "ping flood after the handshake: {read:?} after {took:?}; heap peak +{} KiB",
+            grew / KIB
+        );
+        let error = read
+            .expect("the read neither failed nor ended: the flood went on")
+            .expect_err("data");
+        assert!(error.contains("Pings"), "{error}");
+        assert!(grew <= 16 * MIB, "the server's heap grew by {grew} bytes");
     });
-    let tcp = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
-    let url = format!("ws://127.0.0.1:{port}/");
-    let ws = WsTransport::connect_with(tcp, &url, &Config::default())
-        .await
-        .expect("upgrade");
-    let mut stream = client.connect(ws, &key).await.expect("our handshake");
-    let base = heap::live();
-    heap::reset_peak();
-    // From here on the client only writes Pings under the WebSocket, and reads nothing.
-    let tcp = stream.get_mut().get_mut();
-    keep_writing(tcp, &pings, Instant::now() + Duration::from_secs(7)).await;
-    let (read, took) = serving.await.unwrap();
-    let grew = heap::peak() - base;
-    eprintln!(
-        "ping flood after the handshake: {read:?} after {took:?}; heap peak +{} KiB",
-        grew / KIB
-    );
-    let error = read
-        .expect("the read neither failed nor ended: the flood went on")
-        .expect_err("data");
-    assert!(error.contains("Pings"), "{error}");
-    assert!(grew <= 16 * MIB, "the server's heap grew by {grew} bytes");
 }
 
 /// Opens `count` connections that each upgrade and send `sent`; returns the server's heap
@@ -189,26 +203,27 @@ async fn held_per_connection(count: usize, sent: &[u8]) -> isize {
     held
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn connections_announcing_big_frames_hold_at_most_64_kib_each() {
-    let _heap = heap::exclusive();
-    let mut huge = announcing(1024 * 1024);
-    huge.extend_from_slice(&[0; 137]); // 151 bytes in all
-    let mut largest = announcing(websocket::DEFAULT_MAX_MESSAGE as u64);
-    largest.extend_from_slice(&[0; 137]);
-    let held_huge = held_per_connection(200, &huge).await;
-    let held_largest = held_per_connection(200, &largest).await;
-    eprintln!(
-        "per connection: {} KiB after announcing 1 MiB, {} KiB after announcing {} KiB",
-        held_huge / KIB,
-        held_largest / KIB,
-        websocket::DEFAULT_MAX_MESSAGE / 1024
-    );
-    assert!(held_huge <= 64 * KIB, "{held_huge} bytes per connection");
-    assert!(
-        held_largest <= 64 * KIB,
-        "{held_largest} bytes per connection"
-    );
+#[test]
+fn connections_announcing_big_frames_hold_at_most_64_kib_each() {
+    measured(async {
+        let mut huge = announcing(1024 * 1024);
+        huge.extend_from_slice(&[0; 137]); // 151 bytes in all
+        let mut largest = announcing(websocket::DEFAULT_MAX_MESSAGE as u64);
+        largest.extend_from_slice(&[0; 137]);
+        let held_huge = held_per_connection(200, &huge).await;
+        let held_largest = held_per_connection(200, &largest).await;
+        eprintln!(
+            "per connection: {} KiB after announcing 1 MiB, {} KiB after announcing {} KiB",
+            held_huge / KIB,
+            held_largest / KIB,
+            websocket::DEFAULT_MAX_MESSAGE / 1024
+        );
+        assert!(held_huge <= 64 * KIB, "{held_huge} bytes per connection");
+        assert!(
+            held_largest <= 64 * KIB,
+            "{held_largest} bytes per connection"
+        );
+    });
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -250,26 +265,27 @@ async fn silent_and_trickling_upgrades_end_by_the_upgrade_timeout() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_flood_of_empty_messages_ends_by_the_handshake_timeout() {
-    let _heap = heap::exclusive();
-    let empties = flood(0x2, &[], 64 * 1024);
-    let (listener, port) = listen().await;
-    let base = heap::live();
-    heap::reset_peak();
-    let serving = serve_one(listener);
-    let mut tcp = raw_upgrade(port).await;
-    keep_writing(&mut tcp, &empties, Instant::now() + Duration::from_secs(7)).await;
-    let (result, took) = serving.await.unwrap();
-    let grew = heap::peak() - base;
-    eprintln!(
-        "empty-message flood: {result:?} after {took:?}; heap peak +{} KiB",
-        grew / KIB
-    );
-    let error = result.expect_err("let in");
-    assert!(error.to_string().contains("timed out"), "{error}");
-    assert!(took < Duration::from_secs(6), "ended after {took:?}");
-    assert!(grew <= 16 * MIB, "the server's heap grew by {grew} bytes");
+#[test]
+fn a_flood_of_empty_messages_ends_by_the_handshake_timeout() {
+    measured(async {
+        let empties = flood(0x2, &[], 64 * 1024);
+        let (listener, port) = listen().await;
+        let base = heap::live();
+        heap::reset_peak();
+        let serving = serve_one(listener);
+        let mut tcp = raw_upgrade(port).await;
+        keep_writing(&mut tcp, &empties, Instant::now() + Duration::from_secs(7)).await;
+        let (result, took) = serving.await.unwrap();
+        let grew = heap::peak() - base;
+        eprintln!(
+            "empty-message flood: {result:?} after {took:?}; heap peak +{} KiB",
+            grew / KIB
+        );
+        let error = result.expect_err("let in");
+        assert!(error.to_string().contains("timed out"), "{error}");
+        assert!(took < Duration::from_secs(6), "ended after {took:?}");
+        assert!(grew <= 16 * MIB, "the server's heap grew by {grew} bytes");
+    });
 }
 
 #[tokio::test]
@@ -285,34 +301,35 @@ async fn a_net_client_on_a_websocket_port_is_told_the_transports_are_mixed_up() 
     assert!(took < Duration::from_secs(1), "took {took:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_ping_flood_that_reads_its_pongs_still_ends_by_the_handshake_timeout() {
-    let _heap = heap::exclusive();
-    let pings = flood(0x9, &[7; 125], 64 * 1024);
-    let (listener, port) = listen().await;
-    let base = heap::live();
-    heap::reset_peak();
-    let serving = serve_one(listener);
-    let (mut read, mut write) = raw_upgrade(port).await.into_split();
-    let drain = tokio::spawn(async move {
-        let mut sink = [0; 16 * 1024];
-        while matches!(read.read(&mut sink).await, Ok(n) if n > 0) {}
-    });
-    let until = Instant::now() + Duration::from_secs(7);
-    while let Some(left) = until.checked_duration_since(Instant::now()) {
-        match tokio::time::timeout(left, write.write_all(&pings)).await {
-            Ok(Ok(())) => {}
-            _ => break,
+#[test]
+fn a_ping_flood_that_reads_its_pongs_still_ends_by_the_handshake_timeout() {
+    measured(async {
+        let pings = flood(0x9, &[7; 125], 64 * 1024);
+        let (listener, port) = listen().await;
+        let base = heap::live();
+        heap::reset_peak();
+        let serving = serve_one(listener);
+        let (mut read, mut write) = raw_upgrade(port).await.into_split();
+        let drain = tokio::spawn(async move {
+            let mut sink = [0; 16 * 1024];
+            while matches!(read.read(&mut sink).await, Ok(n) if n > 0) {}
+        });
+        let until = Instant::now() + Duration::from_secs(7);
+        while let Some(left) = until.checked_duration_since(Instant::now()) {
+            match tokio::time::timeout(left, write.write_all(&pings)).await {
+                Ok(Ok(())) => {}
+                _ => break,
+            }
         }
-    }
-    let (result, took) = serving.await.unwrap();
-    drain.abort();
-    let grew = heap::peak() - base;
-    eprintln!(
-        "ping flood, Pongs read: {result:?} after {took:?}; heap peak +{} KiB",
-        grew / KIB
-    );
-    assert!(result.is_err(), "the flood was let in");
-    assert!(took < Duration::from_secs(6), "ended after {took:?}");
-    assert!(grew <= 16 * MIB, "the server's heap grew by {grew} bytes");
+        let (result, took) = serving.await.unwrap();
+        drain.abort();
+        let grew = heap::peak() - base;
+        eprintln!(
+            "ping flood, Pongs read: {result:?} after {took:?}; heap peak +{} KiB",
+            grew / KIB
+        );
+        assert!(result.is_err(), "the flood was let in");
+        assert!(took < Duration::from_secs(6), "ended after {took:?}");
+        assert!(grew <= 16 * MIB, "the server's heap grew by {grew} bytes");
+    });
 }
