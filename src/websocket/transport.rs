@@ -15,6 +15,9 @@ use super::config::Config;
 use super::tap::Tap;
 use super::MAX_WRITE_MESSAGE;
 
+/// Messages without data (Pings, Pongs, empty messages) taken in one `poll_read`.
+const YIELD_AFTER: usize = 32;
+
 /// An `AsyncRead + AsyncWrite` over a WebSocket connection, as multiserver's `ws` plugin uses
 /// it: the bytes travel in binary messages of any size.
 ///
@@ -171,7 +174,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for WsTransport<S> {
             return Poll::Ready(Ok(()));
         }
         // Skip empty messages: only the end of the WebSocket is EOF.
+        let mut without_data = 0;
         while this.reading.is_empty() && !this.read_closed {
+            // A peer sending only Pings or empty messages gets no more than this per poll:
+            // then we yield (woken at once), so the caller's timers get their turn before the
+            // task's budget is spent on the flood.
+            if without_data == YIELD_AFTER {
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            without_data += 1;
             match ready!(Pin::new(&mut this.ws).poll_next(cx)) {
                 Some(Ok(Message::Binary(data))) => this.reading = data,
                 Some(Ok(Message::Text(_))) => {

@@ -333,3 +333,81 @@ fn a_ping_flood_that_reads_its_pongs_still_ends_by_the_handshake_timeout() {
         assert!(grew <= 16 * MIB, "the server's heap grew by {grew} bytes");
     });
 }
+
+/// A masked client frame header with a 16-bit length (8 bytes).
+fn header16(first_byte: u8, len: u16) -> Vec<u8> {
+    let mut f = vec![first_byte, 0x80 | 126];
+    f.extend_from_slice(&len.to_be_bytes());
+    f.extend_from_slice(&[0; 4]);
+    f
+}
+
+#[test]
+fn after_the_handshake_a_connection_stays_within_its_stated_bound() {
+    measured(async {
+        const COUNT: usize = 50;
+        let half = (websocket::DEFAULT_MAX_MESSAGE / 2) as u16;
+        // A first fragment of half the largest message, then a continuation announcing the
+        // other half and sending 137 bytes of it: both reservations at once.
+        let mut attack = header16(0x02, half);
+        attack.resize(attack.len() + half as usize, 0);
+        attack.extend(header16(0x80, half));
+        attack.extend_from_slice(&[0; 137]);
+        let (listener, port) = listen().await;
+        let server = server();
+        let key = *server.identity();
+        let client = Client::new(Keypair::generate(), net());
+        let url = format!("ws://127.0.0.1:{port}/");
+        let base = heap::live();
+        let serving = tokio::spawn(async move {
+            let mut readers = Vec::with_capacity(COUNT);
+            for _ in 0..COUNT {
+                let (tcp, _) = listener.accept().await.unwrap();
+                let mut stream = websocket::accept(&server, tcp).await.expect("handshake");
+                // The application waits for data, as servers do.
+                readers.push(tokio::spawn(async move {
+                    let mut buf = [0; 16];
+                    stream.read(&mut buf).await.map(drop)
+                }));
+            }
+            readers
+        });
+        let mut clients = Vec::with_capacity(COUNT);
+        for _ in 0..COUNT {
+            let tcp = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+            let ws = WsTransport::connect_with(tcp, &url, &Config::default())
+                .await
+                .expect("upgrade");
+            clients.push(client.connect(ws, &key).await.expect("handshake"));
+        }
+        let readers = serving.await.unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        // Both ends of each connection: an upper bound for the server's.
+        let established = (heap::live() - base) / COUNT as isize;
+        let before = heap::live();
+        for stream in &mut clients {
+            stream.get_mut().get_mut().write_all(&attack).await.unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let attacked = (heap::live() - before) / COUNT as isize;
+        eprintln!(
+            "after the handshake, per connection: {} KiB for both ends, +{} KiB on the server \
+             holding a half message and a half-announced fragment",
+            established / KIB,
+            attacked / KIB
+        );
+        assert!(
+            readers.iter().all(|r| !r.is_finished()),
+            "a connection failed"
+        );
+        assert!(
+            established <= 96 * KIB,
+            "{established} bytes per connection"
+        );
+        assert!(attacked <= 96 * KIB, "{attacked} bytes more per connection");
+        drop(clients);
+        for reader in readers {
+            let _ = reader.await;
+        }
+    });
+}
