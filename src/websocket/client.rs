@@ -13,7 +13,7 @@ use super::deadline::within;
 use super::stream::WsStream;
 use super::tap::Tap;
 use super::transport::{to_io, WsTransport};
-use super::{Config, DialOptions, Error};
+use super::{seconds, Config, DialOptions, Error};
 use crate::multiserver::{MultiserverAddress, TransportKind};
 use crate::{BoxStream, Client};
 
@@ -40,7 +40,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsTransport<S> {
         match within(config.upgrade_timeout(), upgrade).await {
             Ok(Ok((ws, _response))) => Ok(WsTransport::new(ws, config)),
             Ok(Err(e)) => Err(upgrade_failed(e)),
-            Err(()) => Err(Error::Upgrade(timed_out(config, "the WebSocket upgrade"))),
+            Err(()) => Err(Error::Upgrade(timed_out(config, "no answer"))),
         }
     }
 }
@@ -79,11 +79,9 @@ pub async fn open(url: &str, options: &DialOptions) -> Result<WsTransport<WsStre
     match within(config.upgrade_timeout(), dial).await {
         Ok(result) => result,
         Err(()) => Err(match step.load(Relaxed) {
-            s if s == Step::Connect as u8 => {
-                Error::Connect(timed_out(config, "the TCP connection"))
-            }
-            s if s == Step::Tls as u8 => Error::Tls(timed_out(config, "the TLS handshake")),
-            _ => Error::Upgrade(timed_out(config, "the WebSocket upgrade")),
+            s if s == Step::Connect as u8 => Error::Connect(timed_out(config, "no connection")),
+            s if s == Step::Tls as u8 => Error::Tls(timed_out(config, "no TLS handshake")),
+            _ => Error::Upgrade(timed_out(config, "no answer")),
         }),
     }
 }
@@ -155,12 +153,10 @@ impl Target {
     }
 }
 
+/// "no answer within 5 s", say.
 fn timed_out(config: &Config, what: &str) -> io::Error {
-    let limit = config.upgrade_timeout().unwrap_or_default();
-    io::Error::new(
-        io::ErrorKind::TimedOut,
-        format!("{what} took longer than {limit:?}"),
-    )
+    let limit = seconds(config.upgrade_timeout().unwrap_or_default());
+    io::Error::new(io::ErrorKind::TimedOut, format!("{what} within {limit}"))
 }
 
 /// The upgrade failed; if the server hung up or did not answer in HTTP, say what that

@@ -46,7 +46,8 @@ impl fmt::Display for Error {
             Error::Handshake(e) => e.fmt(f),
             Error::Deadline(d) => write!(
                 f,
-                "the WebSocket upgrade and secret handshake took longer than {d:?} in all"
+                "the WebSocket upgrade and secret handshake took longer than {} in all",
+                super::seconds(*d)
             ),
         }
     }

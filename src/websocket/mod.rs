@@ -123,5 +123,10 @@ pub use stream::WsStream;
 pub use tokio_rustls::rustls;
 pub use transport::WsTransport;
 
+/// A timeout for people: "5 s", "1.5 s".
+fn seconds(d: std::time::Duration) -> String {
+    format!("{} s", d.as_secs_f64())
+}
+
 /// The most we send in one message.
 const MAX_WRITE_MESSAGE: usize = 16 * 1024;

@@ -13,7 +13,7 @@ use tokio_tungstenite::{accept_hdr_async_with_config, WebSocketStream};
 use super::deadline::within;
 use super::tap::{not_http, Tap, HEAD};
 use super::transport::{to_io, WsTransport};
-use super::{Config, Error};
+use super::{seconds, Config, Error};
 use crate::{Authorize, BoxStream, Server};
 
 impl<S: AsyncRead + AsyncWrite + Unpin> WsTransport<S> {
@@ -104,10 +104,10 @@ where
 }
 
 fn timed_out(config: &Config) -> Error {
-    let limit = config.upgrade_timeout().unwrap_or_default();
+    let limit = seconds(config.upgrade_timeout().unwrap_or_default());
     Error::Upgrade(io::Error::new(
         io::ErrorKind::TimedOut,
-        format!("the WebSocket upgrade took longer than {limit:?}"),
+        format!("the client's upgrade took longer than {limit}"),
     ))
 }
 
