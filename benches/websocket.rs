@@ -59,7 +59,16 @@ async fn boxstream_ws() -> Pair<BoxStream<WsTransport<TcpStream>>> {
     let (client, server) = peers();
     let (listener, mut addr) = ws_listener().await;
     addr.key = *server.identity();
-    let (a, b) = tokio::join!(websocket::connect(&client, &addr), async {
+    // Dialled over a TcpStream of our own, so both ends have the same type.
+    let dial = async {
+        let tcp = TcpStream::connect(addr.socket_address())
+            .await
+            .expect("connect");
+        tcp.set_nodelay(true).expect("nodelay");
+        let ws = WsTransport::connect(tcp, &addr).await.expect("upgrade");
+        client.connect(ws, &addr.key).await
+    };
+    let (a, b) = tokio::join!(dial, async {
         websocket::accept(&server, accepted(&listener).await).await
     });
     (a.expect("client"), b.expect("server"))

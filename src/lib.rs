@@ -39,8 +39,9 @@
 //! * [`Client`], [`Server`], [`BoxStream`]: the tokio adapter. [`BoxStream`] can be split into
 //!   halves for two tasks ([`BoxStream::into_split`], [`BoxStream::split_with`]).
 //! * [`boxstream::BoxStreamCodec`]: box-stream as a `tokio_util::codec` `Decoder`/`Encoder`.
-//! * `websocket` (feature `websocket`): Scuttlebutt's `ws://HOST:PORT~shs:KEY` transport, with
-//!   its own way to end a session (a WebSocket has no half-close).
+//! * `websocket` (feature `websocket`): Scuttlebutt's `ws://HOST:PORT~shs:KEY` transport
+//!   (`wss://` with feature `wss`), with bounded memory per connection and its own way to end a
+//!   session (a WebSocket has no half-close).
 //!
 //! # Deciding about a client with your own context
 //! [`Server::accept`] asks the server's [`Authorize`] about each client's key. To decide with
@@ -60,7 +61,8 @@
 //! | feature | default | what it adds |
 //! |---|---|---|
 //! | `ssb-secret-file` | yes | [`Keypair::from_ssb_secret`], [`Keypair::from_default_ssb_secret_file`] and friends: `~/.ssb/secret` files (JSON, so it pulls in serde) |
-//! | `websocket` | no | `websocket`: multiserver's `ws://` transport (dial and accept, plain ws), over tokio-tungstenite |
+//! | `websocket` | no | `websocket`: multiserver's `ws://` transport over tokio-tungstenite: dial, accept, a listener, mounting on an HTTP server; limits on by default |
+//! | `wss` | no | `wss://` dialling over TLS (rustls with ring, webpki roots by default); implies `websocket` |
 //! | `hazmat` | no | `hazmat`: raw session keys, sealers and openers from raw parts, fixed ephemeral keys, hostile frames, the op-level replay functions. For tests and interop tools: misuse reuses nonces or makes keys predictable. With default features no public path leads from one handshake to two streams. |
 //!
 //! # FAQ

@@ -242,12 +242,6 @@ async fn shutdown_sends_no_close_and_close_ends_the_tcp_connection() {
 async fn dialling_refuses_what_it_cannot_reach() {
     let client = Client::new(Keypair::generate(), NetworkKey::ssb_main_net());
     let mut addr = ws_addr(1);
-    addr.transport = TransportKind::Wss;
-    let e = websocket::connect(&client, &addr).await.expect_err("wss");
-    assert!(
-        matches!(e, Error::Unsupported(_)) && e.to_string().contains("wss"),
-        "{e}"
-    );
     addr.transport = TransportKind::Net;
     let e = websocket::connect(&client, &addr).await.expect_err("net");
     assert!(matches!(e, Error::Unsupported(_)), "{e}");
@@ -319,4 +313,49 @@ fn streams_and_futures_are_send_and_sync_for_spawning() {
     let addr = ws_addr(1);
     send(&websocket::connect(&client, &addr));
     send(&websocket::accept(&server, tokio::io::duplex(1).0));
+}
+
+#[tokio::test]
+async fn accepting_on_one_path_answers_others_with_404_and_the_dialled_path_is_requested() {
+    use secret_handshake::websocket::{Config, DialOptions};
+    let config = Config::default().with_path("/ssb");
+    let options = DialOptions::default();
+    for (path, ok) in [("/ssb", true), ("/", false), ("/ssb/x", false)] {
+        let (listener, port) = listen().await;
+        let url = format!("ws://127.0.0.1:{port}{path}");
+        let (ours, theirs) = tokio::join!(websocket::open(&url, &options), async {
+            WsTransport::accept_with(listener.accept().await.unwrap().0, &config).await
+        });
+        if ok {
+            ours.expect("dial");
+            theirs.expect("accept");
+            continue;
+        }
+        let dial = ours.expect_err("404");
+        assert!(dial.to_string().contains("404"), "{dial}");
+        let accept = theirs.expect_err("other path");
+        assert!(
+            matches!(&accept, Error::Upgrade(e) if e.kind() == std::io::ErrorKind::NotFound),
+            "{accept}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn dialling_a_net_port_says_the_transports_may_be_mixed_up() {
+    // A secret-handshake server over TCP takes the HTTP request for a bad hello and hangs up.
+    let (listener, port) = listen().await;
+    let server = Server::new(Keypair::generate(), NetworkKey::ssb_main_net(), AllowAll);
+    let serving = async {
+        let (tcp, _) = listener.accept().await.unwrap();
+        let _ = server.accept(tcp).await;
+    };
+    let url = format!("ws://127.0.0.1:{port}/");
+    let options = websocket::DialOptions::default();
+    let (dial, ()) = tokio::join!(websocket::open(&url, &options), serving);
+    let e = dial.expect_err("not a WebSocket server");
+    assert!(
+        matches!(e, Error::Upgrade(_)) && e.to_string().contains("net:"),
+        "{e}"
+    );
 }

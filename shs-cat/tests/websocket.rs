@@ -216,10 +216,13 @@ fn in_runtime<T: Send + 'static>(
 /// Sends `data` and the goodbye, reads up to the peer's goodbye, then closes the WebSocket.
 /// Returns what arrived and, if the close went well, whether the peer sent a WebSocket Close
 /// of its own.
-async fn library_session(
-    mut stream: BoxStream<WsTransport<tokio::net::TcpStream>>,
+async fn library_session<S>(
+    mut stream: BoxStream<WsTransport<S>>,
     data: &[u8],
-) -> (Vec<u8>, std::io::Result<bool>) {
+) -> (Vec<u8>, std::io::Result<bool>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
     stream.write_all(data).await.expect("write");
     stream.shutdown().await.expect("goodbye");
     let mut received = Vec::new();

@@ -1,5 +1,6 @@
 //! Why a WebSocket connection could not be set up.
 
+use std::time::Duration;
 use std::{fmt, io};
 
 use crate::error::{HandshakeError, Phase};
@@ -8,15 +9,21 @@ use crate::error::{HandshakeError, Phase};
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
-    /// The address cannot be dialled over WebSocket here (a `net:` address, or `wss://`,
-    /// which needs TLS).
+    /// The address cannot be dialled over WebSocket here (a `net:` address, a malformed URL,
+    /// or `wss://` without the `wss` feature).
     Unsupported(&'static str),
-    /// The TCP connection could not be opened.
+    /// The TCP connection could not be opened (or not within the upgrade timeout).
     Connect(io::Error),
+    /// The TLS handshake of a `wss://` connection failed: its source is rustls' error (a
+    /// certificate that does not verify, say), or it timed out.
+    Tls(io::Error),
     /// The WebSocket opening handshake (the HTTP upgrade) failed.
     Upgrade(io::Error),
     /// The secret handshake failed; it names the phase.
     Handshake(HandshakeError),
+    /// The upgrade and the secret handshake together took longer than this
+    /// ([`Listener::with_handshake_deadline`](super::Listener::with_handshake_deadline)).
+    Deadline(Duration),
 }
 
 impl Error {
@@ -34,8 +41,14 @@ impl fmt::Display for Error {
         match self {
             Error::Unsupported(what) => f.write_str(what),
             Error::Connect(e) => write!(f, "TCP connect failed: {e}"),
+            Error::Tls(e) => write!(f, "TLS handshake failed: {e}"),
             Error::Upgrade(e) => write!(f, "WebSocket upgrade failed: {e}"),
             Error::Handshake(e) => e.fmt(f),
+            Error::Deadline(d) => write!(
+                f,
+                "the WebSocket upgrade and secret handshake took longer than {} in all",
+                super::seconds(*d)
+            ),
         }
     }
 }
@@ -43,8 +56,8 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Unsupported(_) => None,
-            Error::Connect(e) | Error::Upgrade(e) => Some(e),
+            Error::Unsupported(_) | Error::Deadline(_) => None,
+            Error::Connect(e) | Error::Tls(e) | Error::Upgrade(e) => Some(e),
             // Displayed as the handshake error itself, so its source is the handshake's.
             Error::Handshake(e) => e.source(),
         }
@@ -62,7 +75,10 @@ impl From<Error> for io::Error {
         match error {
             Error::Handshake(e) => e.into(),
             Error::Unsupported(_) => io::Error::new(io::ErrorKind::Unsupported, error),
-            Error::Connect(ref e) | Error::Upgrade(ref e) => io::Error::new(e.kind(), error),
+            Error::Deadline(_) => io::Error::new(io::ErrorKind::TimedOut, error),
+            Error::Connect(ref e) | Error::Tls(ref e) | Error::Upgrade(ref e) => {
+                io::Error::new(e.kind(), error)
+            }
         }
     }
 }

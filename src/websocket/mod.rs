@@ -1,10 +1,69 @@
 //! Secret-handshake over WebSocket, as Scuttlebutt's multiserver `ws` plugin speaks it
-//! (feature `websocket`): dial `ws://HOST[:PORT]~shs:KEY` addresses with [`connect`], serve
-//! them with [`accept`]; both give a [`BoxStream`](crate::BoxStream) over a [`WsTransport`].
+//! (feature `websocket`; `wss://` with feature `wss`). Both give a
+//! [`BoxStream`](crate::BoxStream) over a [`WsTransport`]:
+//!
+//! * Dial: [`connect`] takes a `ws://HOST[:PORT]~shs:KEY` (or `wss://`) address; [`open`]
+//!   takes a URL, `ws[s]://HOST[:PORT][/PATH]`, and returns the transport for your own
+//!   handshake (a dialler of multiserver addresses builds on it).
+//! * Serve: [`accept`] / [`accept_with`] on a connection you accepted, or a [`Listener`] that
+//!   serves many clients (a task per handshake, a bound on handshakes in flight); behind an
+//!   HTTP server (hyper, axum; go-ssb-room and rooms2 mount the endpoint on a path behind a
+//!   reverse proxy), let it answer the upgrade with [`accept_key`] and hand the connection to
+//!   [`WsTransport::from_upgraded`], or answer one path only with [`Config::with_path`].
 //!
 //! The bytes travel in binary WebSocket messages of any size; a text message is an error.
-//! Plain `ws://` only: dialling `wss://` needs TLS, which this crate does not bring
-//! ([`connect`] refuses it; [`WsTransport::connect`] runs over a TLS stream of your own, untested).
+//!
+//! # TLS (`wss://`, feature `wss`)
+//! rustls, with the *ring* provider (it builds with a C compiler; aws-lc-rs needs cmake) and
+//! Mozilla's roots from `webpki-roots` by default, so a dial works the same on every host
+//! whatever its certificate store. [`DialOptions::with_root_certificates`] trusts your own
+//! roots (a private CA, or the platform's through `rustls-native-certs`);
+//! [`DialOptions::with_tls_config`] takes a whole `rustls::ClientConfig`. A certificate that
+//! does not verify fails with [`Error::Tls`], whose source is rustls' error. Without the
+//! feature, dialling `wss://` is [`Error::Unsupported`] and rustls is not built. Serving TLS is
+//! left to a terminating proxy, or to a TLS stream of your own given to [`accept`].
+//!
+//! # Limits and deadlines: what a peer can make a connection hold
+//! Every limit is on by default, applies from the first byte (before the peer is
+//! authenticated) and is set with [`Config`]:
+//!
+//! * **Messages and frames** of at most [`DEFAULT_MAX_MESSAGE`] (32 KiB; the JS side sends at
+//!   most 4,130 bytes, we at most 16 KiB). A header announcing more fails the connection
+//!   before anything is reserved for it.
+//! * **Write buffer** of at most [`DEFAULT_WRITE_BUFFER_LIMIT`] (64 KiB). tungstenite answers
+//!   each Ping with a Pong; past the limit it keeps only the latest, and a peer that keeps
+//!   sending Pings while reading none of our Pongs fails the connection once it is owed more
+//!   than the limit (`InvalidData`, "reads none of our Pongs").
+//! * **The HTTP upgrade** reads at most [`MAX_UPGRADE_BYTES`] (16 KiB) and must finish within
+//!   the upgrade timeout (5 s, the handshake timeout's default), as a whole: a silent or
+//!   trickling client is dropped then. When dialling, the same timeout bounds the TCP
+//!   connection, TLS and the upgrade together. The secret handshake that follows has the
+//!   [`Server`](crate::Server)'s or [`Client`](crate::Client)'s own timeout; a
+//!   [`Listener`] adds a total deadline of 30 s per client.
+//! * **Floods of messages without data** (Pings, Pongs, empty messages) are taken 32 per
+//!   poll, then the task yields, so the handshake's timer fires on time however fast they come.
+//!
+//! Memory per connection with the defaults, measured by `tests/hostile/websocket.rs` with a
+//! counting allocator:
+//!
+//! | when | bound (from tungstenite's buffering) | measured |
+//! |---|---|---|
+//! | before the handshake | 16 KiB read buffer + one frame of at most 32 KiB (the upgrade: ≤ 16 KiB of request) | 37 KiB with the largest frame announced; 0 after a 1 MiB header (refused at once) |
+//! | after the handshake, reading | read buffer and frame, a fragmented message of at most 32 KiB, the message being handed out: ≤ 160 KiB | 38 KiB both ends of an idle connection; +47 KiB with half a message and half a fragment held |
+//! | after the handshake, writing | the write buffer, ≤ 2 × 64 KiB with its growth | Ping flood never read: peak +130 KiB, then the connection fails |
+//!
+//! On top of this the [`BoxStream`](crate::BoxStream) holds its own buffers (its write limit
+//! and 16.5 KiB for reading). A Ping flood before the handshake peaks at about 200 KiB of heap
+//! for its connection and ends it within 0.2 s; one whose Pongs are read ends at the 5 s
+//! handshake timeout.
+//!
+//! An error (of the peer or of the connection beneath) ends the WebSocket: tokio-tungstenite
+//! ends its stream on any error, so later reads repeat it rather than resume.
+//!
+//! A server that gets something other than an HTTP `GET` (a `net:` client's secret-handshake
+//! hello, or a TLS handshake) refuses it at once with an error that says the transports are
+//! probably mixed up; a client whose server hangs up during the upgrade, or answers in
+//! something other than HTTP, is told the port may be a `net:` one.
 //!
 //! # No half-close: how to end a session
 //! A WebSocket cannot close one direction. Once a side's Close has gone out, the JS side (`ws`)
@@ -38,30 +97,36 @@
 //! live suite saw that happen, so it is not tested as a clean end).
 //!
 //! Each of our writes becomes one message of at most 16 KiB; incoming messages may be up to
-//! 1 MiB (the JS side sends each box as two messages, of 34 bytes and the body).
+//! 32 KiB by default (the JS side sends each box as two messages, of 34 bytes and the body).
 
-mod dial;
+mod client;
+mod config;
+mod deadline;
 mod error;
+mod listener;
+mod options;
+mod server;
+mod stream;
+mod tap;
 mod transport;
 
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-
-pub use dial::{accept, connect};
+pub use client::{connect, open};
+pub use config::{Config, DEFAULT_MAX_MESSAGE, DEFAULT_WRITE_BUFFER_LIMIT, MAX_UPGRADE_BYTES};
 pub use error::Error;
+pub use listener::{AcceptError, Listener, DEFAULT_HANDSHAKE_DEADLINE, DEFAULT_MAX_HANDSHAKES};
+pub use options::DialOptions;
+pub use server::{accept, accept_key, accept_with};
+pub use stream::WsStream;
+/// The rustls crate this module's TLS uses, for [`DialOptions::with_tls_config`] and
+/// [`DialOptions::with_root_certificates`].
+#[cfg(feature = "wss")]
+pub use tokio_rustls::rustls;
 pub use transport::WsTransport;
+
+/// A timeout for people: "5 s", "1.5 s".
+fn seconds(d: std::time::Duration) -> String {
+    format!("{} s", d.as_secs_f64())
+}
 
 /// The most we send in one message.
 const MAX_WRITE_MESSAGE: usize = 16 * 1024;
-/// The largest message or frame we accept from a peer.
-const MAX_READ_MESSAGE: usize = 1024 * 1024;
-/// tungstenite's read buffer.
-const READ_BUFFER: usize = 16 * 1024;
-
-fn config() -> WebSocketConfig {
-    WebSocketConfig::default()
-        .read_buffer_size(READ_BUFFER)
-        // Each message goes to the socket at once; box-stream has already batched the frames.
-        .write_buffer_size(0)
-        .max_message_size(Some(MAX_READ_MESSAGE))
-        .max_frame_size(Some(MAX_READ_MESSAGE))
-}

@@ -11,7 +11,12 @@ use tokio_tungstenite::tungstenite::error::{Error as WsError, ProtocolError};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
+use super::config::Config;
+use super::tap::Tap;
 use super::MAX_WRITE_MESSAGE;
+
+/// Messages without data (Pings, Pongs, empty messages) taken in one `poll_read`.
+const YIELD_AFTER: usize = 32;
 
 /// An `AsyncRead + AsyncWrite` over a WebSocket connection, as multiserver's `ws` plugin uses
 /// it: the bytes travel in binary messages of any size.
@@ -19,12 +24,17 @@ use super::MAX_WRITE_MESSAGE;
 /// * Reads take the peer's messages in any chunking (empty, one byte, many frames each). A text
 ///   message is an `InvalidData` error. The peer's Close (or the TCP connection ending) is EOF.
 /// * Each write sends its bytes (up to 16 KiB) as one binary message; `flush` pushes them out.
-///   Pings are answered with pongs while reading.
+///   Pings are answered with pongs while reading. A peer that keeps sending Pings while it
+///   reads none of our Pongs fails the connection (`InvalidData`) once the Pongs it is owed
+///   pass the [write-buffer limit](Config::with_write_buffer_limit).
+/// * It holds a bounded number of bytes whatever the peer sends (see the [module docs](super)).
+/// * An error ends the WebSocket (tokio-tungstenite ends its stream on any error): every later
+///   read repeats it.
 /// * **No half-close:** `poll_shutdown` only flushes. It never sends a WebSocket Close, because
 ///   the peer drops everything sent after its Close arrives. Call [`close`](Self::close) once
 ///   both sides are done (see the [module docs](super)).
 pub struct WsTransport<S> {
-    ws: WebSocketStream<S>,
+    ws: WebSocketStream<Tap<S>>,
     /// The rest of the message being read.
     reading: Bytes,
     /// The peer's Close, or the end of the connection, has arrived: reads return EOF.
@@ -35,12 +45,21 @@ pub struct WsTransport<S> {
     read_failed: Option<(io::ErrorKind, String)>,
     /// [`close`](Self::close) has finished.
     closed: bool,
+    /// Bytes of Pongs owed to a peer that is not reading them.
+    pongs_owed: usize,
+    write_buffer_limit: usize,
 }
 
 impl<S> WsTransport<S> {
-    pub(crate) fn new(ws: WebSocketStream<S>) -> Self {
+    pub(super) fn new(mut ws: WebSocketStream<Tap<S>>, config: &Config) -> Self
+    where
+        S: AsyncRead + AsyncWrite + Unpin,
+    {
+        ws.get_mut().upgraded();
         WsTransport {
             ws,
+            pongs_owed: 0,
+            write_buffer_limit: config.write_buffer_limit(),
             reading: Bytes::new(),
             read_closed: false,
             peer_closed: false,
@@ -58,12 +77,12 @@ impl<S> WsTransport<S> {
 impl<S: AsyncRead + AsyncWrite + Unpin> WsTransport<S> {
     /// The underlying connection (for its addresses or socket options).
     pub fn get_ref(&self) -> &S {
-        self.ws.get_ref()
+        self.ws.get_ref().get_ref()
     }
 
     /// The underlying connection, mutably. Reading or writing it corrupts the WebSocket.
     pub fn get_mut(&mut self) -> &mut S {
-        self.ws.get_mut()
+        self.ws.get_mut().get_mut()
     }
 
     /// Ends the WebSocket: sends everything buffered and our Close (or the reply to the
@@ -155,7 +174,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for WsTransport<S> {
             return Poll::Ready(Ok(()));
         }
         // Skip empty messages: only the end of the WebSocket is EOF.
+        let mut without_data = 0;
         while this.reading.is_empty() && !this.read_closed {
+            // A peer sending only Pings or empty messages gets no more than this per poll:
+            // then we yield (woken at once), so the caller's timers get their turn before the
+            // task's budget is spent on the flood.
+            if without_data == YIELD_AFTER {
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            without_data += 1;
             match ready!(Pin::new(&mut this.ws).poll_next(cx)) {
                 Some(Ok(Message::Binary(data))) => this.reading = data,
                 Some(Ok(Message::Text(_))) => {
@@ -173,7 +201,23 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for WsTransport<S> {
                     // with the next flush or close).
                     let _ = Pin::new(&mut this.ws).poll_flush(cx);
                 }
-                // Pings are answered by tungstenite; pongs and raw frames carry no data.
+                // tungstenite answers Pings; we count what a peer that does not read is owed.
+                Some(Ok(Message::Ping(data))) => {
+                    if !this.ws.get_ref().write_blocked() {
+                        this.pongs_owed = 0;
+                    } else {
+                        this.pongs_owed = this.pongs_owed.saturating_add(2 + data.len());
+                        if this.pongs_owed > this.write_buffer_limit {
+                            let e = io::Error::new(
+                                io::ErrorKind::InvalidData,
+                                "WebSocket: the peer keeps sending Pings but reads none of our \
+                                 Pongs (write-buffer limit reached)",
+                            );
+                            return Poll::Ready(Err(this.fail_read(e)));
+                        }
+                    }
+                }
+                // Pongs and raw frames carry no data.
                 Some(Ok(_)) => {}
                 Some(Err(e)) if is_gone(&e) => this.read_closed = true,
                 Some(Err(e)) => return Poll::Ready(Err(this.fail_read(to_io(e)))),
@@ -202,7 +246,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for WsTransport<S> {
         ready!(ws.as_mut().poll_ready(cx)).map_err(to_io)?;
         let n = buf.len().min(MAX_WRITE_MESSAGE);
         let message = Message::Binary(Bytes::copy_from_slice(&buf[..n]));
-        ws.start_send(message).map_err(to_io)?;
+        match ws.as_mut().start_send(message) {
+            // Pongs to a slow reader fill the buffer: send them first, then our message.
+            Err(WsError::WriteBufferFull(message)) => {
+                ready!(ws.as_mut().poll_flush(cx)).map_err(to_io)?;
+                ws.start_send(*message).map_err(to_io)?;
+            }
+            result => result.map_err(to_io)?,
+        }
         Poll::Ready(Ok(n))
     }
 

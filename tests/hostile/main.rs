@@ -13,8 +13,10 @@ mod common;
 #[global_allocator]
 static HEAP: common::heap::Counting = common::heap::Counting;
 
+#[cfg(feature = "websocket")]
 mod deadlines;
 mod memory;
 mod secrets_in_errors;
 mod torsion;
 mod transient;
+mod websocket;

@@ -1,0 +1,183 @@
+//! Dialling: `ws://` and `wss://` URLs, the HTTP upgrade (bounded), and the secret handshake.
+
+use std::io;
+use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
+
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+use tokio_tungstenite::client_async_with_config;
+use tokio_tungstenite::tungstenite::http::Uri;
+use tokio_tungstenite::tungstenite::Error as WsError;
+
+use super::deadline::within;
+use super::stream::WsStream;
+use super::tap::Tap;
+use super::transport::{to_io, WsTransport};
+use super::{seconds, Config, DialOptions, Error};
+use crate::multiserver::{MultiserverAddress, TransportKind};
+use crate::{BoxStream, Client};
+
+impl<S: AsyncRead + AsyncWrite + Unpin> WsTransport<S> {
+    /// Opens a WebSocket as a client over `io`, a connection to `addr` you have opened:
+    /// requests path `/` with no subprotocol, no `Origin` and no extensions, as multiserver
+    /// does, within the default [`Config`]'s limits and upgrade timeout.
+    ///
+    /// For `wss://` addresses `io` must be your TLS stream (or use [`open`]).
+    pub async fn connect(io: S, addr: &MultiserverAddress) -> Result<Self, Error> {
+        let scheme = match addr.transport {
+            TransportKind::Wss => "wss",
+            _ => "ws",
+        };
+        let url = format!("{scheme}://{}/", addr.socket_address());
+        Self::connect_with(io, &url, &Config::default()).await
+    }
+
+    /// Opens a WebSocket as a client over `io`, requesting `url`
+    /// (`ws[s]://HOST[:PORT][/PATH]`, whose host and path are sent; `io` must already reach
+    /// it), within `config`'s limits and upgrade timeout.
+    pub async fn connect_with(io: S, url: &str, config: &Config) -> Result<Self, Error> {
+        let upgrade = client_async_with_config(url, Tap::new(io, &[]), Some(config.tungstenite()));
+        match within(config.upgrade_timeout(), upgrade).await {
+            Ok(Ok((ws, _response))) => Ok(WsTransport::new(ws, config)),
+            Ok(Err(e)) => Err(upgrade_failed(e)),
+            Err(()) => Err(Error::Upgrade(timed_out(config, "no answer"))),
+        }
+    }
+}
+
+/// Opens `url` (`ws://HOST[:PORT][/PATH]` or `wss://…`; ports 80 and 443 by default): the TCP
+/// connection, TLS for `wss`, and the WebSocket upgrade requesting PATH (default `/`), all
+/// within the upgrade timeout of `options`' [`Config`]. The secret handshake is yours to run
+/// on the result (`client.connect(transport, &key)`).
+///
+/// Each failure says where it happened: [`Error::Unsupported`] (not a WebSocket URL, or
+/// `wss` without the `wss` feature), [`Error::Connect`], [`Error::Tls`], [`Error::Upgrade`];
+/// a timeout is a `TimedOut` error of the step that was running.
+pub async fn open(url: &str, options: &DialOptions) -> Result<WsTransport<WsStream>, Error> {
+    let target = Target::parse(url)?;
+    // The step running, for a timeout's error (atomic only to keep the future `Sync`).
+    let step = AtomicU8::new(Step::Connect as u8);
+    let config = &options.config;
+    let dial = async {
+        let tcp = TcpStream::connect((target.host.as_str(), target.port))
+            .await
+            .map_err(Error::Connect)?;
+        // Box-stream flushes whole frames; don't let Nagle hold them back (ws does the same).
+        let _ = tcp.set_nodelay(true);
+        let stream = if target.secure {
+            step.store(Step::Tls as u8, Relaxed);
+            options.tls_connect(tcp, &target.host).await?
+        } else {
+            WsStream::plain(tcp)
+        };
+        step.store(Step::Upgrade as u8, Relaxed);
+        let upgrade =
+            client_async_with_config(url, Tap::new(stream, &[]), Some(config.tungstenite()));
+        let (ws, _response) = upgrade.await.map_err(upgrade_failed)?;
+        Ok(WsTransport::new(ws, config))
+    };
+    match within(config.upgrade_timeout(), dial).await {
+        Ok(result) => result,
+        Err(()) => Err(match step.load(Relaxed) {
+            s if s == Step::Connect as u8 => Error::Connect(timed_out(config, "no connection")),
+            s if s == Step::Tls as u8 => Error::Tls(timed_out(config, "no TLS handshake")),
+            _ => Error::Upgrade(timed_out(config, "no answer")),
+        }),
+    }
+}
+
+/// Dials a `ws://HOST[:PORT]~shs:KEY` (or `wss://`) address: [`open`] with the default
+/// [`DialOptions`] (so the TCP connection, TLS and the upgrade are bounded by 5 s), then the
+/// secret handshake as `client` (or as the invite's seed identity, if the address has one),
+/// bounded by the client's timeout.
+pub async fn connect(
+    client: &Client,
+    addr: &MultiserverAddress,
+) -> Result<BoxStream<WsTransport<WsStream>>, Error> {
+    let scheme = match addr.transport {
+        TransportKind::Ws => "ws",
+        TransportKind::Wss => "wss",
+        _ => {
+            return Err(Error::Unsupported(
+                "not a WebSocket address: dial net: addresses over TCP",
+            ))
+        }
+    };
+    // An unusable server key is refused before anything is dialled.
+    client.check_server_key(&addr.key)?;
+    let url = format!("{scheme}://{}/", addr.socket_address());
+    let ws = open(&url, &DialOptions::default()).await?;
+    let stream = match &addr.seed {
+        Some(seed) => client
+            .clone()
+            .with_seed_identity(seed)
+            .connect(ws, &addr.key),
+        None => client.connect(ws, &addr.key),
+    };
+    Ok(stream.await?)
+}
+
+#[derive(Clone, Copy)]
+#[repr(u8)]
+enum Step {
+    Connect,
+    Tls,
+    Upgrade,
+}
+
+/// Where a URL leads.
+struct Target {
+    secure: bool,
+    /// Without IPv6 brackets.
+    host: String,
+    port: u16,
+}
+
+impl Target {
+    fn parse(url: &str) -> Result<Target, Error> {
+        const NOT_WS: &str = "not a ws:// or wss:// URL of the form ws[s]://HOST[:PORT][/PATH]";
+        let uri: Uri = url.parse().map_err(|_| Error::Unsupported(NOT_WS))?;
+        let secure = match uri.scheme_str() {
+            Some("ws") => false,
+            Some("wss") => true,
+            _ => return Err(Error::Unsupported(NOT_WS)),
+        };
+        let host = uri
+            .host()
+            .filter(|h| !h.is_empty())
+            .ok_or(Error::Unsupported(NOT_WS))?;
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
+        let port = uri.port_u16().unwrap_or(if secure { 443 } else { 80 });
+        Ok(Target { secure, host, port })
+    }
+}
+
+/// "no answer within 5 s", say.
+fn timed_out(config: &Config, what: &str) -> io::Error {
+    let limit = seconds(config.upgrade_timeout().unwrap_or_default());
+    io::Error::new(io::ErrorKind::TimedOut, format!("{what} within {limit}"))
+}
+
+/// The upgrade failed; if the server hung up or did not answer in HTTP, say what that
+/// probably means.
+fn upgrade_failed(e: WsError) -> Error {
+    let not_http = matches!(&e, WsError::Protocol(_) | WsError::HttpFormat(_))
+        || matches!(&e, WsError::Io(io) if matches!(
+            io.kind(),
+            io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset
+        ));
+    let io = to_io(e);
+    if !not_http {
+        return Error::Upgrade(io);
+    }
+    Error::Upgrade(io::Error::new(
+        io.kind(),
+        format!(
+            "{io}: the server hung up or did not answer in HTTP; is this a net: \
+             (secret-handshake over TCP) port rather than a WebSocket one?"
+        ),
+    ))
+}

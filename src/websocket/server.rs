@@ -1,0 +1,143 @@
+//! Serving WebSocket clients: the HTTP upgrade (bounded in time and size, one path if asked),
+//! connections an HTTP server has upgraded already, and the secret handshake over them.
+
+use std::io;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
+use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
+use tokio_tungstenite::tungstenite::http::StatusCode;
+use tokio_tungstenite::tungstenite::protocol::Role;
+use tokio_tungstenite::tungstenite::Error as WsError;
+use tokio_tungstenite::{accept_hdr_async_with_config, WebSocketStream};
+
+use super::deadline::within;
+use super::tap::{not_http, Tap, HEAD};
+use super::transport::{to_io, WsTransport};
+use super::{seconds, Config, Error};
+use crate::{Authorize, BoxStream, Server};
+
+impl<S: AsyncRead + AsyncWrite + Unpin> WsTransport<S> {
+    /// Answers a client's WebSocket opening handshake on `io` with the default [`Config`]:
+    /// any path, no subprotocol, and no extensions (permessage-deflate is declined).
+    pub async fn accept(io: S) -> Result<Self, Error> {
+        Self::accept_with(io, &Config::default()).await
+    }
+
+    /// [`accept`](Self::accept) with `config`: its limits, its upgrade timeout, and its path
+    /// (other paths are answered 404). A client that sends something other than HTTP (a
+    /// `net:` secret-handshake client, or TLS) is refused at once with an error that says so.
+    pub async fn accept_with(io: S, config: &Config) -> Result<Self, Error> {
+        within(config.upgrade_timeout(), upgrade(io, config))
+            .await
+            .map_err(|()| timed_out(config))?
+    }
+
+    /// Wraps a connection that an HTTP server (hyper, axum, ...) has already upgraded: the
+    /// server checked the request and sent `101 Switching Protocols` with
+    /// `Sec-WebSocket-Accept` set to [`accept_key`](super::accept_key) of the client's
+    /// `Sec-WebSocket-Key`. `config`'s limits apply; its timeout and path do not (the HTTP
+    /// server routed and answered the request).
+    pub async fn from_upgraded(io: S, config: &Config) -> Self {
+        let ws = WebSocketStream::from_raw_socket(
+            Tap::new(io, &[]),
+            Role::Server,
+            Some(config.tungstenite()),
+        )
+        .await;
+        WsTransport::new(ws, config)
+    }
+}
+
+/// The `Sec-WebSocket-Accept` value that answers a client's `Sec-WebSocket-Key`, for an HTTP
+/// server that upgrades the connection itself (see [`WsTransport::from_upgraded`]).
+pub fn accept_key(sec_websocket_key: &[u8]) -> String {
+    tokio_tungstenite::tungstenite::handshake::derive_accept_key(sec_websocket_key)
+}
+
+async fn upgrade<S>(mut io: S, config: &Config) -> Result<WsTransport<S>, Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    // Peek at the first bytes: a client that speaks something else is told so at once.
+    let mut head = [0; HEAD];
+    let mut len = 0;
+    while len < HEAD {
+        match io.read(&mut head[len..]).await.map_err(Error::Upgrade)? {
+            0 => break,
+            n => len += n,
+        }
+        if not_http(&head[..len]).is_some() {
+            break;
+        }
+    }
+    if let Some(hint) = not_http(&head[..len]) {
+        return Err(Error::Upgrade(io::Error::new(
+            io::ErrorKind::InvalidData,
+            hint,
+        )));
+    }
+    let path = config.path();
+    // tungstenite's callback type fixes its (large) error type.
+    #[allow(clippy::result_large_err)]
+    let route = |request: &Request, response: Response| match path {
+        Some(path) if request.uri().path() != path => {
+            let mut refusal = ErrorResponse::new(Some("Not Found".into()));
+            *refusal.status_mut() = StatusCode::NOT_FOUND;
+            Err(refusal)
+        }
+        _ => Ok(response),
+    };
+    let ws = accept_hdr_async_with_config(
+        Tap::new(io, &head[..len]),
+        route,
+        Some(config.tungstenite()),
+    )
+    .await
+    .map_err(|e| match (e, path) {
+        (WsError::Http(_), Some(path)) => Error::Upgrade(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!("the client asked for another path than {path} (answered 404)"),
+        )),
+        (e, _) => Error::Upgrade(to_io(e)),
+    })?;
+    Ok(WsTransport::new(ws, config))
+}
+
+fn timed_out(config: &Config) -> Error {
+    let limit = seconds(config.upgrade_timeout().unwrap_or_default());
+    Error::Upgrade(io::Error::new(
+        io::ErrorKind::TimedOut,
+        format!("the client's upgrade took longer than {limit}"),
+    ))
+}
+
+/// Accepts a WebSocket client on `io` (an accepted `TcpStream`, say) with the default
+/// [`Config`], and runs the server side of the secret handshake over it. Set `TCP_NODELAY` on
+/// the socket first, as [`connect`](super::connect) does.
+///
+/// The upgrade is bounded by the config's timeout (5 s), the secret handshake by the
+/// server's. Run it outside the accept loop (or use a [`Listener`](super::Listener)).
+pub async fn accept<A, S>(
+    server: &Server<A>,
+    io: S,
+) -> Result<BoxStream<WsTransport<S>, A::Auth>, Error>
+where
+    A: Authorize,
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    accept_with(server, io, &Config::default()).await
+}
+
+/// [`accept`] with `config`'s limits, upgrade timeout and path.
+pub async fn accept_with<A, S>(
+    server: &Server<A>,
+    io: S,
+    config: &Config,
+) -> Result<BoxStream<WsTransport<S>, A::Auth>, Error>
+where
+    A: Authorize,
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let ws = WsTransport::accept_with(io, config).await?;
+    Ok(server.accept(ws).await?)
+}
