@@ -9,11 +9,11 @@ use tokio_tungstenite::client_async_with_config;
 use tokio_tungstenite::tungstenite::http::Uri;
 use tokio_tungstenite::tungstenite::Error as WsError;
 
-use super::deadline::within;
 use super::stream::WsStream;
 use super::tap::Tap;
 use super::transport::{to_io, WsTransport};
 use super::{seconds, Config, DialOptions, Error};
+use crate::io::within;
 use crate::multiserver::{MultiserverAddress, TransportKind};
 use crate::{BoxStream, Client};
 
@@ -38,9 +38,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsTransport<S> {
     pub async fn connect_with(io: S, url: &str, config: &Config) -> Result<Self, Error> {
         let upgrade = client_async_with_config(url, Tap::new(io, &[]), Some(config.tungstenite()));
         match within(config.upgrade_timeout(), upgrade).await {
-            Ok(Ok((ws, _response))) => Ok(WsTransport::new(ws, config)),
-            Ok(Err(e)) => Err(upgrade_failed(e)),
-            Err(()) => Err(Error::Upgrade(timed_out(config, "no answer"))),
+            Some(Ok((ws, _response))) => Ok(WsTransport::new(ws, config)),
+            Some(Err(e)) => Err(upgrade_failed(e)),
+            None => Err(Error::Upgrade(timed_out(config, "no answer"))),
         }
     }
 }
@@ -77,8 +77,8 @@ pub async fn open(url: &str, options: &DialOptions) -> Result<WsTransport<WsStre
         Ok(WsTransport::new(ws, config))
     };
     match within(config.upgrade_timeout(), dial).await {
-        Ok(result) => result,
-        Err(()) => Err(match step.load(Relaxed) {
+        Some(result) => result,
+        None => Err(match step.load(Relaxed) {
             s if s == Step::Connect as u8 => Error::Connect(timed_out(config, "no connection")),
             s if s == Step::Tls as u8 => Error::Tls(timed_out(config, "no TLS handshake")),
             _ => Error::Upgrade(timed_out(config, "no answer")),

@@ -10,10 +10,10 @@ use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 use tokio::task::JoinSet;
 
-use super::deadline::within;
 use super::server::accept_with;
 use super::transport::WsTransport;
 use super::{Config, Error};
+use crate::io::within;
 use crate::{Authorize, BoxStream, Server};
 
 /// How many clients may be in their upgrade or handshake at once, by default.
@@ -150,7 +150,7 @@ impl<A: Authorize> Listener<A> {
             let _ = tcp.set_nodelay(true);
             let result = within(deadline, accept_with(&server, tcp, &config))
                 .await
-                .unwrap_or_else(|()| Err(Error::Deadline(deadline.unwrap_or_default())));
+                .unwrap_or_else(|| Err(Error::Deadline(deadline.unwrap_or_default())));
             (addr, result)
         });
     }

@@ -101,7 +101,6 @@
 
 mod client;
 mod config;
-mod deadline;
 mod error;
 mod listener;
 mod options;

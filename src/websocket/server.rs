@@ -10,10 +10,10 @@ use tokio_tungstenite::tungstenite::protocol::Role;
 use tokio_tungstenite::tungstenite::Error as WsError;
 use tokio_tungstenite::{accept_hdr_async_with_config, WebSocketStream};
 
-use super::deadline::within;
 use super::tap::{not_http, Tap, HEAD};
 use super::transport::{to_io, WsTransport};
 use super::{seconds, Config, Error};
+use crate::io::within;
 use crate::{Authorize, BoxStream, Server};
 
 impl<S: AsyncRead + AsyncWrite + Unpin> WsTransport<S> {
@@ -29,7 +29,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsTransport<S> {
     pub async fn accept_with(io: S, config: &Config) -> Result<Self, Error> {
         within(config.upgrade_timeout(), upgrade(io, config))
             .await
-            .map_err(|()| timed_out(config))?
+            .ok_or_else(|| timed_out(config))?
     }
 
     /// Wraps a connection that an HTTP server (hyper, axum, ...) has already upgraded: the

@@ -411,3 +411,28 @@ fn after_the_handshake_a_connection_stays_within_its_stated_bound() {
         }
     });
 }
+
+/// A runtime built without timers: a silent WebSocket client is still turned away by the
+/// upgrade timeout, and nothing panics.
+#[test]
+fn a_silent_upgrade_on_a_runtime_without_timers_times_out_and_does_not_panic() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let (listener, port) = listen().await;
+        let _silent = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        let (tcp, _) = listener.accept().await.unwrap();
+        let config = Config::default().with_upgrade_timeout(Some(Duration::from_millis(300)));
+        let started = Instant::now();
+        let error = websocket::accept_with(&server(), tcp, &config)
+            .await
+            .expect_err("a silent client");
+        assert!(
+            matches!(&error, websocket::Error::Upgrade(e) if e.kind() == std::io::ErrorKind::TimedOut),
+            "{error}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    });
+}
