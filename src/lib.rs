@@ -226,6 +226,7 @@
 
 pub mod boxstream;
 mod crypto;
+pub mod dial;
 mod encoding;
 mod error;
 pub mod handshake;
@@ -233,7 +234,7 @@ pub mod handshake;
 pub mod hazmat;
 mod io;
 mod keys;
-mod multiserver;
+pub mod multiserver;
 mod secret;
 #[cfg(feature = "ssb-secret-file")]
 mod secret_file;
@@ -248,4 +249,4 @@ pub use io::{
     DEFAULT_WRITE_BUFFER,
 };
 pub use keys::{Keypair, NetworkKey, PublicKey};
-pub use multiserver::{MultiserverAddress, TransportKind};
+pub use multiserver::{AddressError, MultiserverAddress, NoauthAddress, TransportKind};

@@ -1,0 +1,314 @@
+//! Dialling multiserver addresses: `net:`, `ws://`, `wss://` and `unix:`, one after another
+//! until one connects.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use secret_handshake::{dial, Client, Keypair, NetworkKey};
+//! use tokio::io::{AsyncReadExt, AsyncWriteExt};
+//!
+//! let client = Client::new(Keypair::generate(), NetworkKey::ssb_main_net());
+//! let pub_address = "net:example.org:8008~shs:1KHLiKZvAvjbY1ziZEHMXawbCEIM6qwjCDm3VYRan/s=;\
+//!                    ws://example.org~shs:1KHLiKZvAvjbY1ziZEHMXawbCEIM6qwjCDm3VYRan/s=";
+//! let mut stream = dial::connect(&client, pub_address).await?;
+//! stream.write_all(b"hello").await?;
+//! stream.shutdown().await?; // our goodbye
+//! let mut reply = Vec::new();
+//! stream.read_to_end(&mut reply).await?; // up to the peer's goodbye
+//! stream.get_mut().close().await?; // a WebSocket's Close; a no-op shutdown for TCP
+//! # Ok(()) }
+//! ```
+//!
+//! # Which failures fall back to the next address
+//! The addresses are tried in order. One that cannot be reached — it does not parse, its
+//! transport is unsupported here, the name does not resolve, the connection is refused or
+//! unreachable, TLS or the WebSocket upgrade fails, the peer stays silent or resets, or the
+//! attempt timeout runs out — is recorded and the next is tried. A secret handshake that gets
+//! past the server's hello (message 2, which proves a secret-handshake server on our network)
+//! and then fails is the peer's answer — a wrong server key, or the server turned us away — so
+//! the dial stops there and returns it ([`Failure::is_answer`]). The JS client tries only the
+//! first address it can parse.
+//!
+//! An invite's seed in an address (`~shs:KEY:SEED`) makes that attempt prove the identity made
+//! from the seed ([`Client::with_seed_identity`]).
+//!
+//! # Timeouts
+//! Each attempt — connect, TLS, upgrade and handshake — is bounded by
+//! [`Dialer::attempt_timeout`] (default [`DEFAULT_ATTEMPT_TIMEOUT`]), the whole dial by
+//! [`Dialer::total_timeout`] (default [`DEFAULT_TOTAL_TIMEOUT`]); `Duration::MAX` means none.
+//! The handshake keeps the client's own inactivity timeout too. The timers are Tokio's: polled
+//! outside a Tokio runtime, a dial runs untimed.
+//!
+//! # Unix sockets and `noauth`
+//! `unix:PATH~shs:KEY` is dialled like any other address. Serving one takes no helper: bind a
+//! `tokio::net::UnixListener` and hand each accepted `UnixStream` to
+//! [`Server::accept`](crate::Server::accept).
+//!
+//! `noauth` addresses give a **plain, unauthenticated and unencrypted** stream: Scuttlebutt
+//! servers offer `unix:PATH~noauth` to local tools, trusting the socket file's permissions.
+//! [`connect`] never dials them; [`connect_noauth`] does, and only on this machine (a Unix
+//! socket, or `net:` to a loopback address).
+
+mod connection;
+mod deadline;
+mod error;
+mod open;
+
+use std::borrow::Cow;
+use std::future::Future;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use connection::Connection;
+pub use error::{Attempt, DialError, Failure, Step};
+
+use self::deadline::{after, passed, until};
+use self::open::{open, Progress};
+use crate::io::{BoxStream, Client};
+use crate::multiserver::{split_list, Endpoint, MultiserverAddress, NoauthAddress, TransportKind};
+
+/// How long one attempt may take, unless [`Dialer::attempt_timeout`] says otherwise.
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a whole dial may take, unless [`Dialer::total_timeout`] says otherwise.
+pub const DEFAULT_TOTAL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Dials `addresses`, a multiserver address or a `;`-separated list, with the default
+/// timeouts, and runs the secret handshake as `client`. See the [module docs](self).
+pub async fn connect(client: &Client, addresses: &str) -> Result<BoxStream<Connection>, DialError> {
+    Dialer::new().connect(client, addresses).await
+}
+
+/// Opens a plain **unauthenticated, unencrypted** stream to the first `…~noauth` entry of
+/// `addresses` that answers, on this machine only. See the [module docs](self).
+pub async fn connect_noauth(addresses: &str) -> Result<Connection, DialError> {
+    Dialer::new().connect_noauth(addresses).await
+}
+
+/// Dial options: the timeouts.
+#[derive(Clone, Debug)]
+pub struct Dialer {
+    attempt_timeout: Duration,
+    total_timeout: Duration,
+}
+
+impl Default for Dialer {
+    fn default() -> Self {
+        Dialer::new()
+    }
+}
+
+impl Dialer {
+    /// A dialler with the default timeouts.
+    pub fn new() -> Self {
+        Dialer {
+            attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
+            total_timeout: DEFAULT_TOTAL_TIMEOUT,
+        }
+    }
+
+    /// Bounds each attempt: connecting, TLS, the WebSocket upgrade and the secret handshake
+    /// together (`Duration::MAX`: no bound).
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = timeout;
+        self
+    }
+
+    /// Bounds the whole dial, all attempts together (`Duration::MAX`: no bound).
+    pub fn total_timeout(mut self, timeout: Duration) -> Self {
+        self.total_timeout = timeout;
+        self
+    }
+
+    /// [`connect`](self::connect) with these options.
+    pub async fn connect(
+        &self,
+        client: &Client,
+        addresses: &str,
+    ) -> Result<BoxStream<Connection>, DialError> {
+        let entries = split_list(addresses).enumerate().map(|(i, text)| {
+            text.parse::<MultiserverAddress>()
+                .map_err(|e| (format!("entry {}", i + 1), Failure::Address(e)))
+        });
+        self.connect_each(client, entries.collect()).await
+    }
+
+    /// Dials addresses already parsed, in order.
+    pub async fn connect_to(
+        &self,
+        client: &Client,
+        addresses: &[MultiserverAddress],
+    ) -> Result<BoxStream<Connection>, DialError> {
+        self.connect_each(client, addresses.iter().cloned().map(Ok).collect())
+            .await
+    }
+
+    async fn connect_each(
+        &self,
+        client: &Client,
+        entries: Vec<Result<MultiserverAddress, (String, Failure)>>,
+    ) -> Result<BoxStream<Connection>, DialError> {
+        let targets = entries.into_iter().map(|entry| {
+            entry.map(|address| {
+                let label = address.redacted().to_string();
+                Target {
+                    label,
+                    endpoint: address.endpoint(),
+                    address,
+                }
+            })
+        });
+        self.run(targets.collect(), |target, progress| async move {
+            shs_attempt(client, &target.address, &progress).await
+        })
+        .await
+    }
+
+    /// [`connect_noauth`](self::connect_noauth) with these options.
+    pub async fn connect_noauth(&self, addresses: &str) -> Result<Connection, DialError> {
+        let targets = split_list(addresses).enumerate().map(|(i, text)| {
+            let label = || format!("entry {}", i + 1);
+            let address = text
+                .parse::<NoauthAddress>()
+                .map_err(|e| (label(), Failure::Address(e)))?;
+            Ok(Target {
+                label: address.to_string(),
+                endpoint: address.endpoint(),
+                address,
+            })
+        });
+        self.run(targets.collect(), |target, progress| async move {
+            if !is_local(&target.endpoint) {
+                return Err(Failure::NotLocal);
+            }
+            open(&target.endpoint, None, &progress).await
+        })
+        .await
+    }
+
+    /// Tries each target in order, each within the attempt timeout and all within the total.
+    async fn run<A, T, F, Fut>(
+        &self,
+        targets: Vec<Result<Target<A>, (String, Failure)>>,
+        attempt: F,
+    ) -> Result<T, DialError>
+    where
+        F: Fn(Target<A>, Arc<Progress>) -> Fut,
+        Fut: Future<Output = Result<T, Failure>>,
+    {
+        let total = after(self.total_timeout);
+        let mut attempts = Vec::new();
+        let progress = Arc::new(Progress::default());
+        // The attempt under way, should the total timeout end it.
+        let mut current: Option<(String, String)> = None;
+        let dial = async {
+            for target in targets {
+                let target = match target {
+                    Ok(target) => target,
+                    Err((address, failure)) => {
+                        attempts.push(Attempt {
+                            address,
+                            socket_address: None,
+                            failure,
+                        });
+                        continue;
+                    }
+                };
+                if passed(total) {
+                    return Outcome::OutOfTime;
+                }
+                let (address, socket_address) =
+                    (target.label.clone(), target.endpoint.socket_address());
+                current = Some((address.clone(), socket_address.clone()));
+                let attempt = attempt(target, Arc::clone(&progress));
+                let outcome = until(after(self.attempt_timeout), attempt).await;
+                current = None;
+                let failure = match outcome {
+                    Ok(Ok(done)) => return Outcome::Connected(done),
+                    Ok(Err(failure)) => failure,
+                    Err(_) => Failure::TimedOut {
+                        step: progress.get(),
+                        after: self.attempt_timeout,
+                    },
+                };
+                let answered = failure.is_answer();
+                attempts.push(Attempt {
+                    address,
+                    socket_address: Some(socket_address),
+                    failure,
+                });
+                if answered {
+                    break;
+                }
+            }
+            Outcome::Failed
+        };
+        let total_timeout = match until(total, dial).await {
+            Ok(Outcome::Connected(done)) => return Ok(done),
+            Ok(Outcome::Failed) => None,
+            Ok(Outcome::OutOfTime) | Err(_) => Some(self.total_timeout),
+        };
+        if let (Some((address, socket_address)), Some(_)) = (current, total_timeout) {
+            attempts.push(Attempt {
+                address,
+                socket_address: Some(socket_address),
+                failure: Failure::TotalTimeout {
+                    step: progress.get(),
+                },
+            });
+        }
+        Err(DialError {
+            attempts,
+            total_timeout,
+        })
+    }
+}
+
+/// How the loop over the targets ended.
+enum Outcome<T> {
+    Connected(T),
+    /// Every target failed, or one answered.
+    Failed,
+    /// The total timeout passed between attempts.
+    OutOfTime,
+}
+
+/// One address to try: how it is shown in errors, where it leads, and the address itself.
+struct Target<A> {
+    label: String,
+    endpoint: Endpoint,
+    address: A,
+}
+
+/// One secret-handshake attempt: the transport, then the handshake as `client` or as the
+/// invite's identity.
+async fn shs_attempt(
+    client: &Client,
+    address: &MultiserverAddress,
+    progress: &Progress,
+) -> Result<BoxStream<Connection>, Failure> {
+    let connection = open(&address.endpoint(), Some(address), progress).await?;
+    progress.set(Step::Handshake);
+    let client = match &address.seed {
+        Some(seed) => Cow::Owned(client.clone().with_seed_identity(seed)),
+        None => Cow::Borrowed(client),
+    };
+    client
+        .connect(connection, &address.key)
+        .await
+        .map_err(Failure::Handshake)
+}
+
+/// Whether `endpoint` is on this machine: a Unix socket, or a loopback address.
+fn is_local(endpoint: &Endpoint) -> bool {
+    match endpoint.transport {
+        TransportKind::Unix => true,
+        TransportKind::Net | TransportKind::Ws => {
+            endpoint.host == "localhost"
+                || endpoint
+                    .host
+                    .parse::<IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        }
+        _ => false,
+    }
+}
