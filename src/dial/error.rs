@@ -219,11 +219,12 @@ impl fmt::Display for DialError {
             ([], None) => f.write_str("no address to dial"),
             ([one], None) => one.fmt(f),
             (all, total) => {
-                write!(f, "could not connect ({} tried", all.len())?;
+                f.write_str("could not connect")?;
                 if let Some(total) = total {
                     write!(f, " within the total timeout {total:?}")?;
                 }
-                f.write_str(")")?;
+                let plural = if all.len() == 1 { "" } else { "es" };
+                write!(f, " ({} address{plural} tried)", all.len())?;
                 for (i, attempt) in all.iter().enumerate() {
                     write!(f, "; {}. {attempt}", i + 1)?;
                 }

@@ -51,11 +51,7 @@ pub(crate) async fn open(
             progress.set(Step::Upgrade);
             open_websocket(tcp, address).await
         }
-        TransportKind::Wss => {
-            let tcp = tcp(&endpoint.host, endpoint.port).await?;
-            progress.set(Step::Tls);
-            open_secure_websocket(tcp, endpoint, shs, progress).await
-        }
+        TransportKind::Wss => open_secure_websocket(endpoint, shs, progress).await,
         TransportKind::Onion => Err(Failure::Unsupported(
             "onion: addresses need a Tor SOCKS proxy, which this crate does not have",
         )),
@@ -137,16 +133,17 @@ async fn open_websocket(_: TcpStream, _: &MultiserverAddress) -> Result<Connecti
     ))
 }
 
-/// TLS, then the WebSocket opening handshake, for `wss://` addresses.
+/// TCP, TLS, then the WebSocket opening handshake, for `wss://` addresses.
 async fn open_secure_websocket(
-    _tcp: TcpStream,
     _endpoint: &Endpoint,
     _shs: Option<&MultiserverAddress>,
     _progress: &Progress,
 ) -> Result<Connection, Failure> {
-    // WSS: the one place to wire the TLS dial in: a TLS handshake with `endpoint.host` as the
-    // server name (failures are `Failure::Tls`), `progress.set(Step::Upgrade)`, then the
-    // WebSocket upgrade over the TLS stream into `Connection::websocket(ws, Wss, ..)`.
+    // WSS: the one place to wire the TLS dial in: `tcp(&endpoint.host, endpoint.port)`,
+    // `progress.set(Step::Tls)`, a TLS handshake with `endpoint.host` as the server name
+    // (failures are `Failure::Tls`), `progress.set(Step::Upgrade)`, then the WebSocket upgrade
+    // (`shs` is `None` for noauth: refuse it as `open_websocket` does) over the TLS stream,
+    // into `Connection::websocket(ws, TransportKind::Wss, endpoint.socket_address())`.
     Err(Failure::Unsupported(
         "wss:// needs TLS, which this build of secret-handshake does not have",
     ))
