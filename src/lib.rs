@@ -41,6 +41,8 @@
 //! * [`boxstream::BoxStreamCodec`]: box-stream as a `tokio_util::codec` `Decoder`/`Encoder`.
 //! * `websocket` (feature `websocket`): Scuttlebutt's `ws://HOST:PORT~shs:KEY` transport, with
 //!   its own way to end a session (a WebSocket has no half-close).
+//! * [`multiserver`]: the addresses peers announce (`net:…~shs:KEY;ws://…`), the whole grammar;
+//!   [`dial`]: connect to the first of them that answers.
 //!
 //! # Deciding about a client with your own context
 //! [`Server::accept`] asks the server's [`Authorize`] about each client's key. To decide with
@@ -81,7 +83,8 @@
 //!
 //! **How do I use my Scuttlebutt identity?** [`Keypair::from_ssb_secret_file`] reads
 //! `~/.ssb/secret`. Peers' ids print and parse as `@<base64>.ed25519` ([`PublicKey`]), and
-//! `net:HOST:PORT~shs:KEY` and `ws://HOST:PORT~shs:KEY` addresses as [`MultiserverAddress`].
+//! multiserver addresses (`net:HOST:PORT~shs:KEY`, `ws://…`, `unix:…`, `;` lists) as
+//! [`MultiserverAddress`]; dial them with [`dial::connect`].
 //!
 //! **Why was I rejected without an error message?** As in the reference, a server never tells a
 //! client why: it hangs up. The client's error then names the phase and the likely causes, e.g.

@@ -51,7 +51,7 @@ async fn shutdown_quietly<S: AsyncWrite + Unpin>(io: &mut S) -> io::Result<()> {
 /// End a session in this order: shut the box-stream down (our goodbye), read to its end (the
 /// peer's goodbye), then [`close`](Self::close) the connection. For TCP and Unix sockets
 /// `close` is a plain shutdown, which the goodbye already did; a WebSocket has no half-close,
-/// so only `close` sends its Close (see [`websocket`](crate::websocket), feature `websocket`).
+/// so only `close` sends its Close (see the `websocket` module, feature `websocket`).
 pub struct Connection {
     io: Box<dyn Io>,
     transport: TransportKind,

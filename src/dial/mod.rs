@@ -119,7 +119,7 @@ impl Dialer {
         self
     }
 
-    /// [`connect`](self::connect) with these options.
+    /// [`connect`] with these options.
     pub async fn connect(
         &self,
         client: &Client,
@@ -163,7 +163,7 @@ impl Dialer {
         .await
     }
 
-    /// [`connect_noauth`](self::connect_noauth) with these options.
+    /// [`connect_noauth`] with these options.
     pub async fn connect_noauth(&self, addresses: &str) -> Result<Connection, DialError> {
         let targets = split_list(addresses).enumerate().map(|(i, text)| {
             let label = || format!("entry {}", i + 1);
