@@ -1,4 +1,4 @@
-//! [`MultiserverAddress`] (`…~shs:KEY[:SEED]`) and [`NoauthAddress`] (`…~noauth`).
+//! [`MultiserverAddress`]: `…~shs:KEY[:SEED]`.
 
 use std::fmt;
 use std::str::FromStr;
@@ -31,22 +31,6 @@ pub struct MultiserverAddress {
     /// The invite seed, if any: the client then proves the identity made from it
     /// ([`Client::with_seed_identity`](crate::Client::with_seed_identity)).
     pub seed: Option<[u8; 32]>,
-}
-
-/// An address whose transform is `noauth`: the plain transport, **unauthenticated and
-/// unencrypted**. Scuttlebutt servers offer it on `unix:` sockets for local tools, where the
-/// file's permissions are the access control. Only [`dial::connect_noauth`](crate::dial)
-/// dials it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct NoauthAddress {
-    /// How it is reached.
-    pub transport: TransportKind,
-    /// Host name or IP address; empty for `unix`.
-    pub host: String,
-    /// TCP port (0 for `unix`).
-    pub port: u16,
-    /// As [`MultiserverAddress::path`].
-    pub path: String,
 }
 
 impl MultiserverAddress {
@@ -163,39 +147,8 @@ impl MultiserverAddress {
     }
 }
 
-impl NoauthAddress {
-    /// `unix:PATH~noauth`.
-    pub fn unix(path: impl Into<String>) -> Self {
-        NoauthAddress {
-            transport: TransportKind::Unix,
-            host: String::new(),
-            port: 0,
-            path: path.into(),
-        }
-    }
-
-    /// As [`MultiserverAddress::socket_address`].
-    pub fn socket_address(&self) -> String {
-        self.endpoint().socket_address()
-    }
-
-    /// Every entry of a `;`-separated list, in order (see [`MultiserverAddress::parse_list`]).
-    pub fn parse_list(list: &str) -> Vec<Result<Self, AddressError>> {
-        split_list(list).map(str::parse).collect()
-    }
-
-    pub(crate) fn endpoint(&self) -> Endpoint {
-        Endpoint {
-            transport: self.transport,
-            host: self.host.clone(),
-            port: self.port,
-            path: self.path.clone(),
-        }
-    }
-}
-
 /// The transport and its one transform, which must be `expected`.
-fn split_address<'a>(
+pub(super) fn split_address<'a>(
     address: &'a Address,
     expected: &'static str,
 ) -> Result<(Endpoint, &'a Protocol), AddressError> {
@@ -252,44 +205,10 @@ impl TryFrom<&Address> for MultiserverAddress {
     }
 }
 
-impl TryFrom<&Address> for NoauthAddress {
-    type Error = AddressError;
-
-    fn try_from(address: &Address) -> Result<Self, AddressError> {
-        let (endpoint, noauth) = split_address(address, "noauth")?;
-        if !noauth.data.is_empty() {
-            return Err(AddressError::Transform {
-                expected: "noauth",
-                found: Some("noauth:…".into()),
-            });
-        }
-        let Endpoint {
-            transport,
-            host,
-            port,
-            path,
-        } = endpoint;
-        Ok(NoauthAddress {
-            transport,
-            host,
-            port,
-            path,
-        })
-    }
-}
-
 impl FromStr for MultiserverAddress {
     type Err = AddressError;
 
     /// Parses one address; surrounding whitespace is ignored. Lists: [`Self::parse_list`].
-    fn from_str(text: &str) -> Result<Self, AddressError> {
-        Self::try_from(&text.parse::<Address>()?)
-    }
-}
-
-impl FromStr for NoauthAddress {
-    type Err = AddressError;
-
     fn from_str(text: &str) -> Result<Self, AddressError> {
         Self::try_from(&text.parse::<Address>()?)
     }
@@ -314,12 +233,5 @@ impl fmt::Display for Redacted<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The seed is an identity's secret: never print it.
         self.0.write(f, self.0.seed.map(|_| "<seed redacted>"))
-    }
-}
-
-impl fmt::Display for NoauthAddress {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_transport(f, self.transport, &self.host, self.port, &self.path)?;
-        f.write_str("~noauth")
     }
 }

@@ -25,12 +25,14 @@
 mod address;
 mod error;
 mod grammar;
+mod noauth;
 mod transport;
 
-pub use address::{MultiserverAddress, NoauthAddress};
+pub use address::MultiserverAddress;
 pub use error::{AddressError, Role};
 pub(crate) use grammar::split_list;
 pub use grammar::{parse_multiaddress, Address, Protocol};
+pub use noauth::NoauthAddress;
 pub(crate) use transport::Endpoint;
 pub use transport::TransportKind;
 
