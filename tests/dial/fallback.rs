@@ -177,3 +177,44 @@ async fn an_invite_seed_sets_the_identity_and_is_never_printed() {
     assert!(!shown.contains(&SEED_B64[..8]), "{shown}");
     assert!(shown.contains("<seed redacted>"), "{shown}");
 }
+
+#[test]
+fn only_failures_after_the_servers_hello_are_answers() {
+    use secret_handshake::HandshakeError::*;
+    use std::io::{Error, ErrorKind};
+    let answers = [
+        PeerClosed(Phase::ClientAuth),
+        Timeout(Phase::ClientAuth),
+        Timeout(Phase::ServerAccept),
+        InvalidServerAccept,
+        Io(Phase::ServerAccept, Error::from(ErrorKind::ConnectionReset)),
+        Misuse("a bug, not an outage"),
+    ];
+    for e in answers {
+        let shown = e.to_string();
+        assert!(Failure::Handshake(e).is_answer(), "{shown}");
+    }
+    let outages = [
+        PeerClosed(Phase::ClientHello),
+        Timeout(Phase::ClientHello),
+        Timeout(Phase::ServerHello),
+        InvalidHello(Phase::ServerHello),
+        WeakKey(Phase::ServerHello),
+        InvalidServerKey,
+        Io(Phase::ServerHello, Error::from(ErrorKind::ConnectionReset)),
+    ];
+    for e in outages {
+        let shown = e.to_string();
+        assert!(!Failure::Handshake(e).is_answer(), "{shown}");
+    }
+    for failure in [
+        Failure::Connect(Error::from(ErrorKind::ConnectionRefused)),
+        Failure::Resolve(Error::from(ErrorKind::NotFound)),
+        Failure::Upgrade(Error::from(ErrorKind::InvalidData)),
+        Failure::Tls(Error::from(ErrorKind::InvalidData)),
+        Failure::NotLocal,
+        Failure::Unsupported("onion"),
+    ] {
+        assert!(!failure.is_answer(), "{failure}");
+    }
+}
