@@ -84,3 +84,34 @@ fn lists_split_at_unescaped_semicolons_and_keep_bad_entries() {
     assert!(matches!(all[2], Err(AddressError::Syntax { at: 0, .. })));
     assert!(matches!(all[3], Err(AddressError::Syntax { at: 0, .. })));
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use crate::multiserver::{Address, MultiserverAddress, Protocol};
+
+    fn protocol() -> impl Strategy<Value = Protocol> {
+        // Data of any printable ASCII but space, the four specials included (escaped when printed).
+        let data = proptest::collection::vec("[!-~&&[^ ]]{0,12}", 0..4);
+        ("[a-z][a-z0-9-]{1,6}", data).prop_map(|(name, data)| Protocol { name, data })
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_parses_or_errs_without_panicking_and_what_parses_prints_back(text in "\\PC{0,60}") {
+            if let Ok(address) = text.parse::<Address>() {
+                prop_assert_eq!(address.to_string(), text.trim());
+            }
+            if let Ok(address) = text.parse::<MultiserverAddress>() {
+                prop_assert_eq!(address.to_string().parse::<MultiserverAddress>().ok(), Some(address));
+            }
+        }
+
+        #[test]
+        fn every_address_prints_as_text_that_parses_back_to_it(protocols in proptest::collection::vec(protocol(), 1..4)) {
+            let address = Address { protocols };
+            let printed = address.to_string();
+            prop_assert_eq!(printed.parse::<Address>(), Ok(address));
+        }
+    }
+}
