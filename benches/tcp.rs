@@ -10,8 +10,8 @@
 use std::time::{Duration, Instant};
 
 use secret_handshake::websocket::{self, WsTransport};
+use secret_handshake::Server;
 use secret_handshake::{AllowAll, Client, DynBoxStream, Keypair, MultiserverAddress, NetworkKey};
-use secret_handshake::{Server, TransportKind};
 use sodiumoxide::crypto::secretbox;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -183,13 +183,11 @@ async fn pair(ws: bool) -> (DynBoxStream, DynBoxStream) {
         let tcp = TcpStream::connect(address).await.expect("connect");
         tcp.set_nodelay(true).expect("nodelay");
         if ws {
-            let addr = MultiserverAddress {
-                transport: TransportKind::Ws,
-                host: address.ip().to_string(),
-                port: address.port(),
-                key: *server.identity(),
-                seed: None,
-            };
+            let addr = MultiserverAddress::ws(
+                address.ip().to_string(),
+                address.port(),
+                *server.identity(),
+            );
             let ws = WsTransport::connect(tcp, &addr).await.expect("ws upgrade");
             return client
                 .connect(ws, server.identity())

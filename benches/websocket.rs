@@ -12,8 +12,8 @@ use std::time::Instant;
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use secret_handshake::websocket::{self, WsTransport};
+use secret_handshake::Server;
 use secret_handshake::{AllowAll, BoxStream, Client, Keypair, MultiserverAddress, NetworkKey};
-use secret_handshake::{Server, TransportKind};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::runtime::Runtime;
@@ -39,13 +39,11 @@ async fn boxstream_tcp() -> Pair<BoxStream<TcpStream>> {
 
 async fn ws_listener() -> (TcpListener, MultiserverAddress) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = MultiserverAddress {
-        transport: TransportKind::Ws,
-        host: "127.0.0.1".into(),
-        port: listener.local_addr().expect("addr").port(),
-        key: *Keypair::generate().public(),
-        seed: None,
-    };
+    let addr = MultiserverAddress::ws(
+        "127.0.0.1",
+        listener.local_addr().expect("addr").port(),
+        *Keypair::generate().public(),
+    );
     (listener, addr)
 }
 

@@ -42,6 +42,8 @@
 //! * `websocket` (feature `websocket`): Scuttlebutt's `ws://HOST:PORT~shs:KEY` transport
 //!   (`wss://` with feature `wss`), with bounded memory per connection and its own way to end a
 //!   session (a WebSocket has no half-close).
+//! * [`multiserver`]: the addresses peers announce (`net:…~shs:KEY;ws://…`), the whole grammar;
+//!   [`dial`]: connect to the first of them that answers.
 //!
 //! # Deciding about a client with your own context
 //! [`Server::accept`] asks the server's [`Authorize`] about each client's key. To decide with
@@ -107,8 +109,8 @@
 //! `$HOME/.ssb/secret` ([`SecretFileError::NoHome`] without `HOME`), and
 //! [`Keypair::from_ssb_secret_file`] any other path; a [`SecretFileError`] names the file, and
 //! `?` makes it an `io::Error`. Peers' ids print and parse as `@<base64>.ed25519`
-//! ([`PublicKey`]), and `net:HOST:PORT~shs:KEY` and `ws://HOST:PORT~shs:KEY` addresses as
-//! [`MultiserverAddress`]. No error shows a secret: a [`KeyError`] quotes only a mistyped public
+//! ([`PublicKey`]), and multiserver addresses (`net:HOST:PORT~shs:KEY`, `ws://…`, `unix:…`,
+//! `;` lists) as [`MultiserverAddress`]; dial them with [`dial::connect`]. No error shows a secret: a [`KeyError`] quotes only a mistyped public
 //! key, never a seed, secret key, network key, secret file or address (an invite's carries a
 //! seed), not even in part.
 //!
@@ -263,6 +265,7 @@
 
 pub mod boxstream;
 mod crypto;
+pub mod dial;
 mod encoding;
 mod error;
 pub mod handshake;
@@ -270,7 +273,7 @@ pub mod handshake;
 pub mod hazmat;
 mod io;
 mod keys;
-mod multiserver;
+pub mod multiserver;
 mod secret;
 #[cfg(feature = "ssb-secret-file")]
 mod secret_file;
@@ -287,4 +290,4 @@ pub use io::{
     DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_WRITE_BUFFER,
 };
 pub use keys::{Keypair, NetworkKey, PublicKey};
-pub use multiserver::{MultiserverAddress, TransportKind};
+pub use multiserver::{AddressError, MultiserverAddress, NoauthAddress, TransportKind};

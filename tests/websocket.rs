@@ -24,13 +24,7 @@ use tokio_tungstenite::WebSocketStream;
 type Raw = WebSocketStream<TcpStream>;
 
 fn ws_addr(port: u16) -> MultiserverAddress {
-    MultiserverAddress {
-        transport: TransportKind::Ws,
-        host: "127.0.0.1".into(),
-        port,
-        key: *Keypair::from_seed(&[1; 32]).public(),
-        seed: None,
-    }
+    MultiserverAddress::ws("127.0.0.1", port, *Keypair::from_seed(&[1; 32]).public())
 }
 
 async fn listen() -> (TcpListener, u16) {

@@ -78,13 +78,11 @@ async fn js_server(seed: u8, extra: Value) -> (JsPeer, MultiserverAddress) {
 async fn our_server() -> (TcpListener, Server<AllowAll>, MultiserverAddress) {
     let server = Server::new(Keypair::generate(), net(), AllowAll);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = MultiserverAddress {
-        transport: TransportKind::Ws,
-        host: "127.0.0.1".into(),
-        port: listener.local_addr().unwrap().port(),
-        key: *server.identity(),
-        seed: None,
-    };
+    let addr = MultiserverAddress::ws(
+        "127.0.0.1",
+        listener.local_addr().unwrap().port(),
+        *server.identity(),
+    );
     (listener, server, addr)
 }
 

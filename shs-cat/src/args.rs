@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
-use secret_handshake::{MultiserverAddress, NetworkKey, PublicKey, TransportKind};
+use secret_handshake::{AddressError, MultiserverAddress, NetworkKey, PublicKey};
 
 use crate::values::{host_port, public_key, NetworkKeyParser};
 
@@ -130,19 +130,25 @@ pub struct ListenArgs {
 #[command(long_about = "\
 Dial a server and pipe stdin to it and its data to stdout. ADDRESS is HOST:PORT with
 --server-key, or a multiserver address, which names the server's key itself:
-net:HOST:PORT~shs:KEY over TCP, or ws://HOST[:PORT]~shs:KEY over WebSocket (port 80 if left
-out; wss:// is not supported). An invite (…~shs:KEY:SEED) also sets the identity to use.")]
+net:HOST:PORT~shs:KEY over TCP, ws://HOST[:PORT]~shs:KEY or wss://… over WebSocket (port
+80 or 443 if left out; a /PATH may follow), unix:PATH~shs:KEY over a Unix socket. An invite (…~shs:KEY:SEED)
+also sets the identity to use. A list of addresses separated by `;` (what a pub's getAddress()
+prints) is tried in order: an address that cannot be reached falls back to the next, a server
+that answers (a wrong key, or it turned us away) ends the attempt. Entries this tool cannot
+dial (onion:, tunnel:, …~noauth) are skipped.")]
 #[command(after_long_help = "\
 Examples:
   shs-cat connect 127.0.0.1:8008 --server-key '@S….ed25519' < file
   shs-cat connect 'net:127.0.0.1:8008~shs:S…=' --secret client.secret
   shs-cat connect 'ws://127.0.0.1:8989~shs:S…='
+  shs-cat connect 'net:pub.example.org:8008~shs:S…=;wss://pub.example.org~shs:S…='
+  shs-cat connect 'unix:/home/me/.ssb/socket~shs:S…='
 
 ID is a public key: @<base64>.ed25519, plain base64 or 64 hex digits.")]
 pub struct ConnectArgs {
     #[arg(
         value_name = "ADDRESS",
-        help = "HOST:PORT, net:HOST:PORT~shs:KEY[:SEED] or ws://HOST[:PORT]~shs:KEY[:SEED]"
+        help = "HOST:PORT, or a multiserver address (net:, ws://, wss://, unix:) or `;` list"
     )]
     pub address: String,
     /// The server's key; required with a HOST:PORT address
@@ -176,11 +182,12 @@ pub enum IdentityChoice {
 }
 
 /// How to reach a server.
-pub enum Transport {
-    /// A `HOST:PORT` for TCP, names resolved when dialing.
-    Tcp(String),
-    /// A `ws://` multiserver address.
-    Ws(MultiserverAddress),
+pub enum Target {
+    /// `HOST:PORT` and `--server-key`.
+    Tcp(MultiserverAddress),
+    /// A multiserver address or `;` list, checked already: each entry parses, or is one this
+    /// tool skips.
+    Multiserver(String),
 }
 
 /// Where `listen` listens.
@@ -206,8 +213,7 @@ pub struct Listen {
 }
 
 pub struct Connect {
-    pub transport: Transport,
-    pub server: PublicKey,
+    pub target: Target,
     pub identity: IdentityChoice,
     pub network: NetworkKey,
     pub verbose: bool,
@@ -240,32 +246,8 @@ impl ConnectArgs {
         let session = self.session;
         let network = session.network_key.unwrap_or_default();
         let verbose = session.verbose;
-        if ["net:", "ws://", "wss://"]
-            .iter()
-            .any(|scheme| self.address.starts_with(scheme))
-        {
-            // Not quoted: an invite address carries a seed, and a mistyped one may too.
-            let invalid = |why: &dyn std::fmt::Display| {
-                usage_error(
-                    ErrorKind::ValueValidation,
-                    format!("invalid value for '<ADDRESS>': {why}"),
-                )
-            };
-            let ms: MultiserverAddress = self.address.parse().map_err(|e| {
-                invalid(&format_args!(
-                    "{e}: expected net:HOST:PORT~shs:KEY or ws://HOST[:PORT]~shs:KEY, \
-                     each optionally with :SEED"
-                ))
-            })?;
-            let transport = match ms.transport {
-                TransportKind::Net => Transport::Tcp(ms.socket_address()),
-                TransportKind::Ws => Transport::Ws(ms.clone()),
-                _ => {
-                    return Err(invalid(
-                        &"wss:// needs TLS, which shs-cat does not have; use ws:// or net:",
-                    ))
-                }
-            };
+        if is_multiserver(&self.address) {
+            let seed = invite_seed(&self.address)?;
             if self.server_key.is_some() {
                 return Err(usage_error(
                     ErrorKind::ArgumentConflict,
@@ -274,7 +256,7 @@ impl ConnectArgs {
                 ));
             }
             let identity =
-                match (ms.seed, session.secret) {
+                match (seed, session.secret) {
                     (Some(_), Some(_)) => return Err(usage_error(
                         ErrorKind::ArgumentConflict,
                         "'--secret' cannot be used with an invite address: it sets the identity \
@@ -284,19 +266,19 @@ impl ConnectArgs {
                     (None, secret) => identity(secret),
                 };
             return Ok(Connect {
-                transport,
-                server: ms.key,
+                target: Target::Multiserver(self.address),
                 identity,
                 network,
                 verbose,
             });
         }
-        let addr = host_port(&self.address).map_err(|e| {
+        let invalid = |e: &dyn std::fmt::Display| {
             usage_error(
                 ErrorKind::ValueValidation,
                 format!("invalid value '{}' for '<ADDRESS>': {e}", self.address),
             )
-        })?;
+        };
+        let addr = host_port(&self.address).map_err(|e| invalid(&e))?;
         let server = self.server_key.ok_or_else(|| {
             usage_error(
                 ErrorKind::MissingRequiredArgument,
@@ -304,13 +286,59 @@ impl ConnectArgs {
                  (or use net:HOST:PORT~shs:KEY)",
             )
         })?;
+        let (host, port) = addr.rsplit_once(':').unwrap_or((&addr, "0"));
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        let port = port.parse().map_err(|_| invalid(&"not a port number"))?;
         Ok(Connect {
-            transport: Transport::Tcp(addr),
-            server,
+            target: Target::Tcp(MultiserverAddress::net(host, port, server)),
             identity: identity(session.secret),
             network,
             verbose,
         })
+    }
+}
+
+/// Whether `address` is a multiserver address (or list) rather than `HOST:PORT`.
+fn is_multiserver(address: &str) -> bool {
+    let known = ["net:", "ws:", "wss:", "unix:", "onion:"];
+    address.contains(['~', ';']) || known.iter().any(|scheme| address.starts_with(scheme))
+}
+
+/// Checks every entry of a multiserver list, and returns the invite seed they carry, if any.
+/// Entries this tool cannot dial (another transport or transform) are left to the dialler,
+/// which skips them; malformed ones are usage errors. The address is never echoed: it may hold
+/// a seed.
+fn invite_seed(list: &str) -> Result<Option<[u8; 32]>, clap::Error> {
+    let entries = MultiserverAddress::parse_list(list);
+    let several = entries.len() > 1;
+    let mut seeds = Vec::new();
+    for (i, entry) in entries.into_iter().enumerate() {
+        match entry {
+            Ok(address) => seeds.extend(address.seed),
+            Err(AddressError::Unsupported { .. } | AddressError::Transform { .. }) => {}
+            Err(e) => {
+                let entry = if several {
+                    format!(" (entry {})", i + 1)
+                } else {
+                    String::new()
+                };
+                return Err(usage_error(
+                    ErrorKind::ValueValidation,
+                    format!(
+                        "invalid value for '<ADDRESS>'{entry}: {e}: expected net:HOST:PORT~shs:KEY, \
+                         ws://HOST[:PORT]~shs:KEY (or wss://, and a /PATH may follow), or \
+                         unix:PATH~shs:KEY, each optionally with :SEED"
+                    ),
+                ));
+            }
+        }
+    }
+    match seeds.split_first() {
+        Some((first, rest)) if rest.iter().any(|seed| seed != first) => Err(usage_error(
+            ErrorKind::ValueValidation,
+            "invalid value for '<ADDRESS>': its addresses carry different invite seeds",
+        )),
+        first => Ok(first.map(|(seed, _)| *seed)),
     }
 }
 

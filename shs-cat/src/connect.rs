@@ -1,67 +1,66 @@
-//! `shs-cat connect`: dial a server, handshake, pipe.
+//! `shs-cat connect`: dial a server (any multiserver address or `;` list), handshake, pipe.
 
-use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpStream;
+use std::time::Duration;
 
+use secret_handshake::dial::{Connection, DialError, Dialer, Failure};
 use secret_handshake::{BoxStream, Client};
 
-use crate::args::{Connect, Transport};
+use crate::args::{Connect, Target};
 use crate::stdio::{Input, Output};
-use crate::{identity, pipe, sniff, ws};
+use crate::{identity, pipe};
 
-/// Added to a failed handshake whose server answered in HTTP, as a WebSocket listener does.
-const HTTP_SERVER_HINT: &str = "the server answered in HTTP: is it a ws:// listener?";
+/// How long to wait for the peer's answer to our WebSocket Close.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub async fn run(opts: Connect) -> Result<(), String> {
     let (keypair, announce) = identity::resolve(&opts.identity)?;
     announce.print(&keypair);
+    // An invite's seed is already the client's identity (`identity::resolve`); the dialler
+    // applies it again per address, to the same effect.
     let client = Client::new(keypair, opts.network);
-    // An unusable server key is refused before anything is dialled.
-    handshake(client.check_server_key(&opts.server))?;
-    let output = Output::stdout();
-    match &opts.transport {
-        Transport::Tcp(addr) => {
-            let (tcp, http) = sniff::wrap(dial_tcp(addr).await?, b"HTTP/", HTTP_SERVER_HINT);
-            let connected = client.connect(tcp, &opts.server).await;
-            let mut stream = handshake(connected).map_err(|e| http.hint(e))?;
-            session(&mut stream, &output, opts.verbose).await
-        }
-        Transport::Ws(ms) => {
-            let addr = ms.socket_address();
-            let tcp = dial_tcp(&addr).await?;
-            let transport = ws::dial(tcp, ms)
+    let dialer = Dialer::new();
+    let dialled = match &opts.target {
+        Target::Tcp(address) => {
+            dialer
+                .connect_to(&client, std::slice::from_ref(address))
                 .await
-                .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
-            // An invite's seed is already the client's identity (`identity::resolve`).
-            let mut stream = handshake(client.connect(transport, &opts.server).await)?;
-            session(&mut stream, &output, opts.verbose).await?;
-            ws::close(stream.get_mut()).await;
-            Ok(())
         }
+        Target::Multiserver(list) => dialer.connect(&client, list).await,
+    };
+    let mut stream = dialled.map_err(|e| describe(&e))?;
+    session(&mut stream, &Output::stdout(), opts.verbose).await?;
+    close(stream.get_mut()).await;
+    Ok(())
+}
+
+/// One line: as before lists existed for a single address, every attempt for a list.
+fn describe(error: &DialError) -> String {
+    match error.attempts() {
+        [_] if error.is_total_timeout() => error.to_string(),
+        [one] => match (one.failure(), one.socket_address()) {
+            (Failure::Handshake(e), _) => e.to_string(),
+            (failure, Some(addr)) => format!("cannot connect to {addr}: {failure}"),
+            (failure, None) => failure.to_string(),
+        },
+        _ => error.to_string(),
     }
 }
 
-async fn dial_tcp(addr: &str) -> Result<TcpStream, String> {
-    let cannot = |e| format!("cannot connect to {addr}: {e}");
-    let tcp = TcpStream::connect(addr).await.map_err(cannot)?;
-    // Flushes mark where data must go out now; Nagle would only hold typed lines back.
-    tcp.set_nodelay(true).map_err(cannot)?;
-    Ok(tcp)
-}
-
-fn handshake<T, E: ToString>(result: Result<T, E>) -> Result<T, String> {
-    result.map_err(|e| e.to_string())
-}
-
-/// Pipes until both goodbyes, leaving the stream to the caller for closing its transport.
-async fn session<IO>(
-    stream: &mut BoxStream<IO>,
+/// Pipes until both goodbyes.
+async fn session(
+    stream: &mut BoxStream<Connection>,
     output: &Output,
     verbose: bool,
-) -> Result<(), String>
-where
-    BoxStream<IO>: AsyncRead + AsyncWrite + Unpin,
-{
+) -> Result<(), String> {
     eprintln!("connected: {}", stream.peer_key());
     pipe::run(stream, Some(Input::stdin()), output, verbose).await
+}
+
+/// Ends the connection once both goodbyes are through: for a WebSocket, its Close, so a JS
+/// peer exits at once instead of waiting 30 s for us to drop it.
+///
+/// Its outcome is not reported: the session is already complete, and a peer that has gone
+/// without answering our Close has lost nothing.
+async fn close(connection: &mut Connection) {
+    let _ = tokio::time::timeout(CLOSE_TIMEOUT, connection.close()).await;
 }

@@ -1,5 +1,6 @@
-//! The WebSocket parts of `connect ws://…` and `listen --ws`: the upgrade, bounded in time, and
-//! the WebSocket Close once both goodbyes are through (see the library's `websocket` docs).
+//! The WebSocket parts of `listen --ws`: the upgrade, bounded in time, and the WebSocket Close
+//! once both goodbyes are through (see the library's `websocket` docs). `connect` dials through
+//! the library's dialler.
 
 use std::future::Future;
 use std::time::Duration;
@@ -7,7 +8,7 @@ use std::time::Duration;
 use tokio::net::TcpStream;
 
 use secret_handshake::websocket::{self, WsTransport};
-use secret_handshake::{MultiserverAddress, DEFAULT_HANDSHAKE_TIMEOUT};
+use secret_handshake::DEFAULT_HANDSHAKE_TIMEOUT;
 
 /// The WebSocket opening handshake gets as long as the secret handshake after it.
 const UPGRADE_TIMEOUT: Duration = DEFAULT_HANDSHAKE_TIMEOUT;
@@ -15,11 +16,6 @@ const UPGRADE_TIMEOUT: Duration = DEFAULT_HANDSHAKE_TIMEOUT;
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub type Ws = WsTransport<TcpStream>;
-
-/// Opens a WebSocket to `addr` over `tcp`, as a multiserver client does.
-pub async fn dial(tcp: TcpStream, addr: &MultiserverAddress) -> Result<Ws, String> {
-    bounded(WsTransport::connect(tcp, addr)).await
-}
 
 /// Answers a WebSocket client on `tcp`.
 pub async fn accept(tcp: TcpStream) -> Result<Ws, String> {

@@ -5,7 +5,7 @@ mod support;
 
 use std::os::unix::fs::PermissionsExt;
 
-use secret_handshake::{AllowAll, Keypair, MultiserverAddress, NetworkKey, Server, TransportKind};
+use secret_handshake::{AllowAll, Keypair, MultiserverAddress, NetworkKey, Server};
 use serde_json::json;
 use support::js::{self, assert_done, main_net_hex};
 use support::session::{addr, connect, connected_to, fresh_id, listen, ms_addr};
@@ -191,14 +191,9 @@ fn keep_open_serves_one_client_after_another_and_invites_set_the_identity() {
         "{rejected}"
     );
 
-    let invite = MultiserverAddress {
-        transport: TransportKind::Net,
-        host: "127.0.0.1".into(),
-        port,
-        key: server_id,
-        seed: Some(seed),
-    }
-    .to_string();
+    let invite = MultiserverAddress::net("127.0.0.1", port, server_id)
+        .with_seed(seed)
+        .to_string();
     let first = connect(&home, &[&invite], b"one ".to_vec());
     first.assert_success();
     assert_eq!(first.stdout, b"stdin goes to the first session");

@@ -125,10 +125,7 @@ fn usage_errors_exit_2_with_one_error_line() {
         ),
         (&["connect", "net:127.0.0.1:1~shs:nope"], "net:HOST:PORT~shs:KEY"),
         (&["connect", "ws://127.0.0.1:1~shs:nope"], "ws://HOST[:PORT]~shs:KEY"),
-        (
-            &["connect", "wss://127.0.0.1:1~shs:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="],
-            "wss:// needs TLS",
-        ),
+        (&["connect", "unix:~shs:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="], "unix:PATH~shs:KEY"),
         (
             &["connect", "ws://127.0.0.1:1~shs:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=", "--server-key", key],
             "--server-key",

@@ -25,7 +25,6 @@ pub use server::{Accept, Server};
 pub use stream::{BoxStream, DynBoxStream, ReuniteError, SplitReader, SplitWriter, Transport};
 pub use write::{BoxWriter, DEFAULT_WRITE_BUFFER};
 
-#[cfg_attr(not(feature = "websocket"), allow(unused_imports))]
 pub(crate) use timer::within;
 
 /// The JS reference's handshake timeout: 5 s without progress on a read.

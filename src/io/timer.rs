@@ -181,7 +181,6 @@ impl Limits {
 /// `future`, or `None` if it is not done within `limit` (`None`: no limit). Like
 /// `tokio::time::timeout`, but on the crate's timer: it needs no runtime timer, and the limit
 /// is checked before `future` is polled, so a future kept busy by a peer cannot outrun it.
-#[cfg_attr(not(feature = "websocket"), allow(dead_code))]
 pub(crate) async fn within<F: Future>(limit: Option<Duration>, future: F) -> Option<F::Output> {
     let mut timer = Timer::new(Clock::Wall, None, limit);
     let mut future = std::pin::pin!(future);

@@ -43,6 +43,7 @@ fn install_node_modules() -> Result<(), String> {
         "secret-handshake",
         "pull-box-stream",
         "multiserver",
+        "multiserver-address",
         "pull-websocket",
     ];
     if markers

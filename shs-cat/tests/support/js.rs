@@ -22,6 +22,11 @@ pub fn ws_peer(config: Value) -> Proc {
     spawn("ws_peer.js", config)
 }
 
+/// `node tests/interop/ms_node.js CONFIG`: a multiserver node (net, ws, unix; shs or noauth).
+pub fn ms_node(config: Value) -> Proc {
+    spawn("ms_node.js", config)
+}
+
 fn spawn(script: &str, config: Value) -> Proc {
     common::ensure_node_modules();
     let mut node = Command::new("node");

@@ -1,0 +1,159 @@
+//! [`Connection`]: the transport a dial opened, whichever kind it is.
+
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures::future::BoxFuture;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
+
+use crate::multiserver::TransportKind;
+
+/// A transport that knows how to end itself.
+trait Io: AsyncRead + AsyncWrite + Send + Sync + Unpin {
+    fn close(&mut self) -> BoxFuture<'_, io::Result<()>>;
+}
+
+impl Io for tokio::net::TcpStream {
+    fn close(&mut self) -> BoxFuture<'_, io::Result<()>> {
+        Box::pin(shutdown_quietly(self))
+    }
+}
+
+#[cfg(unix)]
+impl Io for tokio::net::UnixStream {
+    fn close(&mut self) -> BoxFuture<'_, io::Result<()>> {
+        Box::pin(shutdown_quietly(self))
+    }
+}
+
+#[cfg(feature = "websocket")]
+impl<S> Io for crate::websocket::WsTransport<S>
+where
+    S: AsyncRead + AsyncWrite + Send + Sync + Unpin,
+{
+    fn close(&mut self) -> BoxFuture<'_, io::Result<()>> {
+        Box::pin(crate::websocket::WsTransport::close(self))
+    }
+}
+
+/// Shuts the writing side down; a peer that has already gone is no error.
+async fn shutdown_quietly<S: AsyncWrite + Unpin>(io: &mut S) -> io::Result<()> {
+    match io.shutdown().await {
+        Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+        result => result,
+    }
+}
+
+/// The transport a dial opened: TCP, a Unix socket, or a WebSocket (over TCP or TLS), behind
+/// one type. It reads and writes like the transport itself.
+///
+/// End a session in this order: shut the box-stream down (our goodbye), read to its end (the
+/// peer's goodbye), then [`close`](Self::close) the connection. For TCP and Unix sockets
+/// `close` is a plain shutdown, which the goodbye already did; a WebSocket has no half-close,
+/// so only `close` sends its Close (see the `websocket` module, feature `websocket`).
+pub struct Connection {
+    io: Box<dyn Io>,
+    transport: TransportKind,
+    peer: String,
+}
+
+impl Connection {
+    fn new(io: Box<dyn Io>, transport: TransportKind, peer: String) -> Self {
+        Connection {
+            io,
+            transport,
+            peer,
+        }
+    }
+
+    pub(crate) fn tcp(io: tokio::net::TcpStream, transport: TransportKind, peer: String) -> Self {
+        Connection::new(Box::new(io), transport, peer)
+    }
+
+    #[cfg(unix)]
+    pub(crate) fn unix(io: tokio::net::UnixStream, path: String) -> Self {
+        Connection::new(Box::new(io), TransportKind::Unix, path)
+    }
+
+    /// A WebSocket over any connection (TCP for `ws`, TLS for `wss`).
+    #[cfg(feature = "websocket")]
+    pub(crate) fn websocket<S>(
+        io: crate::websocket::WsTransport<S>,
+        transport: TransportKind,
+        peer: String,
+    ) -> Self
+    where
+        S: AsyncRead + AsyncWrite + Send + Sync + Unpin + 'static,
+    {
+        Connection::new(Box::new(io), transport, peer)
+    }
+
+    /// The kind of transport.
+    pub fn transport(&self) -> TransportKind {
+        self.transport
+    }
+
+    /// Where it leads: `HOST:PORT` as dialled (a name, not the resolved address), or the
+    /// socket's path.
+    pub fn peer_address(&self) -> &str {
+        &self.peer
+    }
+
+    /// Ends the connection after both goodbyes: the WebSocket Close handshake (waiting for the
+    /// peer's Close) for WebSockets, a shutdown of the writing side otherwise. Bound it with a
+    /// timeout if the peer may not answer; dropping the connection closes it anyway.
+    pub async fn close(&mut self) -> io::Result<()> {
+        self.io.close().await
+    }
+}
+
+impl AsyncRead for Connection {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut *self.get_mut().io).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Connection {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut *self.get_mut().io).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut *self.get_mut().io).poll_flush(cx)
+    }
+
+    /// The transport's own shutdown: a TCP or Unix half-close; for a WebSocket only a flush.
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut *self.get_mut().io).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut *self.get_mut().io).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("transport", &self.transport)
+            .field("peer", &self.peer)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,27 @@
+//! Deadlines for dial attempts, on the crate's timer: they need no Tokio timer and cannot be
+//! outrun by a busy future.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+/// `timeout` from now; `None` (never) if that is past the end of the clock (`Duration::MAX`).
+pub(crate) fn after(timeout: Duration) -> Option<Instant> {
+    Instant::now().checked_add(timeout)
+}
+
+/// Whether `deadline` has passed.
+pub(crate) fn passed(deadline: Option<Instant>) -> bool {
+    deadline.is_some_and(|at| Instant::now() >= at)
+}
+
+/// The deadline passed first.
+pub(crate) struct Elapsed;
+
+/// Runs `future` until `deadline` (`None`: no limit).
+pub(crate) async fn until<F: Future>(
+    deadline: Option<Instant>,
+    future: F,
+) -> Result<F::Output, Elapsed> {
+    let limit = deadline.map(|at| at.saturating_duration_since(Instant::now()));
+    crate::io::within(limit, future).await.ok_or(Elapsed)
+}

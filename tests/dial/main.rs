@@ -1,0 +1,42 @@
+//! The dialler (`secret_handshake::dial`) on loopback TCP and Unix sockets in a temp dir:
+//! fallback across a `;` list and where it stops, timeouts, invites, unix, noauth.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod fallback;
+mod noauth;
+mod timeouts;
+mod unix;
+
+use secret_handshake::{Client, Keypair, PublicKey};
+
+/// An invite seed: no error may print any of it.
+const SEED_B64: &str = "QUFBQkJCQ0NDRERERUVFRkZGR0dHSEhISUlJSkpKSks=";
+
+fn client() -> Client {
+    Client::new(Keypair::generate(), common::net())
+}
+
+fn net_addr(port: u16, key: &PublicKey) -> String {
+    format!("net:127.0.0.1:{port}~shs:{}", key.to_base64())
+}
+
+/// A loopback port nothing listens on: connecting is refused.
+fn refused_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("local address").port()
+}
+
+/// Dials can run in spawned tasks, and their results cross threads.
+#[test]
+fn dial_futures_and_results_are_send() {
+    fn assert_send<T: Send>(_: &T) {}
+    fn assert_send_sync<T: Send + Sync>() {}
+    let client = client();
+    assert_send(&secret_handshake::dial::connect(&client, ""));
+    assert_send(&secret_handshake::dial::connect_noauth(""));
+    assert_send_sync::<secret_handshake::dial::DialError>();
+    assert_send_sync::<secret_handshake::dial::Connection>();
+    assert_send_sync::<secret_handshake::BoxStream<secret_handshake::dial::Connection>>();
+}
