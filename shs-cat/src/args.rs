@@ -72,7 +72,8 @@ with the real port, so port 0 works; the second is `address: ADDRESS`, the multi
 address to paste into `shs-cat connect` or a JS peer: net:HOST:PORT~shs:KEY, with --ws
 ws://HOST:PORT~shs:KEY, with --unix unix:PATH~shs:KEY (KEY is ID's base64). On 0.0.0.0 or ::
 it lists this host's addresses, `;`-joined, loopback last. Each client is announced as
-`connected: ID`. A client has 30 s from connecting to the end of its handshake.
+`connected: ID`. A client has 30 s for its handshake (and 5 s before that for a WebSocket
+upgrade).
 
 Any client may connect unless --allow or --allow-file is given; then only the listed clients
 get in, and anyone else is turned away in phase 3 of the handshake.")]

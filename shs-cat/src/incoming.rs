@@ -1,10 +1,10 @@
-//! What `listen` accepts: a TCP or unix socket connection, upgraded to WebSocket with `--ws`,
-//! then through the secret handshake, within one deadline for all of it.
+//! What `listen` accepts: a TCP or unix socket connection, upgraded to WebSocket with `--ws`
+//! (within the library's 5 s upgrade timeout), then through the secret handshake (within the
+//! library's 30 s deadline, however slowly the client trickles its bytes).
 
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream, UnixStream};
@@ -13,10 +13,6 @@ use secret_handshake::{Authorize, BoxStream, Server};
 
 use crate::unix_socket::UnixSocket;
 use crate::{not_websocket, sniff, ws};
-
-/// How long a client may take from accept to the end of the handshake, however slowly it
-/// trickles its bytes (the library's timeout is per read, as the JS reference's is).
-pub const HANDSHAKE_DEADLINE: Duration = Duration::from_secs(30);
 
 const HTTP_CLIENT_HINT: &str = "the client sent an HTTP request: is it dialling ws://…? \
                                 This listener speaks plain TCP; `listen --ws` serves WebSocket";
@@ -61,23 +57,8 @@ impl Listener {
     }
 }
 
-/// Upgrades `incoming` (with `ws`) and runs the server's handshake, all within
-/// [`HANDSHAKE_DEADLINE`].
+/// Upgrades `incoming` (with `ws`) and runs the server's handshake.
 pub async fn handshake<A: Authorize<Auth = ()>>(
-    server: &Server<A>,
-    incoming: Incoming,
-    ws: bool,
-) -> Result<Session, String> {
-    match tokio::time::timeout(HANDSHAKE_DEADLINE, upgrade_and_accept(server, incoming, ws)).await {
-        Ok(session) => session,
-        Err(_) => Err(format!(
-            "handshake failed: not done within {} s",
-            HANDSHAKE_DEADLINE.as_secs()
-        )),
-    }
-}
-
-async fn upgrade_and_accept<A: Authorize<Auth = ()>>(
     server: &Server<A>,
     incoming: Incoming,
     ws: bool,
