@@ -4,6 +4,7 @@
 //! is (nothing here is subject to a runtime's cooperative budget).
 
 use std::collections::BTreeMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::task::Waker;
@@ -51,8 +52,10 @@ impl Alarm {
         if self.waker.will_wake(waker) {
             return;
         }
-        if let Some(registered) = ALARMS.lock().wakers.get_mut(&self.key) {
-            registered.clone_from(waker);
+        match ALARMS.lock().wakers.get_mut(&self.key) {
+            Some(registered) => registered.clone_from(waker),
+            // It went off just now, waking the old waker: wake the new one too.
+            None => waker.wake_by_ref(),
         }
         self.waker.clone_from(waker);
     }
@@ -98,7 +101,10 @@ impl Alarms {
             let due = std::mem::replace(&mut queue.wakers, later);
             if !due.is_empty() {
                 drop(queue);
-                due.into_values().for_each(Waker::wake);
+                for waker in due.into_values() {
+                    // A waker that panics must not take every other deadline down with it.
+                    let _ = catch_unwind(AssertUnwindSafe(|| waker.wake()));
+                }
                 queue = self.lock();
                 continue;
             }

@@ -84,8 +84,9 @@ impl Client {
     /// Wakes a waiting handshake with Tokio's timer instead of the crate's timer thread, so
     /// that `tokio::time::pause` and `advance` move its deadlines (for tests). Where the
     /// runtime has no timer, the crate's timer is used after all (Tokio prints a panic message
-    /// when asked, which is caught). By default deadlines run on the wall clock, woken by one
-    /// timer thread the crate starts on first use: that works on any runtime and executor.
+    /// when asked, which is caught, once per thread; with `panic = "abort"` the crate's timer
+    /// is always used). By default deadlines run on the wall clock, woken by one timer thread
+    /// the crate starts on first use: that works on any runtime and executor.
     pub fn with_tokio_timer(mut self) -> Self {
         self.limits.clock = Clock::Tokio;
         self

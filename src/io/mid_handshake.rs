@@ -13,6 +13,10 @@ use crate::handshake::{Handshake, Next};
 /// The largest handshake message (message 3).
 const MAX_MESSAGE_LEN: usize = 112;
 
+/// `Interrupted` errors in a row that are retried: a transport that is never anything else
+/// fails the handshake rather than spin, even with no deadline set.
+const MAX_INTERRUPTED: u32 = 1024;
+
 /// A handshake in progress on `io`. The state machine says what to do; this moves the bytes.
 ///
 /// The transport lives in a `Pin<Box<_>>` for the life of the connection: that lets a
@@ -24,6 +28,8 @@ pub(crate) struct MidHandshake<IO, H> {
     buf: [u8; MAX_MESSAGE_LEN],
     /// Bytes of the current message already written or read.
     progress: usize,
+    /// `Interrupted` errors in a row: retried, up to a point.
+    interrupted: u32,
     pub(crate) timer: Timer,
 }
 
@@ -38,6 +44,7 @@ where
             machine,
             buf: [0; MAX_MESSAGE_LEN],
             progress: 0,
+            interrupted: 0,
             timer,
         }
     }
@@ -68,14 +75,22 @@ where
                 }
                 // std's convention: try again. Yield first, so a transport that is always
                 // interrupted cannot hold the thread; the deadlines still apply.
-                Poll::Ready(Err(StepError::Io(e))) if e.kind() == io::ErrorKind::Interrupted => {
+                Poll::Ready(Err(StepError::Io(e)))
+                    if e.kind() == io::ErrorKind::Interrupted
+                        && self.interrupted < MAX_INTERRUPTED =>
+                {
+                    self.interrupted += 1;
                     self.timer.arm(cx);
                     cx.waker().wake_by_ref();
                     return Poll::Pending;
                 }
                 Poll::Ready(Err(error)) => return Poll::Ready(Err(error.into_handshake(phase))),
-                Poll::Ready(Ok(Progress::Partial)) => self.timer.restart(),
+                Poll::Ready(Ok(Progress::Partial)) => {
+                    self.interrupted = 0;
+                    self.timer.restart();
+                }
                 Poll::Ready(Ok(Progress::Complete)) => {
+                    self.interrupted = 0;
                     self.timer.restart();
                     let len = std::mem::take(&mut self.progress);
                     let result = match self.machine.next() {

@@ -114,8 +114,11 @@ impl Timer {
                 if sleep.deadline() != at {
                     sleep.as_mut().reset(at);
                 }
-                // Registers the waker; whether it fired is read off the clock in `expired`.
-                let _ = sleep.as_mut().poll(cx);
+                // Registers the waker; whether it fired is read off the clock in `expired`. If
+                // it is due already, no waker is kept: poll again at once.
+                if sleep.as_mut().poll(cx).is_ready() {
+                    cx.waker().wake_by_ref();
+                }
             }
             // An alarm set for earlier wakes us early, and we set it again then.
             Wake::Alarm(alarm)
@@ -133,7 +136,7 @@ impl Timer {
 
     fn start(&mut self) {
         self.started = true;
-        if self.clock == Clock::Tokio && (self.silence.is_some() || self.total.is_some()) {
+        if self.clock == Clock::Tokio {
             if let Some(sleep) = tokio_sleep() {
                 self.wake = Wake::Sleep(sleep);
             }
@@ -154,14 +157,20 @@ impl Timer {
 
 /// A Tokio `Sleep`, if this thread is in a Tokio runtime whose timer is enabled. Tokio panics
 /// when asked for a timer it does not have and offers no way to ask first, so the panic is
-/// caught (Tokio still prints its message; a build with `panic = "abort"` never asks).
+/// caught, once per thread: Tokio's message goes through the panic hook that one time, and
+/// the thread uses the crate's timer from then on. A build with `panic = "abort"` never asks.
 fn tokio_sleep() -> Option<Pin<Box<Sleep>>> {
-    tokio::runtime::Handle::try_current().ok()?;
-    if cfg!(panic = "abort") {
+    thread_local! {
+        static NO_TOKIO_TIMER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+    if cfg!(panic = "abort") || NO_TOKIO_TIMER.get() {
         return None;
     }
+    tokio::runtime::Handle::try_current().ok()?;
     let far = Instant::now().checked_add(Duration::from_secs(86_400))?;
-    catch_unwind(AssertUnwindSafe(|| Box::pin(tokio::time::sleep_until(far)))).ok()
+    let sleep = catch_unwind(AssertUnwindSafe(|| Box::pin(tokio::time::sleep_until(far)))).ok();
+    NO_TOKIO_TIMER.set(sleep.is_none());
+    sleep
 }
 
 /// A client's or server's handshake time limits, from which each handshake's [`Timer`] is made.

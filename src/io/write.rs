@@ -26,6 +26,8 @@ pub(crate) struct WriteState {
     sealer: BoxSealer,
     /// Sealed frames not yet written to the transport.
     wire: BytesMut,
+    /// The size `wire` was last allocated with (0: nothing allocated).
+    allocated: usize,
     limit: usize,
     closing: Closing,
 }
@@ -43,6 +45,7 @@ impl WriteState {
         WriteState {
             sealer,
             wire: BytesMut::new(),
+            allocated: 0,
             limit: DEFAULT_WRITE_BUFFER,
             closing: Closing::Open,
         }
@@ -79,7 +82,10 @@ impl WriteState {
             // A limit below one frame still lets one frame through at a time.
             take = data.len().min(MAX_BODY_LEN);
         }
-        self.reserve(sealed_len(take));
+        if !self.reserve(sealed_len(take)) {
+            ready!(self.poll_drain(io.as_mut(), cx))?;
+            self.reserve(sealed_len(take));
+        }
         self.sealer.seal(&data[..take], &mut self.wire);
         Poll::Ready(Ok(take))
     }
@@ -96,19 +102,25 @@ impl WriteState {
 
     /// Makes room for `sealed` more bytes: exactly what a first write needs, then doubling up
     /// to the limit, so a burst costs a few allocations and a small message a small one.
-    fn reserve(&mut self, sealed: usize) {
-        let needed = self.wire.len().saturating_add(sealed);
-        let capacity = self.wire.capacity();
-        if needed <= capacity {
-            return;
+    /// `false` when the buffer has reached the limit and its free room is split between the
+    /// front (already written) and the end: moving the unwritten frames to a new buffer for
+    /// every frame would copy the whole buffer each time, so wait for the transport instead.
+    fn reserve(&mut self, sealed: usize) -> bool {
+        let len = self.wire.len();
+        if self.wire.capacity() - len >= sealed || self.wire.try_reclaim(sealed) {
+            return true;
         }
-        let grown = if self.wire.is_empty() {
+        let needed = len.saturating_add(sealed);
+        let grown = if len == 0 {
             needed
+        } else if self.allocated >= self.limit {
+            return false;
         } else {
-            needed.max(capacity.saturating_mul(2).min(self.limit))
+            needed.max(self.allocated.saturating_mul(2).min(self.limit))
         };
-        let additional = grown - self.wire.len();
-        reserve_exact(&mut self.wire, additional);
+        reserve_exact(&mut self.wire, grown - len);
+        self.allocated = grown;
+        true
     }
 
     /// Writes every buffered frame to the transport, many frames per write.
@@ -135,6 +147,7 @@ impl WriteState {
         ready!(self.poll_drain(io.as_mut(), cx))?;
         ready!(io.poll_flush(cx))?;
         self.wire = BytesMut::new();
+        self.allocated = 0;
         Poll::Ready(Ok(()))
     }
 
@@ -146,7 +159,10 @@ impl WriteState {
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<()>> {
         if self.closing == Closing::Open {
-            self.reserve(HEADER_LEN);
+            if !self.reserve(HEADER_LEN) {
+                ready!(self.poll_drain(io.as_mut(), cx))?;
+                self.reserve(HEADER_LEN);
+            }
             self.sealer.seal_goodbye(&mut self.wire);
             self.closing = Closing::GoodbyeSealed;
         }

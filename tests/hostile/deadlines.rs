@@ -186,3 +186,72 @@ async fn the_handshake_retries_interrupted_reads() {
     let stream = accepted.expect("the server retried");
     assert!(stream.get_ref().injected() > 0, "the transport did fail");
 }
+
+/// A peer that never sends and takes whatever is written; it keeps no waker, so only the
+/// handshake's timer can wake a task waiting on it.
+struct Silent;
+
+impl AsyncRead for Silent {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        _: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Poll::Pending
+    }
+}
+
+impl AsyncWrite for Silent {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Poll::Ready(Ok(buf.len()))
+    }
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// A waker that panics when woken.
+struct Panicking;
+
+impl std::task::Wake for Panicking {
+    fn wake(self: std::sync::Arc<Self>) {
+        panic!("a waker that panics");
+    }
+}
+
+/// The crate's one timer thread outlives a waker that panics, so later deadlines still fire.
+#[tokio::test]
+async fn a_waker_that_panics_does_not_stop_later_deadlines() {
+    let client = Client::new(Keypair::generate(), net())
+        .with_handshake_timeout(Some(Duration::from_millis(100)));
+    let mut connect = client.connect(Silent, Keypair::generate().public());
+    let waker = std::task::Waker::from(std::sync::Arc::new(Panicking));
+    let polled = Pin::new(&mut connect).poll(&mut Context::from_waker(&waker));
+    assert!(polled.is_pending());
+    tokio::time::sleep(Duration::from_millis(300)).await; // the alarm went off: the waker panicked
+
+    let timeout = Duration::from_millis(300);
+    let client = Client::new(Keypair::generate(), net()).with_handshake_timeout(Some(timeout));
+    let (c, _silent) = tokio::io::duplex(1024);
+    let started = Instant::now();
+    // Polled only when woken (the outer timeout, far later, only turns a hang into a failure).
+    let error = tokio::time::timeout(
+        Duration::from_secs(10),
+        client.connect(c, Keypair::generate().public()),
+    )
+    .await
+    .expect("the timer thread died")
+    .expect_err("a silent server");
+    assert!(
+        matches!(error, HandshakeError::Timeout(Phase::ServerHello)),
+        "{error:?}"
+    );
+    assert_fired_on_time(started, timeout);
+}

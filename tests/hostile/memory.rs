@@ -123,3 +123,41 @@ async fn flooded_and_never_read() {
         task.abort();
     }
 }
+
+#[test]
+fn a_slow_reader_does_not_make_the_writer_copy_its_buffer_for_every_frame() {
+    alone(slow_reader());
+}
+
+/// A peer that takes 4 KiB at a time keeps the write buffer full with room only at its two
+/// ends: growing it anew for each frame would allocate and copy 64 KiB per frame.
+async fn slow_reader() {
+    const FRAMES: usize = 512;
+    let (mut writer, mut reader) = crate::common::pairs::duplex_pair(4096).await;
+    let chunk = [0x33; 4096];
+    let before = heap::allocations();
+    let write = async {
+        for _ in 0..FRAMES {
+            writer.write_all(&chunk).await.unwrap();
+        }
+        writer.shutdown().await.unwrap();
+    };
+    let read = async {
+        let mut buf = vec![0; 4096];
+        let mut total = 0;
+        loop {
+            match reader.read(&mut buf).await.unwrap() {
+                0 => return total,
+                n => total += n,
+            }
+        }
+    };
+    let ((), total) = tokio::join!(write, read);
+    assert_eq!(total, FRAMES * chunk.len());
+    let allocations = heap::allocations() - before;
+    eprintln!("{allocations} allocations for {FRAMES} frames");
+    assert!(
+        allocations < (FRAMES / 8) as u64,
+        "{allocations} allocations for {FRAMES} frames"
+    );
+}
