@@ -15,7 +15,7 @@ mod write;
 use std::time::Duration;
 
 pub use authenticated::{Authenticate, Authenticated};
-pub use authorize::{AllowAll, AllowList, Authorize, BoxError};
+pub use authorize::{AllowAll, AllowList, Authorize, BoxError, DynAuthorize};
 pub use client::{Client, Connect};
 pub use fallible::{FallibleAccept, FallibleConnect};
 pub use read::BoxReader;
