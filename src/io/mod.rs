@@ -5,6 +5,7 @@ mod authenticated;
 mod authorize;
 mod client;
 mod fallible;
+mod framed;
 mod mid_handshake;
 mod read;
 mod server;
@@ -16,10 +17,11 @@ use std::time::Duration;
 
 pub use authenticated::{Authenticate, Authenticated};
 pub use authorize::{AllowAll, AllowList, Authorize, BoxError, DynAuthorize};
-pub use client::{Client, Connect};
+pub use client::{Client, Connect, ConnectSession};
 pub use fallible::{FallibleAccept, FallibleConnect};
+pub use framed::BoxFramed;
 pub use read::BoxReader;
-pub use server::{Accept, Server};
+pub use server::{Accept, AcceptSession, Server};
 pub use stream::{BoxStream, DynBoxStream, ReuniteError, SplitReader, SplitWriter, Transport};
 pub use write::{BoxWriter, DEFAULT_WRITE_BUFFER};
 
