@@ -244,8 +244,8 @@ pub use error::{BoxStreamError, HandshakeError, KeyError, Phase};
 pub use io::{
     Accept, AcceptSession, AllowAll, AllowList, Authenticate, Authenticated, Authorize, BoxError,
     BoxFramed, BoxReader, BoxStream, BoxWriter, Client, Connect, ConnectSession, DynAuthorize,
-    DynBoxStream, FallibleAccept, FallibleConnect, ReuniteError, Server, SplitReader, SplitWriter,
-    Transport, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_WRITE_BUFFER,
+    DynBoxStream, FallibleAccept, FallibleAuthenticate, FallibleConnect, ReuniteError, Server,
+    SplitReader, SplitWriter, Transport, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_WRITE_BUFFER,
 };
 pub use keys::{Keypair, NetworkKey, PublicKey};
 pub use multiserver::{MultiserverAddress, TransportKind};

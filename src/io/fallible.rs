@@ -37,7 +37,7 @@ impl<IO> Failed<IO> {
     ///
     /// # Panics
     /// If the future was polled after it completed (as any future may).
-    fn into_parts(self) -> (HandshakeError, IO)
+    pub(crate) fn into_parts(self) -> (HandshakeError, IO)
     where
         IO: Unpin,
     {

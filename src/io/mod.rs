@@ -15,7 +15,7 @@ mod write;
 
 use std::time::Duration;
 
-pub use authenticated::{Authenticate, Authenticated};
+pub use authenticated::{Authenticate, Authenticated, FallibleAuthenticate};
 pub use authorize::{AllowAll, AllowList, Authorize, BoxError, DynAuthorize};
 pub use client::{Client, Connect, ConnectSession};
 pub use fallible::{FallibleAccept, FallibleConnect};
