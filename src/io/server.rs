@@ -57,7 +57,7 @@ pub struct Server<A> {
 impl<A> Server<A> {
     /// A server with identity `identity` on `network`; `authorizer` decides in
     /// [`accept`](Self::accept) who may connect ([`authenticate`](Self::authenticate) leaves
-    /// the decision to you).
+    /// the decision to you; [`without_authorizer`](Server::without_authorizer) needs none).
     pub fn new(identity: Keypair, network: NetworkKey, authorizer: A) -> Self {
         Server {
             identity,
@@ -115,6 +115,22 @@ impl<A> Server<A> {
     {
         let machine = ServerHandshake::new_cached(&self.identity, &self.network, &self.curves);
         MidHandshake::new(io, machine, self.timeout)
+    }
+}
+
+impl Server<()> {
+    /// A server for the staged accept alone: [`authenticate`](Self::authenticate) hands you
+    /// each client and you decide. `()` is not an [`Authorize`], so `accept`, which would need
+    /// one, does not compile on it:
+    ///
+    /// ```compile_fail
+    /// # use secret_handshake::{Keypair, NetworkKey, Server};
+    /// let server = Server::without_authorizer(Keypair::generate(), NetworkKey::ssb_main_net());
+    /// let (_, io) = tokio::io::duplex(64);
+    /// let _ = server.accept(io); // error: `()` is not an authorizer
+    /// ```
+    pub fn without_authorizer(identity: Keypair, network: NetworkKey) -> Self {
+        Server::new(identity, network, ())
     }
 }
 
