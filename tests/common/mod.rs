@@ -11,7 +11,7 @@ pub mod pairs;
 pub mod peer;
 pub mod ws;
 
-pub use node::{ensure_node_modules, example_path, interop_dir};
+pub use node::{ensure_node_modules, example_path, interop_dir, node_available, REQUIRE_NODE};
 
 use secret_handshake::NetworkKey;
 
