@@ -50,6 +50,9 @@ pub enum HandshakeError {
     /// A hello (message 1 or 2) failed its HMAC: the peer uses another network key, or does not
     /// speak secret-handshake.
     InvalidHello(Phase),
+    /// The server's hello (message 2) failed its HMAC and began with `HTTP/`: the server
+    /// answered in HTTP, so it is probably a WebSocket (`ws://`) endpoint dialled as `net:`.
+    HttpReply,
     /// A hello carried an ephemeral key of low order (the shared secret would be all zeros).
     WeakKey(Phase),
     /// The server key we were asked to dial is not a usable Ed25519 key (phase 2).
@@ -81,7 +84,7 @@ impl HandshakeError {
         use HandshakeError::*;
         match self {
             InvalidHello(p) | WeakKey(p) | PeerClosed(p) | Timeout(p) | Io(p, _) => Some(*p),
-            InvalidServerKey => Some(Phase::ServerHello),
+            InvalidServerKey | HttpReply => Some(Phase::ServerHello),
             InvalidClientAuth | Unauthorized | Authorizer(_) => Some(Phase::ClientAuth),
             InvalidServerAccept => Some(Phase::ServerAccept),
             Misuse(_) => None,
@@ -96,6 +99,10 @@ impl fmt::Display for HandshakeError {
             InvalidHello(p) => write!(
                 f,
                 "handshake failed ({p}): peer's hello is invalid: wrong network key, or not a secret-handshake peer"
+            ),
+            HttpReply => write!(
+                f,
+                "handshake failed (phase 2): peer's hello is invalid: the peer answered in HTTP: is it a WebSocket (ws://) endpoint?"
             ),
             WeakKey(p) => write!(f, "handshake failed ({p}): peer sent a low-order ephemeral key"),
             InvalidServerKey => write!(

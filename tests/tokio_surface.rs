@@ -126,3 +126,27 @@ async fn a_tcp_box_stream_has_the_sockets_file_descriptor() {
     assert_eq!(fd, client.get_ref().as_raw_fd());
     assert_eq!(client.as_fd().as_raw_fd(), fd);
 }
+
+#[tokio::test]
+async fn an_http_answer_to_our_hello_says_it_is_probably_a_websocket_endpoint() {
+    let client = Client::new(Keypair::generate(), net());
+    let (c, mut s) = tokio::io::duplex(4096);
+    let http_server = async move {
+        let mut hello = [0; 64];
+        s.read_exact(&mut hello).await.unwrap();
+        let reply = "HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
+        s.write_all(reply.as_bytes()).await.unwrap();
+        s
+    };
+    let server_key = Keypair::generate().public().to_owned();
+    let (dialled, _s) = tokio::join!(client.connect(c, &server_key), http_server);
+    let error = dialled.unwrap_err();
+    assert!(matches!(error, HandshakeError::HttpReply), "{error:?}");
+    assert_eq!(error.phase(), Some(Phase::ServerHello));
+    let text = error.to_string();
+    assert!(text.contains("phase 2") && text.contains("ws://"), "{text}");
+    assert_eq!(
+        std::io::Error::from(error).kind(),
+        std::io::ErrorKind::InvalidData
+    );
+}
