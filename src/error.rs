@@ -34,9 +34,28 @@ impl Phase {
     }
 }
 
+impl Phase {
+    /// The message's name, as in `Debug` but in words: "client hello", "server hello",
+    /// "client auth", "server accept".
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::ClientHello => "client hello",
+            Phase::ServerHello => "server hello",
+            Phase::ClientAuth => "client auth",
+            Phase::ServerAccept => "server accept",
+        }
+    }
+}
+
+/// `phase 3`, numbered as the JS reference's errors are (so our messages and theirs can be
+/// compared); the alternate form `{:#}` adds the name: `phase 3, client auth`.
 impl fmt::Display for Phase {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "phase {}", self.number())
+        write!(f, "phase {}", self.number())?;
+        if f.alternate() {
+            write!(f, ", {}", self.name())?;
+        }
+        Ok(())
     }
 }
 

@@ -164,7 +164,10 @@
 //! * **Shutdown**: `poll_shutdown` writes pending frames and the goodbye, flushes, then shuts
 //!   down only the transport's writing side; reading keeps working. It may be called again after
 //!   `Pending` or completion, treats `NotConnected` from the transport as done, and never waits
-//!   for the peer's goodbye. A zero-length write sends nothing and returns `Ok(0)`.
+//!   for the peer's goodbye. A zero-length write on an open stream sends nothing and returns
+//!   `Ok(0)`; after `shutdown` every write fails with `BrokenPipe`, an empty one too, as a TCP
+//!   socket refuses any `send` after `shutdown(Write)` (`EPIPE`): a write after close is a bug
+//!   the caller should hear about.
 //! * **Reads** hand out as much plaintext as fits: a buffer with room for a frame (4130 bytes)
 //!   receives the ciphertext straight from the transport and the frames are opened in place,
 //!   many per call; smaller buffers are served from an internal one, down to a byte at a time.

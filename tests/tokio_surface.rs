@@ -1,6 +1,7 @@
 //! What a tokio-rustls user expects to find (issue 14, items 4 and 5): fallible staged accept,
 //! `get_mut` mid-handshake, reunited `split_with` halves, `into_inner` on halves, raw file
-//! descriptors, splits without a `Clone` auth value, a server without an authorizer.
+//! descriptors, splits without a `Clone` auth value, a server without an authorizer; and the
+//! consistency fixes of item 7 (phase names, empty writes, polling after completion).
 
 mod common;
 
@@ -138,7 +139,7 @@ async fn an_http_answer_to_our_hello_says_it_is_probably_a_websocket_endpoint() 
         s.write_all(reply.as_bytes()).await.unwrap();
         s
     };
-    let server_key = Keypair::generate().public().to_owned();
+    let server_key = *Keypair::generate().public();
     let (dialled, _s) = tokio::join!(client.connect(c, &server_key), http_server);
     let error = dialled.unwrap_err();
     assert!(matches!(error, HandshakeError::HttpReply), "{error:?}");
@@ -149,4 +150,48 @@ async fn an_http_answer_to_our_hello_says_it_is_probably_a_websocket_endpoint() 
         std::io::Error::from(error).kind(),
         std::io::ErrorKind::InvalidData
     );
+}
+
+#[test]
+fn a_phase_prints_its_number_and_on_request_its_name() {
+    assert_eq!(Phase::ClientAuth.to_string(), "phase 3"); // as the JS reference numbers them
+    assert_eq!(format!("{:#}", Phase::ClientAuth), "phase 3, client auth");
+    assert_eq!(format!("{:?}", Phase::ClientAuth), "ClientAuth");
+    assert_eq!(Phase::ServerAccept.name(), "server accept");
+}
+
+#[tokio::test]
+async fn an_empty_write_is_ok_while_open_and_broken_pipe_after_shutdown() {
+    let (mut client, _server) = tcp_pair_with_ticket().await;
+    assert_eq!(client.write(&[]).await.unwrap(), 0);
+    client.shutdown().await.unwrap();
+    let error = client.write(&[]).await.unwrap_err();
+    assert_eq!(error.kind(), std::io::ErrorKind::BrokenPipe);
+}
+
+/// A client whose server hangs up at once, polled to completion and then once more.
+async fn poll_twice<F: std::future::Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let _first = future.as_mut().await;
+    future.as_mut().await
+}
+
+#[tokio::test]
+async fn connect_polled_after_completion_is_a_misuse_error() {
+    let client = Client::new(Keypair::generate(), net());
+    let (c, s) = tokio::io::duplex(4096);
+    drop(s);
+    let server_key = *Keypair::generate().public();
+    let again = poll_twice(client.connect(c, &server_key)).await;
+    assert!(matches!(again, Err(HandshakeError::Misuse(_))));
+}
+
+#[tokio::test]
+#[should_panic(expected = "FallibleConnect polled after completion")]
+async fn fallible_connect_polled_after_completion_panics_naming_itself() {
+    let client = Client::new(Keypair::generate(), net());
+    let (c, s) = tokio::io::duplex(4096);
+    drop(s);
+    let server_key = *Keypair::generate().public();
+    let _ = poll_twice(client.connect(c, &server_key).into_fallible()).await;
 }

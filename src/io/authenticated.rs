@@ -96,7 +96,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Future for FallibleAuthenticate<IO> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let result = ready!(self.0.poll_authenticated(cx));
-        Poll::Ready(result.map_err(Failed::into_parts))
+        Poll::Ready(result.map_err(|failed| failed.into_parts("FallibleAuthenticate")))
     }
 }
 
