@@ -87,6 +87,107 @@
 //! client why: it hangs up. The client's error then names the phase and the likely causes, e.g.
 //! `handshake failed (phase 3): peer closed the connection: server rejected us or wrong server key`.
 //!
+//! **How do I implement [`Authorize`] for my type?** With a plain `async fn`; no macro (the
+//! trait's method returns `impl Future + Send`). Closures `Fn(PublicKey) -> impl Future` are
+//! authorizers too, and [`DynAuthorize`] boxes any of them into one type:
+//!
+//! ```
+//! use secret_handshake::{Authorize, BoxError, DynAuthorize, Keypair, NetworkKey, PublicKey, Server};
+//!
+//! /// Lets in the keys of a (here: in-memory) members table, tagged with their names.
+//! struct Members(Vec<(PublicKey, String)>);
+//!
+//! impl Authorize for Members {
+//!     type Auth = String;
+//!
+//!     async fn authorize(&self, client: &PublicKey) -> Result<Option<String>, BoxError> {
+//!         let found = self.0.iter().find(|(key, _)| key == client);
+//!         Ok(found.map(|(_, name)| name.clone()))
+//!     }
+//! }
+//!
+//! let server = Server::new(Keypair::generate(), NetworkKey::ssb_main_net(), Members(vec![]));
+//! // Or boxed, when the authorizer is chosen at run time:
+//! let boxed: Server<DynAuthorize<String>> = Server::new(
+//!     Keypair::generate(),
+//!     NetworkKey::ssb_main_net(),
+//!     DynAuthorize::new(Members(vec![])),
+//! );
+//! # drop((server, boxed));
+//! ```
+//!
+//! **How do I use a codec on a raw transport?** `into_session()` on [`Connect`] or [`Accept`]
+//! resolves to the transport and the [`handshake::Session`] instead of a stream. The handshake
+//! reads its messages at their exact sizes, so no byte behind message 4 has been read: all of
+//! it is the codec's. [`BoxFramed`] frames the transport with the session (one message per
+//! frame, as the JS pull-streams); `Framed::new(io, BoxStreamCodec::new(session.keys))` works
+//! too (see the next answer). A session's keys build one stream only: they are not `Clone`.
+//!
+//! ```
+//! use bytes::Bytes;
+//! use futures::{SinkExt, StreamExt};
+//! use secret_handshake::{AllowAll, BoxFramed, Client, Keypair, NetworkKey, Server};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let server = Server::new(Keypair::generate(), NetworkKey::ssb_main_net(), AllowAll);
+//! # let client = Client::new(Keypair::generate(), NetworkKey::ssb_main_net());
+//! let (tcp_like, theirs) = tokio::io::duplex(4096); // a TcpStream works the same
+//! let (dialled, accepted) = tokio::join!(
+//!     client.connect(tcp_like, server.identity()).into_session(),
+//!     server.accept(theirs),
+//! );
+//! let (transport, session) = dialled?;
+//! let mut framed = BoxFramed::new(transport, session);
+//! let mut peer = accepted?;
+//! # use tokio::io::AsyncWriteExt;
+//! peer.write_all(b"hi").await?;
+//! peer.flush().await?;
+//! assert_eq!(&framed.next().await.unwrap()?[..], b"hi");
+//! framed.send(Bytes::from_static(b"bye")).await?;
+//! framed.close().await?; // sends the goodbye
+//! # Ok(()) }
+//! ```
+//!
+//! **How do I close a `Framed` cleanly?** With [`BoxFramed`], `close()`: it seals the goodbye,
+//! flushes and half-closes. A plain `Framed<_, BoxStreamCodec>` cannot do that in `close`
+//! (a codec has no say in closing; and `framed.close()` does not compile there without a type,
+//! since the codec encodes several): send [`boxstream::Goodbye`] first. Over a [`BoxStream`]
+//! (say `Framed<BoxStream<_>, LinesCodec>`), `close` shuts the box-stream down, which sends
+//! the goodbye.
+//!
+//! ```
+//! use futures::SinkExt;
+//! use secret_handshake::boxstream::{BoxStreamCodec, Goodbye};
+//! use secret_handshake::{AllowAll, Client, Keypair, NetworkKey, Server};
+//! use tokio::io::AsyncReadExt;
+//! use tokio_util::codec::Framed;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let server = Server::new(Keypair::generate(), NetworkKey::ssb_main_net(), AllowAll);
+//! # let client = Client::new(Keypair::generate(), NetworkKey::ssb_main_net());
+//! # let (ours, theirs) = tokio::io::duplex(4096);
+//! # let (dialled, accepted) = tokio::join!(
+//! #     client.connect(ours, server.identity()).into_session(),
+//! #     server.accept(theirs),
+//! # );
+//! # let (transport, session) = dialled?;
+//! # let mut peer = accepted?;
+//! let mut framed = Framed::new(transport, BoxStreamCodec::new(session.keys));
+//! framed.send(&b"last words"[..]).await?;
+//! framed.send(Goodbye).await?; // seals and flushes the goodbye: the clean end
+//! SinkExt::<Goodbye>::close(&mut framed).await?; // then half-close the transport
+//! let mut got = Vec::new();
+//! peer.read_to_end(&mut got).await?; // Ok: ended by the goodbye, not truncated
+//! # assert_eq!(got, b"last words");
+//! # Ok(()) }
+//! ```
+//!
+//! **A server for the staged accept only?** [`Server::without_authorizer`]: `accept` then does
+//! not compile, since `()` is not an [`Authorize`]; [`Server::authenticate`] hands you each
+//! client. [`Authenticate::into_fallible`] gives the transport back if phases 1 to 3 fail.
+//!
 //! **async-std or smol?** Wrap their streams with `tokio_util::compat` (`FuturesAsyncReadCompatExt`);
 //! note that `poll_close` there maps to our `poll_shutdown`, which sends the goodbye.
 //!
@@ -192,8 +293,10 @@
 //!   transport that splits itself (`TcpStream::into_split`) needs no lock;
 //!   [`BoxStream::into_split`] works for any transport through `tokio::io::split`, whose halves
 //!   share a lock (the transport cannot be split otherwise), and
-//!   [`reunite`](BoxReader::reunite) puts them back. Both halves know the peer's key and the
-//!   auth value, and their wakers are independent. Streams and handshake futures are `Send`
+//!   [`reunite`](BoxReader::reunite) puts them back ([`reunite_with`](BoxReader::reunite_with)
+//!   for `split_with` halves). Both halves know the peer's key and the auth value (shared in an
+//!   `Arc`, so it need not be `Clone`), and their wakers are independent. `BoxStream`
+//!   implements `AsFd`/`AsRawFd` (`AsSocket`/`AsRawSocket` on Windows) when its transport does. Streams and handshake futures are `Send`
 //!   and `Sync` when the transport is, except [`Accept`], which holds the authorizer's future
 //!   and is only `Send`.
 //! * **Handshake**: messages are read at their exact sizes, so nothing past message 4 is ever
@@ -242,6 +345,11 @@ mod secret;
 mod secret_file;
 #[cfg(feature = "websocket")]
 pub mod websocket;
+
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 
 pub use error::{BoxStreamError, HandshakeError, KeyError, Phase};
 pub use io::{

@@ -123,7 +123,7 @@ impl Server<()> {
     /// each client and you decide. `()` is not an [`Authorize`], so `accept`, which would need
     /// one, does not compile on it:
     ///
-    /// ```compile_fail
+    /// ```compile_fail,E0599
     /// # use secret_handshake::{Keypair, NetworkKey, Server};
     /// let server = Server::without_authorizer(Keypair::generate(), NetworkKey::ssb_main_net());
     /// let (_, io) = tokio::io::duplex(64);
