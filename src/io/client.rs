@@ -130,6 +130,9 @@ impl<IO> Connect<IO> {
     }
 }
 
+/// A finished client handshake: the transport and the session.
+type Finished<IO> = (Pin<Box<IO>>, Session);
+
 /// [`Connect`] resolving to the transport and the [`Session`], from
 /// [`Connect::into_session`]. The transport must be `Unpin` to be handed back by value (a
 /// `Pin<Box<IO>>` always is).
@@ -157,10 +160,7 @@ impl<IO: AsyncRead + AsyncWrite> Connect<IO> {
     }
 
     /// The handshake's outcome before any stream is built from it.
-    fn poll_session(
-        &mut self,
-        cx: &mut Context<'_>,
-    ) -> Poll<Result<(Pin<Box<IO>>, Session), Failed<IO>>> {
+    fn poll_session(&mut self, cx: &mut Context<'_>) -> Poll<Result<Finished<IO>, Failed<IO>>> {
         let Some(mid) = self.0.as_mut() else {
             return Poll::Ready(Err(Failed::misuse("Connect polled after completion")));
         };
