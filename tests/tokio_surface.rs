@@ -195,3 +195,18 @@ async fn fallible_connect_polled_after_completion_panics_naming_itself() {
     let server_key = *Keypair::generate().public();
     let _ = poll_twice(client.connect(c, &server_key).into_fallible()).await;
 }
+
+fn assert_send_sync<T: Send + Sync>() {}
+fn assert_send<T: Send>() {}
+
+#[test]
+fn the_new_futures_and_types_are_send_and_where_possible_sync() {
+    use secret_handshake::{
+        AcceptSession, BoxFramed, ConnectSession, DynAuthorize, FallibleAuthenticate,
+    };
+    assert_send_sync::<ConnectSession<TcpStream>>();
+    assert_send::<AcceptSession<TcpStream, Ticket>>(); // holds the authorizer's future
+    assert_send_sync::<FallibleAuthenticate<TcpStream>>();
+    assert_send_sync::<BoxFramed<TcpStream>>();
+    assert_send_sync::<DynAuthorize<Ticket>>();
+}
