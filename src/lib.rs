@@ -52,9 +52,10 @@
 //! example that refuses a second connection from a key already connected.
 //!
 //! Like tokio-rustls, [`Connect::into_fallible`] and [`Accept::into_fallible`] resolve to
-//! `Err((error, transport))` instead of dropping the transport, and [`Connect::get_ref`] /
-//! [`Accept::get_ref`] reach the transport mid-handshake (to log the peer's address on a
-//! timeout, say).
+//! `Err((error, transport))` instead of dropping the transport ([`Authenticate::into_fallible`]
+//! for the staged accept), and `get_ref` / `get_mut` on [`Connect`], [`Accept`] and
+//! [`Authenticate`] reach the transport mid-handshake (to log the peer's address on a
+//! timeout, or set socket options).
 //!
 //! # Features
 //! | feature | default | what it adds |
