@@ -34,9 +34,28 @@ impl Phase {
     }
 }
 
+impl Phase {
+    /// The message's name, as in `Debug` but in words: "client hello", "server hello",
+    /// "client auth", "server accept".
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::ClientHello => "client hello",
+            Phase::ServerHello => "server hello",
+            Phase::ClientAuth => "client auth",
+            Phase::ServerAccept => "server accept",
+        }
+    }
+}
+
+/// `phase 3`, numbered as the JS reference's errors are (so our messages and theirs can be
+/// compared); the alternate form `{:#}` adds the name: `phase 3, client auth`.
 impl fmt::Display for Phase {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "phase {}", self.number())
+        write!(f, "phase {}", self.number())?;
+        if f.alternate() {
+            write!(f, ", {}", self.name())?;
+        }
+        Ok(())
     }
 }
 
@@ -50,6 +69,9 @@ pub enum HandshakeError {
     /// A hello (message 1 or 2) failed its HMAC: the peer uses another network key, or does not
     /// speak secret-handshake.
     InvalidHello(Phase),
+    /// The server's hello (message 2) failed its HMAC and began with `HTTP/`: the server
+    /// answered in HTTP, so it is probably a WebSocket (`ws://`) endpoint dialled as `net:`.
+    HttpReply,
     /// A hello carried an ephemeral key of low order (the shared secret would be all zeros).
     WeakKey(Phase),
     /// The server key we were asked to dial is not a usable Ed25519 key: not a curve point, of
@@ -97,7 +119,7 @@ impl HandshakeError {
             | Timeout(p)
             | DeadlineExceeded(p)
             | Io(p, _) => Some(*p),
-            InvalidServerKey => Some(Phase::ServerHello),
+            InvalidServerKey | HttpReply => Some(Phase::ServerHello),
             InvalidClientAuth | InvalidClientKey | Unauthorized | Authorizer(_)
             | AuthorizerTimeout => Some(Phase::ClientAuth),
             InvalidServerAccept => Some(Phase::ServerAccept),
@@ -113,6 +135,10 @@ impl fmt::Display for HandshakeError {
             InvalidHello(p) => write!(
                 f,
                 "handshake failed ({p}): peer's hello is invalid: wrong network key, or not a secret-handshake peer"
+            ),
+            HttpReply => write!(
+                f,
+                "handshake failed (phase 2): peer's hello is invalid: the peer answered in HTTP: is it a WebSocket (ws://) endpoint?"
             ),
             WeakKey(p) => write!(f, "handshake failed ({p}): peer sent a low-order ephemeral key"),
             InvalidServerKey => write!(

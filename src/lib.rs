@@ -55,9 +55,10 @@
 //! example that refuses a second connection from a key already connected.
 //!
 //! Like tokio-rustls, [`Connect::into_fallible`] and [`Accept::into_fallible`] resolve to
-//! `Err((error, transport))` instead of dropping the transport, and [`Connect::get_ref`] /
-//! [`Accept::get_ref`] reach the transport mid-handshake (to log the peer's address on a
-//! timeout, say).
+//! `Err((error, transport))` instead of dropping the transport ([`Authenticate::into_fallible`]
+//! for the staged accept), and `get_ref` / `get_mut` on [`Connect`], [`Accept`] and
+//! [`Authenticate`] reach the transport mid-handshake (to log the peer's address on a
+//! timeout, or set socket options).
 //!
 //! # Features
 //! | feature | default | what it adds |
@@ -125,6 +126,107 @@
 //! **Why was I rejected without an error message?** As in the reference, a server never tells a
 //! client why: it hangs up. The client's error then names the phase and the likely causes, e.g.
 //! `handshake failed (phase 3): peer closed the connection: server rejected us or wrong server key`.
+//!
+//! **How do I implement [`Authorize`] for my type?** With a plain `async fn`; no macro (the
+//! trait's method returns `impl Future + Send`). Closures `Fn(PublicKey) -> impl Future` are
+//! authorizers too, and [`DynAuthorize`] boxes any of them into one type:
+//!
+//! ```
+//! use secret_handshake::{Authorize, BoxError, DynAuthorize, Keypair, NetworkKey, PublicKey, Server};
+//!
+//! /// Lets in the keys of a (here: in-memory) members table, tagged with their names.
+//! struct Members(Vec<(PublicKey, String)>);
+//!
+//! impl Authorize for Members {
+//!     type Auth = String;
+//!
+//!     async fn authorize(&self, client: &PublicKey) -> Result<Option<String>, BoxError> {
+//!         let found = self.0.iter().find(|(key, _)| key == client);
+//!         Ok(found.map(|(_, name)| name.clone()))
+//!     }
+//! }
+//!
+//! let server = Server::new(Keypair::generate(), NetworkKey::ssb_main_net(), Members(vec![]));
+//! // Or boxed, when the authorizer is chosen at run time:
+//! let boxed: Server<DynAuthorize<String>> = Server::new(
+//!     Keypair::generate(),
+//!     NetworkKey::ssb_main_net(),
+//!     DynAuthorize::new(Members(vec![])),
+//! );
+//! # drop((server, boxed));
+//! ```
+//!
+//! **How do I use a codec on a raw transport?** `into_session()` on [`Connect`] or [`Accept`]
+//! resolves to the transport and the [`handshake::Session`] instead of a stream. The handshake
+//! reads its messages at their exact sizes, so no byte behind message 4 has been read: all of
+//! it is the codec's. [`BoxFramed`] frames the transport with the session (one message per
+//! frame, as the JS pull-streams); `Framed::new(io, BoxStreamCodec::new(session.keys))` works
+//! too (see the next answer). A session's keys build one stream only: they are not `Clone`.
+//!
+//! ```
+//! use bytes::Bytes;
+//! use futures::{SinkExt, StreamExt};
+//! use secret_handshake::{AllowAll, BoxFramed, Client, Keypair, NetworkKey, Server};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let server = Server::new(Keypair::generate(), NetworkKey::ssb_main_net(), AllowAll);
+//! # let client = Client::new(Keypair::generate(), NetworkKey::ssb_main_net());
+//! let (tcp_like, theirs) = tokio::io::duplex(4096); // a TcpStream works the same
+//! let (dialled, accepted) = tokio::join!(
+//!     client.connect(tcp_like, server.identity()).into_session(),
+//!     server.accept(theirs),
+//! );
+//! let (transport, session) = dialled?;
+//! let mut framed = BoxFramed::new(transport, session);
+//! let mut peer = accepted?;
+//! # use tokio::io::AsyncWriteExt;
+//! peer.write_all(b"hi").await?;
+//! peer.flush().await?;
+//! assert_eq!(&framed.next().await.unwrap()?[..], b"hi");
+//! framed.send(Bytes::from_static(b"bye")).await?;
+//! framed.close().await?; // sends the goodbye
+//! # Ok(()) }
+//! ```
+//!
+//! **How do I close a `Framed` cleanly?** With [`BoxFramed`], `close()`: it seals the goodbye,
+//! flushes and half-closes. A plain `Framed<_, BoxStreamCodec>` cannot do that in `close`
+//! (a codec has no say in closing; and `framed.close()` does not compile there without a type,
+//! since the codec encodes several): send [`boxstream::Goodbye`] first. Over a [`BoxStream`]
+//! (say `Framed<BoxStream<_>, LinesCodec>`), `close` shuts the box-stream down, which sends
+//! the goodbye.
+//!
+//! ```
+//! use futures::SinkExt;
+//! use secret_handshake::boxstream::{BoxStreamCodec, Goodbye};
+//! use secret_handshake::{AllowAll, Client, Keypair, NetworkKey, Server};
+//! use tokio::io::AsyncReadExt;
+//! use tokio_util::codec::Framed;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let server = Server::new(Keypair::generate(), NetworkKey::ssb_main_net(), AllowAll);
+//! # let client = Client::new(Keypair::generate(), NetworkKey::ssb_main_net());
+//! # let (ours, theirs) = tokio::io::duplex(4096);
+//! # let (dialled, accepted) = tokio::join!(
+//! #     client.connect(ours, server.identity()).into_session(),
+//! #     server.accept(theirs),
+//! # );
+//! # let (transport, session) = dialled?;
+//! # let mut peer = accepted?;
+//! let mut framed = Framed::new(transport, BoxStreamCodec::new(session.keys));
+//! framed.send(&b"last words"[..]).await?;
+//! framed.send(Goodbye).await?; // seals and flushes the goodbye: the clean end
+//! SinkExt::<Goodbye>::close(&mut framed).await?; // then half-close the transport
+//! let mut got = Vec::new();
+//! peer.read_to_end(&mut got).await?; // Ok: ended by the goodbye, not truncated
+//! # assert_eq!(got, b"last words");
+//! # Ok(()) }
+//! ```
+//!
+//! **A server for the staged accept only?** [`Server::without_authorizer`]: `accept` then does
+//! not compile, since `()` is not an [`Authorize`]; [`Server::authenticate`] hands you each
+//! client. [`Authenticate::into_fallible`] gives the transport back if phases 1 to 3 fail.
 //!
 //! **async-std or smol?** Wrap their streams with `tokio_util::compat` (`FuturesAsyncReadCompatExt`);
 //! note that `poll_close` there maps to our `poll_shutdown`, which sends the goodbye.
@@ -203,7 +305,10 @@
 //! * **Shutdown**: `poll_shutdown` writes pending frames and the goodbye, flushes, then shuts
 //!   down only the transport's writing side; reading keeps working. It may be called again after
 //!   `Pending` or completion, treats `NotConnected` from the transport as done, and never waits
-//!   for the peer's goodbye. A zero-length write sends nothing and returns `Ok(0)`.
+//!   for the peer's goodbye. A zero-length write on an open stream sends nothing and returns
+//!   `Ok(0)`; after `shutdown` every write fails with `BrokenPipe`, an empty one too, as a TCP
+//!   socket refuses any `send` after `shutdown(Write)` (`EPIPE`): a write after close is a bug
+//!   the caller should hear about.
 //! * **Reads** hand out as much plaintext as fits: a buffer with room for a frame (4130 bytes)
 //!   receives the ciphertext straight from the transport and the frames are opened in place,
 //!   many per call; smaller buffers are served from an internal one, down to a byte at a time.
@@ -228,8 +333,10 @@
 //!   transport that splits itself (`TcpStream::into_split`) needs no lock;
 //!   [`BoxStream::into_split`] works for any transport through `tokio::io::split`, whose halves
 //!   share a lock (the transport cannot be split otherwise), and
-//!   [`reunite`](BoxReader::reunite) puts them back. Both halves know the peer's key and the
-//!   auth value, and their wakers are independent. Streams and handshake futures are `Send`
+//!   [`reunite`](BoxReader::reunite) puts them back ([`reunite_with`](BoxReader::reunite_with)
+//!   for `split_with` halves). Both halves know the peer's key and the auth value (shared in an
+//!   `Arc`, so it need not be `Clone`), and their wakers are independent. `BoxStream`
+//!   implements `AsFd`/`AsRawFd` (`AsSocket`/`AsRawSocket` on Windows) when its transport does. Streams and handshake futures are `Send`
 //!   and `Sync` when the transport is, except [`Accept`], which holds the authorizer's future
 //!   and is only `Send`.
 //! * **Handshake**: messages are read at their exact sizes, so nothing past message 4 is ever
@@ -280,14 +387,20 @@ mod secret_file;
 #[cfg(feature = "websocket")]
 pub mod websocket;
 
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 #[cfg(feature = "ssb-secret-file")]
 pub use error::SecretFileError;
 pub use error::{BoxStreamError, HandshakeError, KeyError, Phase};
 pub use io::{
-    Accept, AllowAll, AllowList, Authenticate, Authenticated, Authorize, BoxError, BoxReader,
-    BoxStream, BoxWriter, Client, Connect, DynBoxStream, FallibleAccept, FallibleConnect,
-    ReuniteError, Server, SplitReader, SplitWriter, Transport, DEFAULT_HANDSHAKE_DEADLINE,
-    DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_WRITE_BUFFER,
+    Accept, AcceptSession, AllowAll, AllowList, Authenticate, Authenticated, Authorize, BoxError,
+    BoxFramed, BoxReader, BoxStream, BoxWriter, Client, Connect, ConnectSession, DynAuthorize,
+    DynBoxStream, FallibleAccept, FallibleAuthenticate, FallibleConnect, ReuniteError, Server,
+    SplitReader, SplitWriter, Transport, DEFAULT_HANDSHAKE_DEADLINE, DEFAULT_HANDSHAKE_TIMEOUT,
+    DEFAULT_WRITE_BUFFER,
 };
 pub use keys::{Keypair, NetworkKey, PublicKey};
 pub use multiserver::{AddressError, MultiserverAddress, NoauthAddress, TransportKind};

@@ -116,6 +116,9 @@ const SIZES: [usize; 7] = [0, 1, 4095, 4096, 4097, 100 * KIB, 8 * KIB * KIB];
 
 #[tokio::test]
 async fn our_client_with_the_js_server_both_directions_at_once() {
+    if !common::node_available() {
+        return;
+    }
     for (i, size) in SIZES.into_iter().enumerate() {
         let (js, port, key) = js_server([1; 32], json!({"send_bytes": size})).await;
         let client = Client::new(Keypair::generate(), net());
@@ -135,6 +138,9 @@ async fn our_client_with_the_js_server_both_directions_at_once() {
 
 #[tokio::test]
 async fn the_js_client_with_our_server_both_directions_at_once() {
+    if !common::node_available() {
+        return;
+    }
     for (i, size) in SIZES.into_iter().enumerate() {
         let server = Server::new(Keypair::generate(), net(), AllowAll);
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -156,6 +162,9 @@ async fn the_js_client_with_our_server_both_directions_at_once() {
 
 #[tokio::test]
 async fn clean_end_started_from_either_side() {
+    if !common::node_available() {
+        return;
+    }
     // (JS ends only after our goodbye, we end first) and (JS ends first, we answer).
     for js_waits in [true, false] {
         let end = if js_waits {
@@ -192,6 +201,9 @@ async fn clean_end_started_from_either_side() {
 
 #[tokio::test]
 async fn the_js_server_rejecting_us_is_reported_as_phase_3() {
+    if !common::node_available() {
+        return;
+    }
     for policy in ["reject", "error"] {
         let (js, port, key) = js_server([4; 32], json!({"authorize": policy})).await;
         let client = Client::new(Keypair::generate(), net());
@@ -209,6 +221,9 @@ async fn the_js_server_rejecting_us_is_reported_as_phase_3() {
 
 #[tokio::test]
 async fn our_server_rejecting_the_js_client() {
+    if !common::node_available() {
+        return;
+    }
     reject_js_client(
         Server::new(Keypair::generate(), net(), AllowList::new([])),
         "allow list",
@@ -235,6 +250,9 @@ async fn reject_js_client<A: Authorize>(server: Server<A>, what: &str) {
 
 #[tokio::test]
 async fn wrong_network_key_each_way() {
+    if !common::node_available() {
+        return;
+    }
     let other = NetworkKey::from_bytes([9; 32]);
     // Our client, other network, JS server.
     let (js, port, key) = js_server([5; 32], json!({})).await;
@@ -279,6 +297,9 @@ async fn wrong_network_key_each_way() {
 
 #[tokio::test]
 async fn wrong_server_key_each_way() {
+    if !common::node_available() {
+        return;
+    }
     let impostor = *Keypair::generate().public();
     // Our client dials the JS server with the wrong key.
     let (js, port, _key) = js_server([6; 32], json!({})).await;
@@ -319,6 +340,9 @@ async fn wrong_server_key_each_way() {
 
 #[tokio::test]
 async fn a_js_client_with_a_seed_identity() {
+    if !common::node_available() {
+        return;
+    }
     let seed = [8; 32];
     let expected = *Keypair::from_seed(&seed).public();
     let server = Server::new(Keypair::generate(), net(), AllowList::new([expected]));

@@ -25,11 +25,17 @@ const MISBEHAVING_PEERS: usize = 25;
 
 #[test]
 fn shs1_test_server_suite() {
+    if !common::node_available() {
+        return;
+    }
     run_suite("server");
 }
 
 #[test]
 fn shs1_test_client_suite() {
+    if !common::node_available() {
+        return;
+    }
     run_suite("client");
 }
 

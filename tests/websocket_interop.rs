@@ -132,6 +132,9 @@ fn check_done(done: &Value, sent: &[u8], received: &[u8], what: &str) {
 
 #[tokio::test]
 async fn our_client_with_the_js_ws_server_both_directions_at_once() {
+    if !common::node_available() {
+        return;
+    }
     for (i, size) in SIZES.into_iter().enumerate() {
         let (js, addr) = js_server(1, json!({"send_bytes": size})).await;
         let client = Client::new(Keypair::generate(), net());
@@ -152,6 +155,9 @@ async fn our_client_with_the_js_ws_server_both_directions_at_once() {
 
 #[tokio::test]
 async fn the_js_ws_client_with_our_server_both_directions_at_once() {
+    if !common::node_available() {
+        return;
+    }
     for (i, size) in SIZES.into_iter().enumerate() {
         let (listener, server, addr) = our_server().await;
         let js = js_client(&addr.to_string(), json!({"send_bytes": size}));
@@ -170,6 +176,9 @@ async fn the_js_ws_client_with_our_server_both_directions_at_once() {
 
 #[tokio::test]
 async fn clean_end_started_from_either_side() {
+    if !common::node_available() {
+        return;
+    }
     // JS ends only after our goodbye (we end first), and JS ends first (goodbye, then at once
     // its WebSocket Close) before we send anything.
     for js_waits in [true, false] {
@@ -207,6 +216,9 @@ async fn clean_end_started_from_either_side() {
 
 #[tokio::test]
 async fn an_invite_address_dials_as_the_seed_identity() {
+    if !common::node_available() {
+        return;
+    }
     let seed = [8; 32];
     let (listener, server, mut addr) = our_server().await;
     addr.seed = Some(seed);
@@ -250,6 +262,9 @@ fn assert_js_failed(outcome: &Value, phase: u8) {
 
 #[tokio::test]
 async fn wrong_network_key_each_way() {
+    if !common::node_available() {
+        return;
+    }
     let other = NetworkKey::from_bytes([9; 32]);
     let (js, addr) = js_server(5, json!({})).await;
     let client = Client::new(Keypair::generate(), other.clone());
@@ -274,6 +289,9 @@ async fn wrong_network_key_each_way() {
 
 #[tokio::test]
 async fn wrong_server_key_each_way() {
+    if !common::node_available() {
+        return;
+    }
     let impostor: PublicKey = *Keypair::generate().public();
     let (js, mut addr) = js_server(6, json!({})).await;
     addr.key = impostor;
@@ -298,6 +316,9 @@ async fn wrong_server_key_each_way() {
 
 #[tokio::test]
 async fn the_js_server_rejecting_us_is_reported_as_phase_3() {
+    if !common::node_available() {
+        return;
+    }
     let (js, addr) = js_server(4, json!({"authorize": "reject"})).await;
     let client = Client::new(Keypair::generate(), net());
     let e = websocket::connect(&client, &addr)

@@ -263,6 +263,9 @@ fn peer_closing_without_goodbye_is_a_failure() {
 
 #[test]
 fn connect_to_the_js_server() {
+    if !support::common::node_available() {
+        return;
+    }
     let home = TempDir::new("js-server");
     let mut js = js::peer(json!({
         "role": "server",
@@ -292,6 +295,9 @@ fn connect_to_the_js_server() {
 
 #[test]
 fn the_js_client_connects_to_listen() {
+    if !support::common::node_available() {
+        return;
+    }
     let home = TempDir::new("js-client");
     let input = pattern(KIB_100, 4);
     let (server, port, server_id) = listen(&home, &[], input.clone());
@@ -317,6 +323,9 @@ fn the_js_client_connects_to_listen() {
 
 #[test]
 fn js_server_rejecting_us_fails_in_phase_3() {
+    if !support::common::node_available() {
+        return;
+    }
     let home = TempDir::new("js-reject");
     let mut js = js::peer(json!({
         "role": "server",

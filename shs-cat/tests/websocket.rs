@@ -316,6 +316,9 @@ fn merge(config: &mut Value, extra: Value) {
 
 #[test]
 fn connect_ws_to_the_js_server() {
+    if !support::common::node_available() {
+        return;
+    }
     let home = TempDir::new("ws-js-server");
     let (mut js, address) = js_server(0x14, json!({"send_bytes": 100_000}));
     let input = pattern(KIB_100, 14);
@@ -334,6 +337,9 @@ fn connect_ws_to_the_js_server() {
 
 #[test]
 fn the_js_ws_client_connects_to_listen_ws() {
+    if !support::common::node_available() {
+        return;
+    }
     let home = TempDir::new("ws-js-client");
     let input = pattern(KIB_100, 15);
     let (server, port, server_id) = listen(&home, &["--ws"], input.clone());
@@ -351,6 +357,9 @@ fn the_js_ws_client_connects_to_listen_ws() {
 
 #[test]
 fn the_js_side_may_end_first_and_still_gets_everything() {
+    if !support::common::node_available() {
+        return;
+    }
     // The JS plugin sends its goodbye and at once its WebSocket Close; shs-cat still sends
     // all of stdin after that, and only then closes.
     let home = TempDir::new("ws-js-ends-first");
@@ -372,6 +381,9 @@ fn the_js_side_may_end_first_and_still_gets_everything() {
 
 #[test]
 fn wrong_keys_with_the_js_ws_peers_name_the_phase() {
+    if !support::common::node_available() {
+        return;
+    }
     let home = TempDir::new("ws-js-wrong-keys");
     let (mut js, address) = js_server(0x18, json!({}));
     let other_network = "ab".repeat(32);

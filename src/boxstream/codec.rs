@@ -16,8 +16,12 @@ use super::{BoxOpener, BoxSealer, BoxStreamKeys, Frame};
 /// stream ends (`None`) at the transport's EOF. A transport that ends without a goodbye fails
 /// with `UnexpectedEof`.
 ///
-/// Encoding seals any byte slice; send [`Goodbye`] before closing the sink to end our
-/// direction cleanly.
+/// Encoding seals any byte slice; send [`Goodbye`] to end our direction cleanly. **`Framed`'s
+/// own `close` does not send it**: a codec has no say in closing, so `SinkExt::close` only
+/// flushes and shuts the transport down, and the peer sees a truncation (`UnexpectedEof`).
+/// (`framed.close()` also needs the item type spelled out, `SinkExt::<Goodbye>::close`,
+/// since the codec encodes several types.) `framed.send(Goodbye)` seals and flushes it;
+/// [`BoxFramed`](crate::BoxFramed) wraps this codec with a `close` that does it for you.
 ///
 /// ```no_run
 /// # async fn demo(tcp: tokio::net::TcpStream, keys: secret_handshake::boxstream::BoxStreamKeys) -> std::io::Result<()> {

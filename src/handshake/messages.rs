@@ -66,6 +66,9 @@ pub(crate) fn open_hello(
     let (mac, key) = split_hello(msg);
     if crypto::hmac_verify(&mac, &key, network.as_bytes()) {
         Ok(key)
+    } else if phase == Phase::ServerHello && msg.starts_with(b"HTTP/") {
+        // Still a failed hello, with the likely reason: a WebSocket endpoint dialled as TCP.
+        Err(HandshakeError::HttpReply)
     } else {
         Err(HandshakeError::InvalidHello(phase))
     }

@@ -7,6 +7,7 @@ use std::task::{ready, Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite};
 
+use super::fallible::Failed;
 use super::mid_handshake::MidHandshake;
 use super::server::Accept;
 use crate::error::HandshakeError;
@@ -16,7 +17,8 @@ use crate::keys::PublicKey;
 /// The first stage of a server handshake, from [`Server::authenticate`](crate::Server::authenticate):
 /// resolves to an [`Authenticated`] client once message 3 has been verified.
 ///
-/// On failure the transport is dropped, which closes it.
+/// On failure the transport is dropped, which closes it; [`into_fallible`](Self::into_fallible)
+/// hands it back instead.
 pub struct Authenticate<IO> {
     mid: Option<MidHandshake<IO, ServerHandshake>>,
 }
@@ -30,31 +32,65 @@ impl<IO> Authenticate<IO> {
     pub fn get_ref(&self) -> Option<&IO> {
         self.mid.as_ref().map(|mid| &*mid.io)
     }
+
+    /// The transport, mutably, while the handshake runs (for socket options). Reading or
+    /// writing it corrupts the handshake.
+    pub fn get_mut(&mut self) -> Option<&mut IO>
+    where
+        IO: Unpin,
+    {
+        self.mid.as_mut().map(|mid| mid.io.as_mut().get_mut())
+    }
+
+    /// A future that gives the transport back with the error if phases 1 to 3 fail.
+    pub fn into_fallible(self) -> FallibleAuthenticate<IO> {
+        FallibleAuthenticate(self)
+    }
+}
+
+impl<IO: AsyncRead + AsyncWrite> Authenticate<IO> {
+    fn poll_authenticated(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<Authenticated<IO>, Failed<IO>>> {
+        let Some(mid) = self.mid.as_mut() else {
+            return Poll::Ready(Err(Failed::misuse("Authenticate polled after completion")));
+        };
+        let result = ready!(mid.poll_io(cx));
+        let Some(mid) = self.mid.take() else {
+            return Poll::Ready(Err(Failed::misuse("Authenticate polled after completion")));
+        };
+        if let Err(error) = result {
+            return Poll::Ready(Err(Failed::with_io(error, mid.io)));
+        }
+        let Next::Authorize(&peer) = mid.machine.next() else {
+            let error = HandshakeError::Misuse("server stopped before authorization");
+            return Poll::Ready(Err(Failed::with_io(error, mid.io)));
+        };
+        // The application decides now; the silence is counted again from message 4 on.
+        Poll::Ready(Ok(Authenticated { mid, peer }))
+    }
 }
 
 impl<IO: AsyncRead + AsyncWrite> Future for Authenticate<IO> {
     type Output = Result<Authenticated<IO>, HandshakeError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let Some(mid) = self.mid.as_mut() else {
-            return Poll::Ready(Err(HandshakeError::Misuse(
-                "Authenticate polled after completion",
-            )));
-        };
-        let result = ready!(mid.poll_io(cx));
-        let Some(mid) = self.mid.take() else {
-            return Poll::Ready(Err(HandshakeError::Misuse(
-                "Authenticate polled after completion",
-            )));
-        };
-        result?;
-        let Next::Authorize(&peer) = mid.machine.next() else {
-            return Poll::Ready(Err(HandshakeError::Misuse(
-                "server stopped before authorization",
-            )));
-        };
-        // The application decides now; the silence is counted again from message 4 on.
-        Poll::Ready(Ok(Authenticated { mid, peer }))
+        self.poll_authenticated(cx).map_err(|failed| failed.error)
+    }
+}
+
+/// [`Authenticate`] that resolves to `Err((error, transport))` when phases 1 to 3 fail, from
+/// [`Authenticate::into_fallible`]; see [`FallibleAccept`](crate::FallibleAccept).
+#[derive(Debug)]
+pub struct FallibleAuthenticate<IO>(Authenticate<IO>);
+
+impl<IO: AsyncRead + AsyncWrite + Unpin> Future for FallibleAuthenticate<IO> {
+    type Output = Result<Authenticated<IO>, (HandshakeError, IO)>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let result = ready!(self.0.poll_authenticated(cx));
+        Poll::Ready(result.map_err(|failed| failed.into_parts("FallibleAuthenticate")))
     }
 }
 

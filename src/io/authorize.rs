@@ -2,8 +2,9 @@
 
 use std::collections::HashSet;
 use std::future::Future;
+use std::sync::Arc;
 
-use async_trait::async_trait;
+use futures::future::BoxFuture;
 
 use crate::keys::PublicKey;
 
@@ -22,7 +23,26 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// instead, which stops the handshake at this point and hands you the client's key and the
 /// transport.
 ///
-/// Any `Fn(PublicKey) -> impl Future<Output = Result<Option<T>, E>>` is an authorizer:
+/// Implement it with a plain `async fn` (no macro needed; the future must be `Send`):
+///
+/// ```
+/// use std::collections::HashSet;
+/// use secret_handshake::{Authorize, BoxError, PublicKey};
+///
+/// struct Members(HashSet<PublicKey>);
+///
+/// impl Authorize for Members {
+///     type Auth = &'static str;
+///
+///     async fn authorize(&self, client: &PublicKey) -> Result<Option<&'static str>, BoxError> {
+///         Ok(self.0.contains(client).then_some("member"))
+///     }
+/// }
+/// # fn assert_authorizer(_: impl Authorize) {}
+/// # assert_authorizer(Members(HashSet::new()));
+/// ```
+///
+/// Any `Fn(PublicKey) -> impl Future<Output = Result<Option<T>, E>>` is an authorizer too:
 ///
 /// ```
 /// # use secret_handshake::{PublicKey, Authorize};
@@ -32,16 +52,20 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 ///     Ok::<_, std::io::Error>((client != banned).then_some("welcome"))
 /// });
 /// ```
-#[async_trait]
+///
+/// The method returns `impl Future`, so `dyn Authorize` does not exist; [`DynAuthorize`] is
+/// the boxed, type-erased form (for servers whose authorizer is picked at run time).
 pub trait Authorize: Send + Sync + 'static {
     /// What an accepted connection carries (JS `stream.auth`).
     type Auth: Send + Sync + 'static;
 
     /// Accept (`Some`) or reject (`None`, or an error) the client `client`.
-    async fn authorize(&self, client: &PublicKey) -> Result<Option<Self::Auth>, BoxError>;
+    fn authorize(
+        &self,
+        client: &PublicKey,
+    ) -> impl Future<Output = Result<Option<Self::Auth>, BoxError>> + Send;
 }
 
-#[async_trait]
 impl<F, Fut, T, E> Authorize for F
 where
     F: Fn(PublicKey) -> Fut + Send + Sync + 'static,
@@ -51,8 +75,12 @@ where
 {
     type Auth = T;
 
-    async fn authorize(&self, client: &PublicKey) -> Result<Option<T>, BoxError> {
-        self(*client).await.map_err(Into::into)
+    fn authorize(
+        &self,
+        client: &PublicKey,
+    ) -> impl Future<Output = Result<Option<T>, BoxError>> + Send {
+        let decision = self(*client);
+        async move { decision.await.map_err(Into::into) }
     }
 }
 
@@ -60,7 +88,6 @@ where
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AllowAll;
 
-#[async_trait]
 impl Authorize for AllowAll {
     type Auth = ();
 
@@ -80,11 +107,79 @@ impl AllowList {
     }
 }
 
-#[async_trait]
 impl Authorize for AllowList {
     type Auth = ();
 
     async fn authorize(&self, client: &PublicKey) -> Result<Option<()>, BoxError> {
         Ok(self.0.contains(client).then_some(()))
+    }
+}
+
+/// Any [`Authorize`] answering with `T`, boxed: one type for authorizers chosen at run time.
+/// Cheap to clone (the authorizer is shared).
+///
+/// ```
+/// use secret_handshake::{AllowAll, AllowList, DynAuthorize, Keypair, NetworkKey, Server};
+///
+/// let open = std::env::var_os("OPEN_SERVER").is_some();
+/// let authorizer: DynAuthorize = if open {
+///     DynAuthorize::new(AllowAll)
+/// } else {
+///     DynAuthorize::new(AllowList::new([]))
+/// };
+/// let server: Server<DynAuthorize> = Server::new(Keypair::generate(), NetworkKey::ssb_main_net(), authorizer);
+/// # drop(server);
+/// ```
+///
+/// An authorizer already in an `Arc` (shared with other parts of the program) is boxed with
+/// [`from_arc`](Self::from_arc).
+pub struct DynAuthorize<T = ()>(Arc<dyn ErasedAuthorize<T>>);
+
+impl<T: Send + Sync + 'static> DynAuthorize<T> {
+    /// Boxes `authorizer`.
+    pub fn new(authorizer: impl Authorize<Auth = T>) -> Self {
+        DynAuthorize(Arc::new(authorizer))
+    }
+
+    /// Shares an authorizer that is already in an `Arc`.
+    pub fn from_arc<A: Authorize<Auth = T>>(authorizer: Arc<A>) -> Self {
+        DynAuthorize(authorizer)
+    }
+}
+
+impl<T> Clone for DynAuthorize<T> {
+    fn clone(&self) -> Self {
+        DynAuthorize(Arc::clone(&self.0))
+    }
+}
+
+impl<T> std::fmt::Debug for DynAuthorize<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DynAuthorize(..)")
+    }
+}
+
+impl<T: Send + Sync + 'static> Authorize for DynAuthorize<T> {
+    type Auth = T;
+
+    async fn authorize(&self, client: &PublicKey) -> Result<Option<T>, BoxError> {
+        self.0.authorize_boxed(client).await
+    }
+}
+
+/// [`Authorize`] in a dyn-compatible form: its future boxed.
+trait ErasedAuthorize<T>: Send + Sync {
+    fn authorize_boxed<'a>(
+        &'a self,
+        client: &'a PublicKey,
+    ) -> BoxFuture<'a, Result<Option<T>, BoxError>>;
+}
+
+impl<A: Authorize> ErasedAuthorize<A::Auth> for A {
+    fn authorize_boxed<'a>(
+        &'a self,
+        client: &'a PublicKey,
+    ) -> BoxFuture<'a, Result<Option<A::Auth>, BoxError>> {
+        Box::pin(self.authorize(client))
     }
 }

@@ -14,7 +14,7 @@ use super::stream::BoxStream;
 use super::timer::{Clock, Limits};
 use super::DEFAULT_LIMITS;
 use crate::error::HandshakeError;
-use crate::handshake::{ClientHandshake, CurveCache, Handshake};
+use crate::handshake::{ClientHandshake, CurveCache, Handshake, Session};
 use crate::keys::{Keypair, NetworkKey, PublicKey};
 
 /// Opens secret-handshake connections as one identity on one network. Cheap to clone; clones
@@ -137,9 +137,47 @@ impl<IO> Connect<IO> {
         self.0.as_ref().map(|mid| &*mid.io)
     }
 
+    /// The transport, mutably, while the handshake runs (for socket options). Reading or
+    /// writing it corrupts the handshake.
+    pub fn get_mut(&mut self) -> Option<&mut IO>
+    where
+        IO: Unpin,
+    {
+        self.0.as_mut().map(|mid| mid.io.as_mut().get_mut())
+    }
+
     /// A future that gives the transport back with the error if the handshake fails.
     pub fn into_fallible(self) -> FallibleConnect<IO> {
         FallibleConnect(self)
+    }
+
+    /// A future that resolves to the transport and the [`Session`] instead of a
+    /// [`BoxStream`], for your own framing: a [`BoxFramed`](crate::BoxFramed), or a
+    /// `Framed` with [`BoxStreamCodec`](crate::boxstream::BoxStreamCodec). The handshake reads
+    /// its messages at their exact sizes, so the transport holds every byte the server sent
+    /// after message 4. The session's keys build exactly one stream.
+    pub fn into_session(self) -> ConnectSession<IO> {
+        ConnectSession(self)
+    }
+}
+
+/// A finished client handshake: the transport and the session.
+type Finished<IO> = (Pin<Box<IO>>, Session);
+
+/// [`Connect`] resolving to the transport and the [`Session`], from
+/// [`Connect::into_session`]. The transport must be `Unpin` to be handed back by value (a
+/// `Pin<Box<IO>>` always is).
+#[derive(Debug)]
+pub struct ConnectSession<IO>(Connect<IO>);
+
+impl<IO: AsyncRead + AsyncWrite + Unpin> Future for ConnectSession<IO> {
+    type Output = Result<(IO, Session), HandshakeError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.0
+            .poll_session(cx)
+            .map_ok(|(io, session)| (*Pin::into_inner(io), session))
+            .map_err(|failed| failed.error)
     }
 }
 
@@ -148,6 +186,12 @@ impl<IO: AsyncRead + AsyncWrite> Connect<IO> {
         &mut self,
         cx: &mut Context<'_>,
     ) -> Poll<Result<BoxStream<IO>, Failed<IO>>> {
+        self.poll_session(cx)
+            .map_ok(|(io, session)| BoxStream::from_pinned(io, session, ()))
+    }
+
+    /// The handshake's outcome before any stream is built from it.
+    fn poll_session(&mut self, cx: &mut Context<'_>) -> Poll<Result<Finished<IO>, Failed<IO>>> {
         let Some(mid) = self.0.as_mut() else {
             return Poll::Ready(Err(Failed::misuse("Connect polled after completion")));
         };
@@ -160,7 +204,7 @@ impl<IO: AsyncRead + AsyncWrite> Connect<IO> {
             return Poll::Ready(Err(Failed::misuse("Connect polled after completion")));
         };
         Poll::Ready(match result.and_then(|()| mid.machine.finish()) {
-            Ok(session) => Ok(BoxStream::from_pinned(mid.io, session, ())),
+            Ok(session) => Ok((mid.io, session)),
             Err(error) => Err(Failed::with_io(error, mid.io)),
         })
     }

@@ -33,17 +33,20 @@ impl<IO> Failed<IO> {
         }
     }
 
-    /// The error and the transport.
+    /// The error and the transport, for the fallible future `future`.
     ///
     /// # Panics
-    /// If the future was polled after it completed (as any future may).
-    fn into_parts(self) -> (HandshakeError, IO)
+    /// If the future was polled after it completed: its output, `(error, transport)`, has no
+    /// room for a transport that is gone (see [`FallibleConnect`]).
+    pub(crate) fn into_parts(self, future: &'static str) -> (HandshakeError, IO)
     where
         IO: Unpin,
     {
         match self.io {
             Some(io) => (self.error, *Pin::into_inner(io)),
-            None => panic!("{}", self.error),
+            None => {
+                panic!("{future} polled after completion: the transport was already handed out")
+            }
         }
     }
 }
@@ -51,8 +54,12 @@ impl<IO> Failed<IO> {
 /// [`Connect`] that resolves to `Err((error, transport))` on failure, as in tokio-rustls.
 ///
 /// The transport must be `Unpin` to be handed back by value. The peer has seen a broken
-/// handshake, so the transport is only good for logging or closing it your way. Like most
-/// futures, it panics if polled again after it completed (there is no transport left to give).
+/// handshake, so the transport is only good for logging or closing it your way.
+///
+/// Polled again after it completed, it panics (naming itself), where [`Connect`] returns
+/// `Err(HandshakeError::Misuse)`: the transport has been handed out, and an output of
+/// `(error, Option<IO>)` would make every caller handle a `None` that only a manual poll
+/// after completion can cause (`.await` cannot). tokio-rustls's fallible futures panic too.
 #[derive(Debug)]
 pub struct FallibleConnect<IO>(pub(crate) Connect<IO>);
 
@@ -61,7 +68,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Future for FallibleConnect<IO> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let result = ready!(self.0.poll_finish(cx));
-        Poll::Ready(result.map_err(Failed::into_parts))
+        Poll::Ready(result.map_err(|failed| failed.into_parts("FallibleConnect")))
     }
 }
 
@@ -69,7 +76,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Future for FallibleConnect<IO> {
 ///
 /// The transport must be `Unpin` to be handed back by value. Giving it back means the server
 /// no longer rejects silently by itself: close it (or drop it) to turn the client away. Like
-/// most futures, it panics if polled again after it completed.
+/// [`FallibleConnect`], it panics if polled again after it completed.
 #[derive(Debug)]
 pub struct FallibleAccept<IO, T = ()>(pub(crate) Accept<IO, T>);
 
@@ -78,6 +85,6 @@ impl<IO: AsyncRead + AsyncWrite + Unpin, T> Future for FallibleAccept<IO, T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let result = ready!(self.0.poll_finish(cx));
-        Poll::Ready(result.map_err(Failed::into_parts))
+        Poll::Ready(result.map_err(|failed| failed.into_parts("FallibleAccept")))
     }
 }

@@ -7,6 +7,7 @@ mod authorize;
 mod buffer;
 mod client;
 mod fallible;
+mod framed;
 mod mid_handshake;
 mod read;
 mod server;
@@ -16,12 +17,13 @@ mod write;
 
 use std::time::Duration;
 
-pub use authenticated::{Authenticate, Authenticated};
-pub use authorize::{AllowAll, AllowList, Authorize, BoxError};
-pub use client::{Client, Connect};
+pub use authenticated::{Authenticate, Authenticated, FallibleAuthenticate};
+pub use authorize::{AllowAll, AllowList, Authorize, BoxError, DynAuthorize};
+pub use client::{Client, Connect, ConnectSession};
 pub use fallible::{FallibleAccept, FallibleConnect};
+pub use framed::BoxFramed;
 pub use read::BoxReader;
-pub use server::{Accept, Server};
+pub use server::{Accept, AcceptSession, Server};
 pub use stream::{BoxStream, DynBoxStream, ReuniteError, SplitReader, SplitWriter, Transport};
 pub use write::{BoxWriter, DEFAULT_WRITE_BUFFER};
 

@@ -308,7 +308,8 @@ pub struct BoxReader<R, A = ()> {
     pub(crate) io: R,
     pub(crate) state: ReadState,
     pub(crate) peer: PublicKey,
-    pub(crate) auth: A,
+    /// Shared with the other half, so that `A` need not be `Clone`.
+    pub(crate) auth: std::sync::Arc<A>,
 }
 
 impl<R, A> BoxReader<R, A> {
@@ -320,6 +321,12 @@ impl<R, A> BoxReader<R, A> {
     /// Server side: the value this client was accepted with (JS `stream.auth`).
     pub fn auth(&self) -> &A {
         &self.auth
+    }
+
+    /// The transport half, giving up this half of the stream (its state is dropped; for
+    /// [`BoxWriter`](crate::BoxWriter), frames not yet written too: flush first).
+    pub fn into_inner(self) -> R {
+        self.io
     }
 
     /// The transport half.

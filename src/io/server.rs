@@ -18,7 +18,7 @@ use super::stream::BoxStream;
 use super::timer::{Clock, Expired, Limits};
 use super::DEFAULT_LIMITS;
 use crate::error::{HandshakeError, Phase};
-use crate::handshake::{CurveCache, Handshake, Next, ServerHandshake};
+use crate::handshake::{CurveCache, Handshake, Next, ServerHandshake, Session};
 use crate::keys::{Keypair, NetworkKey, PublicKey};
 
 /// Accepts secret-handshake connections as one identity on one network. Cheap to clone; clones
@@ -58,7 +58,7 @@ pub struct Server<A> {
 impl<A> Server<A> {
     /// A server with identity `identity` on `network`; `authorizer` decides in
     /// [`accept`](Self::accept) who may connect ([`authenticate`](Self::authenticate) leaves
-    /// the decision to you).
+    /// the decision to you; [`without_authorizer`](Server::without_authorizer) needs none).
     pub fn new(identity: Keypair, network: NetworkKey, authorizer: A) -> Self {
         Server {
             identity,
@@ -135,6 +135,22 @@ impl<A> Server<A> {
     {
         let machine = ServerHandshake::new_cached(&self.identity, &self.network, &self.curves);
         MidHandshake::new(io, machine, self.limits.timer())
+    }
+}
+
+impl Server<()> {
+    /// A server for the staged accept alone: [`authenticate`](Self::authenticate) hands you
+    /// each client and you decide. `()` is not an [`Authorize`], so `accept`, which would need
+    /// one, does not compile on it:
+    ///
+    /// ```compile_fail,E0599
+    /// # use secret_handshake::{Keypair, NetworkKey, Server};
+    /// let server = Server::without_authorizer(Keypair::generate(), NetworkKey::ssb_main_net());
+    /// let (_, io) = tokio::io::duplex(64);
+    /// let _ = server.accept(io); // error: `()` is not an authorizer
+    /// ```
+    pub fn without_authorizer(identity: Keypair, network: NetworkKey) -> Self {
+        Server::new(identity, network, ())
     }
 }
 
@@ -247,9 +263,49 @@ impl<IO, T> Accept<IO, T> {
         }
     }
 
+    /// The transport, mutably, while the handshake runs (for socket options). Reading or
+    /// writing it corrupts the handshake.
+    pub fn get_mut(&mut self) -> Option<&mut IO>
+    where
+        IO: Unpin,
+    {
+        match &mut self.state {
+            State::Authenticating { mid, .. }
+            | State::Deciding { mid, .. }
+            | State::Sending { mid, .. } => Some(mid.io.as_mut().get_mut()),
+            State::Done => None,
+        }
+    }
+
     /// A future that gives the transport back with the error if the handshake fails.
     pub fn into_fallible(self) -> FallibleAccept<IO, T> {
         FallibleAccept(self)
+    }
+
+    /// A future that resolves to the transport, the [`Session`] and the auth value instead of
+    /// a [`BoxStream`], for your own framing (see [`Connect::into_session`](crate::Connect::into_session)).
+    pub fn into_session(self) -> AcceptSession<IO, T> {
+        AcceptSession(self)
+    }
+}
+
+/// A finished server handshake: the transport, the session, the value the client was
+/// accepted with.
+type Finished<IO, T> = (Pin<Box<IO>>, Session, T);
+
+/// [`Accept`] resolving to the transport, the [`Session`] and the auth value, from
+/// [`Accept::into_session`]. The transport must be `Unpin` to be handed back by value.
+#[derive(Debug)]
+pub struct AcceptSession<IO, T = ()>(Accept<IO, T>);
+
+impl<IO: AsyncRead + AsyncWrite + Unpin, T> Future for AcceptSession<IO, T> {
+    type Output = Result<(IO, Session, T), HandshakeError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.0
+            .poll_session(cx)
+            .map_ok(|(io, session, auth)| (*Pin::into_inner(io), session, auth))
+            .map_err(|failed| failed.error)
     }
 }
 
@@ -258,6 +314,12 @@ impl<IO: AsyncRead + AsyncWrite, T> Accept<IO, T> {
         &mut self,
         cx: &mut Context<'_>,
     ) -> Poll<Result<BoxStream<IO, T>, Failed<IO>>> {
+        self.poll_session(cx)
+            .map_ok(|(io, session, auth)| BoxStream::from_pinned(io, session, auth))
+    }
+
+    /// The handshake's outcome before any stream is built from it.
+    fn poll_session(&mut self, cx: &mut Context<'_>) -> Poll<Result<Finished<IO, T>, Failed<IO>>> {
         loop {
             let step = match &mut self.state {
                 State::Authenticating { mid, .. } => {
@@ -320,11 +382,11 @@ impl<IO: AsyncRead + AsyncWrite, T> Accept<IO, T> {
         Ok(())
     }
 
-    /// Message 4 sent: the stream.
-    fn finish(&mut self) -> Result<BoxStream<IO, T>, Failed<IO>> {
+    /// Message 4 sent: the session.
+    fn finish(&mut self) -> Result<Finished<IO, T>, Failed<IO>> {
         match std::mem::replace(&mut self.state, State::Done) {
             State::Sending { mid, auth } => match mid.machine.finish() {
-                Ok(session) => Ok(BoxStream::from_pinned(mid.io, session, auth)),
+                Ok(session) => Ok((mid.io, session, auth)),
                 Err(error) => Err(Failed::with_io(error, mid.io)),
             },
             _ => Err(Failed::misuse("Accept finished twice")),

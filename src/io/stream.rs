@@ -2,6 +2,7 @@
 
 use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use pin_project::pin_project;
@@ -131,7 +132,6 @@ impl<IO: ?Sized, A> BoxStream<IO, A> {
     ) -> (BoxReader<R, A>, BoxWriter<W, A>)
     where
         IO: Unpin + Sized,
-        A: Clone,
     {
         let BoxStream {
             io,
@@ -165,7 +165,7 @@ pub type SplitReader<IO, A = ()> = BoxReader<ReadHalf<Pin<Box<IO>>>, A>;
 /// The writing half [`BoxStream::into_split`] gives for a transport `IO`.
 pub type SplitWriter<IO, A = ()> = BoxWriter<WriteHalf<Pin<Box<IO>>>, A>;
 
-impl<IO: AsyncRead + AsyncWrite, A: Clone> BoxStream<IO, A> {
+impl<IO: AsyncRead + AsyncWrite, A> BoxStream<IO, A> {
     /// Splits into owned halves for separate tasks, over `tokio::io::split` (which works for
     /// any transport, at the cost of a lock shared by the halves). Use
     /// [`split_with`](Self::split_with) where the transport splits itself.
@@ -182,8 +182,9 @@ impl<IO: AsyncRead + AsyncWrite, A: Clone> BoxStream<IO, A> {
     }
 }
 
-/// Gives each half its direction's state and both the peer's key and the auth value.
-fn halves<R, W, A: Clone>(
+/// Gives each half its direction's state and both the peer's key and the auth value (shared,
+/// so it need not be `Clone`).
+fn halves<R, W, A>(
     read: ReadState,
     write: WriteState,
     peer: PublicKey,
@@ -191,11 +192,12 @@ fn halves<R, W, A: Clone>(
     r: R,
     w: W,
 ) -> (BoxReader<R, A>, BoxWriter<W, A>) {
+    let auth = Arc::new(auth);
     let reader = BoxReader {
         io: r,
         state: read,
         peer,
-        auth: auth.clone(),
+        auth: Arc::clone(&auth),
     };
     let writer = BoxWriter {
         io: w,
@@ -204,6 +206,100 @@ fn halves<R, W, A: Clone>(
         auth,
     };
     (reader, writer)
+}
+
+/// Two halves of one stream taken apart again, with the auth value they shared.
+struct Rejoined<R, W, A> {
+    r: R,
+    w: W,
+    read: ReadState,
+    write: WriteState,
+    peer: PublicKey,
+    auth: A,
+}
+
+/// Takes apart two halves of one stream, or gives them back if they are not a pair.
+#[allow(clippy::result_large_err, clippy::type_complexity)]
+fn rejoin<R, W, A>(
+    reader: BoxReader<R, A>,
+    writer: BoxWriter<W, A>,
+) -> Result<Rejoined<R, W, A>, (BoxReader<R, A>, BoxWriter<W, A>)> {
+    if !Arc::ptr_eq(&reader.auth, &writer.auth) {
+        return Err((reader, writer));
+    }
+    let BoxReader {
+        io: r,
+        state: read,
+        peer,
+        auth,
+    } = reader;
+    let BoxWriter {
+        io: w,
+        state: write,
+        auth: writers_share,
+        ..
+    } = writer;
+    // Only the two halves ever hold the value.
+    drop(writers_share);
+    match Arc::try_unwrap(auth) {
+        Ok(auth) => Ok(Rejoined {
+            r,
+            w,
+            read,
+            write,
+            peer,
+            auth,
+        }),
+        Err(auth) => {
+            let reader = BoxReader {
+                io: r,
+                state: read,
+                peer,
+                auth: Arc::clone(&auth),
+            };
+            let writer = BoxWriter {
+                io: w,
+                state: write,
+                peer,
+                auth,
+            };
+            Err((reader, writer))
+        }
+    }
+}
+
+impl<R, A> BoxReader<R, A> {
+    /// Puts halves from [`BoxStream::split_with`] back together, joining the transport halves
+    /// with `join`, which gives them back if they do not belong together. For TCP:
+    /// `reader.reunite_with(writer, |r, w| r.reunite(w).map_err(|e| (e.0, e.1)))`.
+    ///
+    /// Halves of different streams are handed back unchanged.
+    #[allow(clippy::result_large_err, clippy::type_complexity)]
+    pub fn reunite_with<W, IO>(
+        self,
+        writer: BoxWriter<W, A>,
+        join: impl FnOnce(R, W) -> Result<IO, (R, W)>,
+    ) -> Result<BoxStream<IO, A>, (BoxReader<R, A>, BoxWriter<W, A>)> {
+        let Rejoined {
+            r,
+            w,
+            read,
+            write,
+            peer,
+            auth,
+        } = rejoin(self, writer)?;
+        match join(r, w) {
+            Ok(io) => Ok(BoxStream {
+                io: Box::pin(io),
+                read,
+                write,
+                peer,
+                auth,
+            }),
+            // Give the halves back as they were.
+            Err((r, w)) => Err(halves(read, write, peer, auth, r, w)),
+        }
+    }
 }
 
 impl<IO: AsyncRead + AsyncWrite, A> SplitReader<IO, A> {
@@ -219,12 +315,20 @@ impl<IO: AsyncRead + AsyncWrite, A> SplitReader<IO, A> {
         if !self.io.is_pair_of(&writer.io) {
             return Err(ReuniteError(self, writer));
         }
+        let Rejoined {
+            r,
+            w,
+            read,
+            write,
+            peer,
+            auth,
+        } = rejoin(self, writer).map_err(|(reader, writer)| ReuniteError(reader, writer))?;
         Ok(BoxStream {
-            io: self.io.unsplit(writer.io),
-            read: self.state,
-            write: writer.state,
-            peer: self.peer,
-            auth: self.auth,
+            io: r.unsplit(w),
+            read,
+            write,
+            peer,
+            auth,
         })
     }
 }
@@ -284,5 +388,37 @@ impl<IO: ?Sized, A> std::fmt::Debug for BoxStream<IO, A> {
             .field("peer", &self.peer)
             .field("ended", &self.read.is_ended())
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(unix)]
+impl<IO: std::os::fd::AsFd + ?Sized, A> std::os::fd::AsFd for BoxStream<IO, A> {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.io.as_fd()
+    }
+}
+
+#[cfg(unix)]
+impl<IO: std::os::fd::AsRawFd + ?Sized, A> std::os::fd::AsRawFd for BoxStream<IO, A> {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.io.as_raw_fd()
+    }
+}
+
+#[cfg(windows)]
+impl<IO: std::os::windows::io::AsSocket + ?Sized, A> std::os::windows::io::AsSocket
+    for BoxStream<IO, A>
+{
+    fn as_socket(&self) -> std::os::windows::io::BorrowedSocket<'_> {
+        self.io.as_socket()
+    }
+}
+
+#[cfg(windows)]
+impl<IO: std::os::windows::io::AsRawSocket + ?Sized, A> std::os::windows::io::AsRawSocket
+    for BoxStream<IO, A>
+{
+    fn as_raw_socket(&self) -> std::os::windows::io::RawSocket {
+        self.io.as_raw_socket()
     }
 }

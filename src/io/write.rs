@@ -199,7 +199,8 @@ pub struct BoxWriter<W, A = ()> {
     pub(crate) io: W,
     pub(crate) state: WriteState,
     pub(crate) peer: PublicKey,
-    pub(crate) auth: A,
+    /// Shared with the other half, so that `A` need not be `Clone`.
+    pub(crate) auth: std::sync::Arc<A>,
 }
 
 impl<W, A> BoxWriter<W, A> {
@@ -211,6 +212,12 @@ impl<W, A> BoxWriter<W, A> {
     /// Server side: the value this client was accepted with (JS `stream.auth`).
     pub fn auth(&self) -> &A {
         &self.auth
+    }
+
+    /// The transport half, giving up this half of the stream (its state is dropped; for
+    /// [`BoxWriter`](crate::BoxWriter), frames not yet written too: flush first).
+    pub fn into_inner(self) -> W {
+        self.io
     }
 
     /// The transport half.

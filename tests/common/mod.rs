@@ -14,7 +14,7 @@ pub mod peer;
 pub mod temp_dir;
 pub mod ws;
 
-pub use node::{ensure_node_modules, example_path, interop_dir};
+pub use node::{ensure_node_modules, example_path, interop_dir, node_available, REQUIRE_NODE};
 
 use secret_handshake::NetworkKey;
 

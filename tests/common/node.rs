@@ -15,6 +15,52 @@ pub fn interop_dir() -> PathBuf {
         .expect("tests/interop/package.json above CARGO_MANIFEST_DIR")
 }
 
+/// Set (to anything but `0`) where the live JS suites must run: CI (`.ci/run`) sets it, so a
+/// missing Node.js fails there instead of skipping.
+pub const REQUIRE_NODE: &str = "SHS_REQUIRE_NODE";
+
+/// Whether `node` and `npm` are on PATH. Without them, a test of the live JS suites calls this
+/// first and returns early: the suite prints one line saying so (once per test binary, past
+/// the test harness's capture), unless [`REQUIRE_NODE`] is set, which makes it a failure.
+pub fn node_available() -> bool {
+    static FOUND: OnceLock<bool> = OnceLock::new();
+    let found = *FOUND.get_or_init(|| {
+        let found = ["node", "npm"].iter().all(|tool| {
+            Command::new(tool)
+                .arg("--version")
+                .output()
+                .is_ok_and(|out| out.status.success())
+        });
+        if !found && !node_required() {
+            use std::io::Write;
+            let suite = std::env::current_exe()
+                .ok()
+                .and_then(|exe| exe.file_stem().map(|s| s.to_string_lossy().into_owned()))
+                .map(|stem| {
+                    stem.rsplit_once('-')
+                        .map_or(stem.clone(), |(name, _)| name.to_owned())
+                })
+                .unwrap_or_default();
+            // Straight to stderr: the harness captures `eprintln!` of passing tests.
+            let _ = writeln!(
+                std::io::stderr(),
+                "note: {suite}: live JS suites skipped: they need Node.js 20 + npm on PATH \
+                 (set {REQUIRE_NODE}=1 to make this an error)"
+            );
+        }
+        found
+    });
+    assert!(
+        found || !node_required(),
+        "{REQUIRE_NODE} is set but node/npm are not on PATH: the live JS suites need Node.js 20 + npm"
+    );
+    found
+}
+
+fn node_required() -> bool {
+    std::env::var_os(REQUIRE_NODE).is_some_and(|v| v != "0" && !v.is_empty())
+}
+
 /// Makes sure `node` and `npm` are on PATH and `tests/interop/node_modules` is installed,
 /// running `npm ci` there once per process if it is not. Panics with the reason otherwise.
 pub fn ensure_node_modules() {
