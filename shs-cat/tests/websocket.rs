@@ -168,7 +168,7 @@ fn ws_and_tcp_do_not_mix_and_say_where_it_failed() {
         Vec::new(),
     );
     client.assert_failure("handshake failed (phase");
-    client.assert_failure("(the server answered in HTTP: is it a ws:// listener?)");
+    client.assert_failure("the peer answered in HTTP: is it a WebSocket (ws://) endpoint?");
     server.finish().assert_failure(&format!(
         "WebSocket upgrade failed: the client does not speak WebSocket: is it dialling a net: \
          address instead of ws://127.0.0.1:{port}?"
