@@ -11,7 +11,7 @@ use secret_handshake::{
 use serde_json::{json, Value};
 use support::js::{self, assert_done, assert_ws_peer_exits_promptly, main_net_hex};
 use support::session::{addr, connect, connected_to, fresh_id, listen, ws_addr};
-use support::{assert_bytes_eq, pattern, Finished, DEADLINE};
+use support::{assert_bytes_eq, in_runtime, pattern, Finished, DEADLINE};
 use support::{Proc, TempDir};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -190,23 +190,6 @@ fn a_server_that_never_answers_the_upgrade_is_given_up_on() {
 }
 
 // ---- the WebSocket Close, seen by a library peer ------------------------------------------
-
-/// Runs `session` on a fresh current-thread runtime in its own thread.
-fn in_runtime<T: Send + 'static>(
-    session: impl std::future::Future<Output = T> + Send + 'static,
-) -> std::thread::JoinHandle<T> {
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        runtime.block_on(async move {
-            tokio::time::timeout(DEADLINE, session)
-                .await
-                .expect("the library peer's session timed out")
-        })
-    })
-}
 
 /// Sends `data` and the goodbye, reads up to the peer's goodbye, then closes the WebSocket.
 /// Returns what arrived and, if the close went well, whether the peer sent a WebSocket Close

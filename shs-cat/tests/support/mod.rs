@@ -48,6 +48,24 @@ impl Drop for TempDir {
     }
 }
 
+/// Runs `session` (a library peer) on a fresh current-thread runtime in its own thread, so
+/// that the test's thread can wait for `shs-cat` meanwhile; it fails after [`DEADLINE`].
+pub fn in_runtime<T: Send + 'static>(
+    session: impl std::future::Future<Output = T> + Send + 'static,
+) -> JoinHandle<T> {
+    thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async move {
+            tokio::time::timeout(DEADLINE, session)
+                .await
+                .expect("the library peer's session timed out")
+        })
+    })
+}
+
 /// Deterministic pseudo-random bytes (xorshift).
 pub fn pattern(len: usize, seed: u64) -> Vec<u8> {
     let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
