@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
-use secret_handshake::{AddressError, MultiserverAddress, NetworkKey, PublicKey};
+use secret_handshake::{AddressError, MultiserverAddress, NetworkKey, PublicKey, TransportKind};
 
 use crate::values::{host_port, public_key, NetworkKeyParser};
 
@@ -132,11 +132,12 @@ pub struct ListenArgs {
 Dial a server and pipe stdin to it and its data to stdout. ADDRESS is HOST:PORT with
 --server-key, or a multiserver address, which names the server's key itself:
 net:HOST:PORT~shs:KEY over TCP, ws://HOST[:PORT]~shs:KEY or wss://… over WebSocket (port
-80 or 443 if left out; a /PATH may follow), unix:PATH~shs:KEY over a Unix socket. An invite (…~shs:KEY:SEED)
-also sets the identity to use. A list of addresses separated by `;` (what a pub's getAddress()
-prints) is tried in order: an address that cannot be reached falls back to the next, a server
-that answers (a wrong key, or it turned us away) ends the attempt. Entries this tool cannot
-dial (onion:, tunnel:, …~noauth) are skipped.")]
+80 or 443 if left out; a /PATH may follow), unix:PATH~shs:KEY over a Unix socket. wss://
+checks the server's TLS certificate against Mozilla's roots, or those in --tls-root's files.
+An invite (…~shs:KEY:SEED) also sets the identity to use. A list of addresses separated by
+`;` (what a pub's getAddress() prints) is tried in order: an address that cannot be reached
+falls back to the next, a server that answers (a wrong key, or it turned us away) ends the
+attempt. Entries this tool cannot dial (onion:, tunnel:, …~noauth) are skipped.")]
 #[command(after_long_help = "\
 Examples:
   shs-cat connect 127.0.0.1:8008 --server-key '@S….ed25519' < file
@@ -144,6 +145,7 @@ Examples:
   shs-cat connect 'ws://127.0.0.1:8989~shs:S…='
   shs-cat connect 'net:pub.example.org:8008~shs:S…=;wss://pub.example.org~shs:S…='
   shs-cat connect 'unix:/home/me/.ssb/socket~shs:S…='
+  shs-cat connect 'wss://127.0.0.1:8443~shs:S…=' --tls-root server.pem
 
 ID is a public key: @<base64>.ed25519, plain base64 or 64 hex digits.")]
 pub struct ConnectArgs {
@@ -155,6 +157,15 @@ pub struct ConnectArgs {
     /// The server's key; required with a HOST:PORT address
     #[arg(long, value_name = "ID", value_parser = public_key)]
     pub server_key: Option<PublicKey>,
+    /// Trust the PEM certificates in FILE for wss:// (repeatable)
+    ///
+    /// Instead of the built-in roots (Mozilla's, from webpki-roots; the host's
+    /// certificate store plays no part): for a server with a self-signed
+    /// certificate or a private CA. FILE holds one or more `-----BEGIN
+    /// CERTIFICATE-----` sections; other sections are skipped. A file without
+    /// certificates is an error.
+    #[arg(long, value_name = "FILE", verbatim_doc_comment)]
+    pub tls_root: Vec<PathBuf>,
     #[command(flatten)]
     pub session: SessionArgs,
 }
@@ -215,6 +226,8 @@ pub struct Listen {
 
 pub struct Connect {
     pub target: Target,
+    /// `--tls-root` files: the roots for `wss://` instead of the webpki ones.
+    pub tls_roots: Vec<PathBuf>,
     pub identity: IdentityChoice,
     pub network: NetworkKey,
     pub verbose: bool,
@@ -247,8 +260,15 @@ impl ConnectArgs {
         let session = self.session;
         let network = session.network_key.unwrap_or_default();
         let verbose = session.verbose;
+        let tls_roots = self.tls_root;
         if is_multiserver(&self.address) {
             let seed = invite_seed(&self.address)?;
+            if !tls_roots.is_empty() && !has_wss(&self.address) {
+                return Err(usage_error(
+                    ErrorKind::ArgumentConflict,
+                    "'--tls-root' is for wss:// addresses, and the address has none",
+                ));
+            }
             if self.server_key.is_some() {
                 return Err(usage_error(
                     ErrorKind::ArgumentConflict,
@@ -268,6 +288,7 @@ impl ConnectArgs {
                 };
             return Ok(Connect {
                 target: Target::Multiserver(self.address),
+                tls_roots,
                 identity,
                 network,
                 verbose,
@@ -287,11 +308,18 @@ impl ConnectArgs {
                  (or use net:HOST:PORT~shs:KEY)",
             )
         })?;
+        if !tls_roots.is_empty() {
+            return Err(usage_error(
+                ErrorKind::ArgumentConflict,
+                "'--tls-root' is for wss:// addresses, not HOST:PORT (plain TCP)",
+            ));
+        }
         let (host, port) = addr.rsplit_once(':').unwrap_or((&addr, "0"));
         let host = host.trim_start_matches('[').trim_end_matches(']');
         let port = port.parse().map_err(|_| invalid(&"not a port number"))?;
         Ok(Connect {
             target: Target::Tcp(MultiserverAddress::net(host, port, server)),
+            tls_roots,
             identity: identity(session.secret),
             network,
             verbose,
@@ -303,6 +331,13 @@ impl ConnectArgs {
 fn is_multiserver(address: &str) -> bool {
     let known = ["net:", "ws:", "wss:", "unix:", "onion:"];
     address.contains(['~', ';']) || known.iter().any(|scheme| address.starts_with(scheme))
+}
+
+/// Whether a multiserver list has a `wss://` entry (one that parses).
+fn has_wss(list: &str) -> bool {
+    MultiserverAddress::parse_list(list)
+        .into_iter()
+        .any(|entry| entry.is_ok_and(|address| address.transport == TransportKind::Wss))
 }
 
 /// Checks every entry of a multiserver list, and returns the invite seed they carry, if any.

@@ -3,22 +3,28 @@
 use std::time::Duration;
 
 use secret_handshake::dial::{Connection, DialError, Dialer, Failure};
+use secret_handshake::websocket::DialOptions;
 use secret_handshake::{BoxStream, Client};
 
 use crate::args::{Connect, Target};
 use crate::stdio::{Input, Output};
-use crate::{identity, pipe};
+use crate::{identity, pipe, tls_roots};
 
 /// How long to wait for the peer's answer to our WebSocket Close.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub async fn run(opts: Connect) -> Result<(), String> {
+    // Before anything is printed: a bad root file ends the run at once.
+    let tls_roots = tls_roots::load(&opts.tls_roots)?;
     let (keypair, announce) = identity::resolve(&opts.identity)?;
     announce.print(&keypair);
     // An invite's seed is already the client's identity (`identity::resolve`); the dialler
     // applies it again per address, to the same effect.
     let client = Client::new(keypair, opts.network);
-    let dialer = Dialer::new();
+    let mut dialer = Dialer::new();
+    if let Some(roots) = tls_roots {
+        dialer = dialer.websocket_options(DialOptions::default().with_root_certificates(roots));
+    }
     let dialled = match &opts.target {
         Target::Tcp(address) => {
             dialer

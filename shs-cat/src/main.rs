@@ -13,6 +13,7 @@ mod pipe;
 mod reach;
 mod sniff;
 mod stdio;
+mod tls_roots;
 mod unix_socket;
 mod values;
 mod ws;

@@ -63,6 +63,8 @@ fn each_command_has_help_with_its_options_and_an_example() {
                 "-v, --verbose",
                 "net:HOST:PORT~shs:KEY",
                 "ws://HOST[:PORT]~shs:KEY",
+                "--tls-root <FILE>",
+                "Mozilla's roots",
             ],
         ),
     ];
@@ -131,6 +133,12 @@ fn usage_errors_exit_2_with_one_error_line() {
             "--server-key",
         ),
         (&["listen", "127.0.0.1:0", "--ws=yes"], "--ws"),
+        (&["connect", "127.0.0.1:1", "--server-key", key, "--tls-root", "ca.pem"], "'--tls-root'"),
+        (
+            &["connect", "net:127.0.0.1:1~shs:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=", "--tls-root", "ca.pem"],
+            "'--tls-root' is for wss://",
+        ),
+        (&["connect", "wss://127.0.0.1:1~shs:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=", "--tls-root"], "--tls-root"),
         (
             &["connect", "net:127.0.0.1:1~shs:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=", "--server-key", key],
             "--server-key",
