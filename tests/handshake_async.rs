@@ -218,6 +218,21 @@ async fn a_client_that_stalls_after_message_1_times_out_on_the_server() {
     );
 }
 
+/// A server that reads message 1, dribbles message 2 out a byte a second, then says nothing
+/// more while holding the connection open.
+async fn dribbling_server(mut s: tokio::io::DuplexStream, keys: Keypair) {
+    let mut machine = ServerHandshake::new(&keys, &net());
+    let mut msg1 = [0; 64];
+    s.read_exact(&mut msg1).await.unwrap();
+    machine.received(&msg1).unwrap();
+    let Next::Send(msg2) = machine.next() else {
+        panic!()
+    };
+    if peer::dribble(&mut s, msg2, Duration::from_secs(1)).await {
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+    }
+}
+
 #[tokio::test(start_paused = true)]
 async fn the_timeout_counts_silence_not_total_time() {
     // A server that dribbles message 2 out a byte every second finishes although the whole
@@ -229,20 +244,7 @@ async fn the_timeout_counts_silence_not_total_time() {
     let (c, s) = tokio::io::duplex(1024);
     let server_keys = Keypair::generate();
     let server_key = *server_keys.public();
-    let slow = tokio::spawn(async move {
-        let mut s = s;
-        let mut machine = ServerHandshake::new(&server_keys, &net());
-        let mut msg1 = [0; 64];
-        s.read_exact(&mut msg1).await.unwrap();
-        machine.received(&msg1).unwrap();
-        let Next::Send(msg2) = machine.next() else {
-            panic!()
-        };
-        assert!(peer::dribble(&mut s, msg2, Duration::from_secs(1)).await);
-        // Then silence while holding the connection open.
-        tokio::time::sleep(Duration::from_secs(3600)).await;
-        drop(s);
-    });
+    let slow = tokio::spawn(dribbling_server(s, server_keys));
     let started = tokio::time::Instant::now();
     let e = client
         .connect(c, &server_key)
@@ -263,17 +265,7 @@ async fn the_deadline_bounds_the_whole_handshake_however_steady_the_trickle() {
     let (c, s) = tokio::io::duplex(1024);
     let server_keys = Keypair::generate();
     let server_key = *server_keys.public();
-    let slow = tokio::spawn(async move {
-        let mut s = s;
-        let mut machine = ServerHandshake::new(&server_keys, &net());
-        let mut msg1 = [0; 64];
-        s.read_exact(&mut msg1).await.unwrap();
-        machine.received(&msg1).unwrap();
-        let Next::Send(msg2) = machine.next() else {
-            panic!()
-        };
-        peer::dribble(&mut s, msg2, Duration::from_secs(1)).await;
-    });
+    let slow = tokio::spawn(dribbling_server(s, server_keys));
     let started = tokio::time::Instant::now();
     let e = client
         .connect(c, &server_key)

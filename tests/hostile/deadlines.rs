@@ -25,28 +25,37 @@ fn assert_fired_on_time(started: Instant, deadline: Duration) {
     );
 }
 
-/// A transport kept busy by its peer, as a WebSocket layer is by a flood of Pings it answers
-/// itself: each read spends the task's whole cooperative budget and returns `Pending` with
-/// the task woken again at once, never yielding a byte. A timer polled inside the budget
-/// never fires here.
-struct Busy;
+/// A peer that never sends and takes whatever is written. It keeps no waker, so only the
+/// handshake's timer can wake a task waiting on it.
+///
+/// `Busy` is such a transport kept busy by its peer, as a WebSocket layer is by a flood of
+/// Pings it answers itself: each read spends the task's whole cooperative budget and returns
+/// `Pending` with the task woken again at once, never yielding a byte. A timer polled inside
+/// the budget never fires there.
+enum Stalled {
+    Silent,
+    Busy,
+}
 
-impl AsyncRead for Busy {
+impl AsyncRead for Stalled {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         _buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        loop {
-            let mut spend = std::pin::pin!(tokio::task::consume_budget());
-            if spend.as_mut().poll(cx).is_pending() {
-                return Poll::Pending;
+        if let Stalled::Busy = *self {
+            loop {
+                let mut spend = std::pin::pin!(tokio::task::consume_budget());
+                if spend.as_mut().poll(cx).is_pending() {
+                    break;
+                }
             }
         }
+        Poll::Pending
     }
 }
 
-impl AsyncWrite for Busy {
+impl AsyncWrite for Stalled {
     fn poll_write(
         self: Pin<&mut Self>,
         _: &mut Context<'_>,
@@ -68,7 +77,10 @@ async fn the_handshake_timeout_fires_on_time_while_the_transport_keeps_the_task_
     let server =
         Server::new(Keypair::generate(), net(), AllowAll).with_handshake_timeout(Some(timeout));
     let started = Instant::now();
-    let error = server.accept(Busy).await.expect_err("must time out");
+    let error = server
+        .accept(Stalled::Busy)
+        .await
+        .expect_err("must time out");
     assert!(
         matches!(error, HandshakeError::Timeout(Phase::ClientHello)),
         "{error:?}"
@@ -187,36 +199,6 @@ async fn the_handshake_retries_interrupted_reads() {
     assert!(stream.get_ref().injected() > 0, "the transport did fail");
 }
 
-/// A peer that never sends and takes whatever is written; it keeps no waker, so only the
-/// handshake's timer can wake a task waiting on it.
-struct Silent;
-
-impl AsyncRead for Silent {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        _: &mut Context<'_>,
-        _: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        Poll::Pending
-    }
-}
-
-impl AsyncWrite for Silent {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        _: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Poll::Ready(Ok(buf.len()))
-    }
-    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-}
-
 /// A waker that panics when woken.
 struct Panicking;
 
@@ -231,7 +213,7 @@ impl std::task::Wake for Panicking {
 async fn a_waker_that_panics_does_not_stop_later_deadlines() {
     let client = Client::new(Keypair::generate(), net())
         .with_handshake_timeout(Some(Duration::from_millis(100)));
-    let mut connect = client.connect(Silent, Keypair::generate().public());
+    let mut connect = client.connect(Stalled::Silent, Keypair::generate().public());
     let waker = std::task::Waker::from(std::sync::Arc::new(Panicking));
     let polled = Pin::new(&mut connect).poll(&mut Context::from_waker(&waker));
     assert!(polled.is_pending());
