@@ -31,13 +31,7 @@ impl DialOptions {
     /// `rustls-native-certs`' platform store).
     #[cfg(feature = "wss")]
     pub fn with_root_certificates(self, roots: RootCertStore) -> Self {
-        let config =
-            ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-                .with_safe_default_protocol_versions()
-                .expect("ring supports the default protocol versions")
-                .with_root_certificates(roots)
-                .with_no_client_auth();
-        self.with_tls_config(Arc::new(config))
+        self.with_tls_config(client_config(roots))
     }
 
     /// Uses `config` for `wss://`, as it is (client certificates, another crypto provider,
@@ -59,12 +53,9 @@ impl DialOptions {
         let config = match &self.tls {
             Some(config) => Arc::clone(config),
             None => Arc::clone(WEBPKI.get_or_init(|| {
-                let roots =
-                    RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-                DialOptions::default()
-                    .with_root_certificates(roots)
-                    .tls
-                    .expect("just set")
+                client_config(RootCertStore::from_iter(
+                    webpki_roots::TLS_SERVER_ROOTS.iter().cloned(),
+                ))
             })),
         };
         let name = ServerName::try_from(host.to_owned())
@@ -83,4 +74,17 @@ impl DialOptions {
              yourself and use WsTransport::connect_with)",
         ))
     }
+}
+
+/// rustls with the ring provider, its safe default protocol versions and `roots`.
+#[cfg(feature = "wss")]
+fn client_config(roots: RootCertStore) -> Arc<ClientConfig> {
+    let config =
+        ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            // ring supports every version rustls enables by default, so this cannot fail.
+            .expect("ring supports the default protocol versions")
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+    Arc::new(config)
 }
