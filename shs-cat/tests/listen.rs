@@ -17,7 +17,7 @@ use secret_handshake::{Client, Keypair, MultiserverAddress, NetworkKey, PublicKe
 use serde_json::json;
 use support::js::{self, assert_done, assert_ws_peer_exits_promptly, main_net_hex};
 use support::session::{connect, listen, listen_args, ms_addr, pasted_address};
-use support::{pattern, shs_cat, Proc, TempDir, DEADLINE};
+use support::{in_runtime, pattern, shs_cat, Proc, TempDir, DEADLINE};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const MIB: usize = 1024 * 1024;
@@ -259,23 +259,6 @@ fn a_closed_stdout_ends_connect_and_listen_quietly_with_141() {
 }
 
 // ---- unix sockets ------------------------------------------------------------------------
-
-/// Runs `session` on a fresh current-thread runtime in its own thread.
-fn in_runtime<T: Send + 'static>(
-    session: impl std::future::Future<Output = T> + Send + 'static,
-) -> JoinHandle<T> {
-    thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        runtime.block_on(async move {
-            tokio::time::timeout(DEADLINE, session)
-                .await
-                .expect("the library client's session timed out")
-        })
-    })
-}
 
 /// A library client over a unix socket: sends `data` and the goodbye, reads to the goodbye.
 fn unix_client(path: &Path, server: PublicKey, data: &'static [u8]) -> JoinHandle<Vec<u8>> {

@@ -10,7 +10,7 @@ pub mod js;
 pub mod session;
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::thread::{self, JoinHandle};
@@ -26,27 +26,7 @@ pub fn shs_cat(home: &Path) -> Command {
     command
 }
 
-/// A directory removed again on drop.
-pub struct TempDir(PathBuf);
-
-impl TempDir {
-    pub fn new(name: &str) -> Self {
-        let path = std::env::temp_dir().join(format!("shs-cat-test-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).expect("creating a temporary directory");
-        TempDir(path)
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+pub use common::temp_dir::TempDir;
 
 /// Runs `session` (a library peer) on a fresh current-thread runtime in its own thread, so
 /// that the test's thread can wait for `shs-cat` meanwhile; it fails after [`DEADLINE`].
