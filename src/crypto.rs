@@ -130,7 +130,7 @@ pub(crate) fn sign(msg: &[u8], secret: &Secret<64>) -> [u8; 64] {
 /// Ed25519 detached signature verification (libsodium's strict checks).
 pub(crate) fn verify(signature: &[u8; 64], msg: &[u8], public: &[u8; 32]) -> bool {
     // The signature type refuses some malformed encodings up front; those never verify anyway.
-    sign::Signature::from_bytes(signature)
+    sign::Signature::try_from(&signature[..])
         .is_ok_and(|signature| sign::verify_detached(&signature, msg, &sign::PublicKey(*public)))
 }
 
