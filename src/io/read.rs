@@ -10,6 +10,7 @@ use tokio::io::{AsyncRead, ReadBuf};
 
 use super::buffer::reserve_exact;
 use crate::boxstream::{BoxOpener, Opened, MAX_FRAME_LEN};
+use crate::error::BoxStreamError;
 
 /// What a read for a caller with little room asks of the transport: several frames, so that
 /// small reads do not cost one system call per frame.
@@ -39,8 +40,8 @@ pub(crate) struct ReadState {
     /// The last transport read brought less than the room offered: the peer has paused.
     paused: bool,
     /// The first protocol error (bad MAC, bad length, EOF without a goodbye); every later read
-    /// repeats it.
-    failed: Option<(io::ErrorKind, String)>,
+    /// returns it again, typed (its `io::Error` wraps a clone of it).
+    failed: Option<BoxStreamError>,
     /// A transport error that came after some plaintext was handed out: the next read reports
     /// it, once. Transport errors never end the stream: a retry continues where it was.
     transport_error: Option<io::Error>,
@@ -82,11 +83,11 @@ impl ReadState {
         }
         let start = buf.filled().len();
         loop {
-            if let Some((kind, message)) = &self.failed {
+            if let Some(error) = &self.failed {
                 if buf.filled().len() > start {
                     return Poll::Ready(Ok(())); // hand out what we have; the error comes next
                 }
-                return Poll::Ready(Err(io::Error::new(*kind, message.clone())));
+                return Poll::Ready(Err(error.clone().into()));
             }
             if self.deliver(buf) || buf.remaining() == 0 || self.opener.is_ended() {
                 if self.paused || self.opener.is_ended() {
@@ -102,7 +103,7 @@ impl ReadState {
             // Only part of a frame is buffered: read more.
             if self.eof {
                 let error = self.opener.truncated(self.wire.len());
-                self.fail(error.into());
+                self.fail(error);
                 continue;
             }
             let fill = if buf.remaining() >= MAX_FRAME_LEN {
@@ -167,7 +168,7 @@ impl ReadState {
                 false
             }
             Err(e) => {
-                self.fail(e.into());
+                self.fail(e);
                 true
             }
         }
@@ -213,7 +214,7 @@ impl ReadState {
                     break;
                 }
                 Err(e) => {
-                    self.fail(e.into());
+                    self.fail(e);
                     break;
                 }
             }
@@ -275,9 +276,9 @@ impl ReadState {
         }
     }
 
-    fn fail(&mut self, error: io::Error) {
+    fn fail(&mut self, error: BoxStreamError) {
         if self.failed.is_none() {
-            self.failed = Some((error.kind(), error.to_string()));
+            self.failed = Some(error);
         }
         self.wire = BytesMut::new();
         self.plain = 0..0;
