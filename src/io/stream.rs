@@ -33,6 +33,8 @@ pub type DynBoxStream<A = ()> = BoxStream<dyn Transport, A>;
 ///   **call `flush` before waiting for a reply**. `shutdown` sends the goodbye, flushes, and
 ///   shuts down the transport's writing side (a TCP half-close); reading keeps working.
 ///   One transport write carries many frames.
+/// * [`close`](Self::close) ends the connection on any transport, bounded in time: both
+///   goodbyes, then the transport's own end (a WebSocket's Close).
 ///
 /// The transport may be any `AsyncRead + AsyncWrite`, `Unpin` or not: it is kept in one heap
 /// allocation (`Pin<Box<IO>>`) from the start of the handshake, so it never moves after it has

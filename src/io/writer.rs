@@ -18,7 +18,9 @@ use crate::keys::PublicKey;
 /// (`UnexpectedEof`), not a goodbye. When that happens depends on the split: a
 /// `TcpStream::into_split` write half shuts down TCP's writing side when dropped, while the
 /// halves of [`BoxStream::into_split`](crate::BoxStream::into_split) keep the transport open
-/// until the reader half is dropped as well.
+/// until the reader half is dropped as well. For the whole clean end, put the halves back
+/// together ([`BoxReader::reunite`](crate::BoxReader::reunite)) and call
+/// [`BoxStream::close`](crate::BoxStream::close).
 #[pin_project]
 #[derive(Debug)]
 pub struct BoxWriter<W, A = ()> {
