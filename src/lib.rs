@@ -40,8 +40,8 @@
 //!   halves for two tasks ([`BoxStream::into_split`], [`BoxStream::split_with`]).
 //! * [`boxstream::BoxStreamCodec`]: box-stream as a `tokio_util::codec` `Decoder`/`Encoder`.
 //! * `websocket` (feature `websocket`): Scuttlebutt's `ws://HOST:PORT~shs:KEY` transport
-//!   (`wss://` with feature `wss`), with bounded memory per connection and its own way to end a
-//!   session (a WebSocket has no half-close).
+//!   (`wss://` with feature `wss`), with bounded memory per connection; it ends through
+//!   [`BoxStream::close`] like any other transport (a WebSocket has no half-close).
 //! * [`multiserver`]: the addresses peers announce (`net:…~shs:KEY;ws://…`), the whole grammar;
 //!   [`dial`]: connect to the first of them that answers.
 //!
@@ -77,6 +77,13 @@
 //! sends it (then half-closes TCP); reads return `Ok(0)` once the peer's goodbye arrives. A
 //! transport that ends without one is an `UnexpectedEof` error, so truncation is never mistaken
 //! for a clean end. Dropping a stream without `shutdown` is such a truncation for the peer.
+//!
+//! **How do I end a connection?** [`BoxStream::close`], on every transport: our goodbye, the
+//! peer's (data it still sends is dropped: read to `Ok(0)` first to keep it), then the
+//! transport's own end (a WebSocket's Close handshake), within [`DEFAULT_CLOSE_TIMEOUT`] or
+//! [`BoxStream::close_within`]. It works through [`BoxStream::into_dyn`], on halves put back
+//! together, through `framed.get_mut()`, and [`BoxFramed::close_within`] does the same.
+//! `shutdown` alone is the half-close: enough for TCP, while a WebSocket stays open.
 //!
 //! **Timeouts?** A handshake fails after 5 s without progress on a read or write, as in the
 //! reference ([`Client::with_handshake_timeout`], [`Server::with_handshake_timeout`]), and
@@ -194,7 +201,9 @@
 //! (a codec has no say in closing; and `framed.close()` does not compile there without a type,
 //! since the codec encodes several): send [`boxstream::Goodbye`] first. Over a [`BoxStream`]
 //! (say `Framed<BoxStream<_>, LinesCodec>`), `close` shuts the box-stream down, which sends
-//! the goodbye.
+//! the goodbye. The whole end, the peer's goodbye and a WebSocket's Close included, is
+//! [`BoxFramed::close_within`], or `framed.get_mut().close()` over a [`BoxStream`] once the
+//! `Framed` is flushed.
 //!
 //! ```
 //! use futures::SinkExt;
@@ -399,8 +408,8 @@ pub use io::{
     Accept, AcceptSession, AllowAll, AllowList, Authenticate, Authenticated, Authorize, BoxError,
     BoxFramed, BoxReader, BoxStream, BoxWriter, Client, Connect, ConnectSession, DynAuthorize,
     DynBoxStream, FallibleAccept, FallibleAuthenticate, FallibleConnect, ReuniteError, Server,
-    SplitReader, SplitWriter, Transport, DEFAULT_HANDSHAKE_DEADLINE, DEFAULT_HANDSHAKE_TIMEOUT,
-    DEFAULT_WRITE_BUFFER,
+    SplitReader, SplitWriter, Transport, DEFAULT_CLOSE_TIMEOUT, DEFAULT_HANDSHAKE_DEADLINE,
+    DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_WRITE_BUFFER,
 };
 pub use keys::{Keypair, NetworkKey, PublicKey};
 pub use multiserver::{AddressError, MultiserverAddress, NoauthAddress, TransportKind};

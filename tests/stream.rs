@@ -8,7 +8,9 @@ use common::net;
 use common::pairs::{duplex_pair, tcp_pair};
 use common::peer::{self, Write};
 use secret_handshake::handshake::ServerHandshake;
-use secret_handshake::{AllowAll, BoxStream, Client, Keypair, Server, DEFAULT_WRITE_BUFFER};
+use secret_handshake::{
+    AllowAll, BoxStream, BoxStreamError, Client, Keypair, Server, DEFAULT_WRITE_BUFFER,
+};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -160,10 +162,20 @@ async fn eof_without_goodbye_is_unexpected_eof_every_time() {
     drop(s); // no shutdown, so no goodbye
     let mut buf = [0; 64];
     assert_eq!(c.read(&mut buf).await.unwrap(), 7);
-    for _ in 0..2 {
+    for _ in 0..3 {
         let e = c.read(&mut buf).await.unwrap_err();
         assert_eq!(e.kind(), ErrorKind::UnexpectedEof, "{e}");
+        assert_eq!(
+            box_stream_error(&e),
+            Some(&BoxStreamError::Truncated { bytes: 0 }),
+            "typed on every read: {e}"
+        );
     }
+}
+
+/// The typed error inside an `io::Error` from a box-stream read.
+fn box_stream_error(e: &std::io::Error) -> Option<&BoxStreamError> {
+    e.get_ref().and_then(|inner| inner.downcast_ref())
 }
 
 #[tokio::test]
@@ -201,12 +213,20 @@ async fn a_tampered_frame_is_invalid_data_and_nothing_of_it_is_delivered() {
     let mut buf = [0; 16];
     let e = s.read(&mut buf).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidData, "{e}");
-    let again = s.read(&mut buf).await.unwrap_err();
-    assert_eq!(
-        again.kind(),
-        ErrorKind::InvalidData,
-        "every later read fails too"
-    );
+    assert_eq!(box_stream_error(&e), Some(&BoxStreamError::InvalidBody));
+    for _ in 0..2 {
+        let again = s.read(&mut buf).await.unwrap_err();
+        assert_eq!(
+            again.kind(),
+            ErrorKind::InvalidData,
+            "every later read fails too"
+        );
+        assert_eq!(
+            box_stream_error(&again),
+            Some(&BoxStreamError::InvalidBody),
+            "the same typed error, not `Failed` or a string: {again}"
+        );
+    }
 }
 
 #[tokio::test]

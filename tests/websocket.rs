@@ -156,7 +156,12 @@ async fn reads_take_any_chunking_and_the_peers_close_is_eof() {
     ));
     let e = ours.write_all(b"late").await.expect_err("sent after Close");
     assert_eq!(e.kind(), io::ErrorKind::BrokenPipe, "{e}");
-    ours.close().await.expect("close after the peer's Close");
+    ours.shutdown()
+        .await
+        .expect("a first shutdown only flushes");
+    ours.shutdown()
+        .await
+        .expect("a second ends the WebSocket, after the peer's Close");
     // The raw client sees the TCP connection end, though we still hold the transport.
     assert!(matches!(next_within(&mut raw, 2000).await, Some(None)));
 }
@@ -188,7 +193,7 @@ async fn pings_are_answered_while_reading() {
 }
 
 #[tokio::test]
-async fn shutdown_sends_no_close_and_close_ends_the_tcp_connection() {
+async fn a_first_shutdown_sends_no_close_and_a_second_ends_the_tcp_connection() {
     let (mut ours, mut raw, _) = ours_serving(plain_request()).await;
     assert_eq!(ours.write(&[]).await.unwrap(), 0);
     assert_eq!(
@@ -198,7 +203,6 @@ async fn shutdown_sends_no_close_and_close_ends_the_tcp_connection() {
     );
     ours.write_all(&payload(100_000, 2)).await.unwrap();
     ours.shutdown().await.unwrap();
-    ours.shutdown().await.expect("shutdown again");
     let mut got = Vec::new();
     while got.len() < 100_000 {
         match next_within(&mut raw, 2000).await {
@@ -225,11 +229,11 @@ async fn shutdown_sends_no_close_and_close_ends_the_tcp_connection() {
         let end = next_within(&mut raw, 2000).await;
         (first, end)
     };
-    let (closed, (first, end)) = tokio::join!(ours.close(), raw_side);
-    closed.expect("close");
+    let (closed, (first, end)) = tokio::join!(ours.shutdown(), raw_side);
+    closed.expect("the second shutdown");
     assert!(matches!(first, Some(Some(Message::Close(_)))), "{first:?}");
     assert!(matches!(end, Some(None)), "TCP still open: {end:?}");
-    ours.close().await.expect("close again");
+    ours.shutdown().await.expect("and again: done");
 }
 
 #[tokio::test]

@@ -1,7 +1,5 @@
 //! `shs-cat connect`: dial a server (any multiserver address or `;` list), handshake, pipe.
 
-use std::time::Duration;
-
 use secret_handshake::dial::{Connection, DialError, Dialer, Failure};
 use secret_handshake::websocket::DialOptions;
 use secret_handshake::{BoxStream, Client};
@@ -9,9 +7,6 @@ use secret_handshake::{BoxStream, Client};
 use crate::args::{Connect, Target};
 use crate::stdio::{Input, Output};
 use crate::{identity, pipe, tls_roots};
-
-/// How long to wait for the peer's answer to our WebSocket Close.
-const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub async fn run(opts: Connect) -> Result<(), String> {
     // Before anything is printed: a bad root file ends the run at once.
@@ -35,7 +30,9 @@ pub async fn run(opts: Connect) -> Result<(), String> {
     };
     let mut stream = dialled.map_err(|e| describe(&e))?;
     session(&mut stream, &Output::stdout(), opts.verbose).await?;
-    close(stream.get_mut()).await;
+    // Both goodbyes are through: end the transport too (for a WebSocket, its Close, so a JS
+    // peer exits at once instead of waiting 30 s). Not reported: the session is complete.
+    let _ = stream.close().await;
     Ok(())
 }
 
@@ -60,13 +57,4 @@ async fn session(
 ) -> Result<(), String> {
     eprintln!("connected: {}", stream.peer_key());
     pipe::run(stream, Some(Input::stdin()), output, verbose).await
-}
-
-/// Ends the connection once both goodbyes are through: for a WebSocket, its Close, so a JS
-/// peer exits at once instead of waiting 30 s for us to drop it.
-///
-/// Its outcome is not reported: the session is already complete, and a peer that has gone
-/// without answering our Close has lost nothing.
-async fn close(connection: &mut Connection) {
-    let _ = tokio::time::timeout(CLOSE_TIMEOUT, connection.close()).await;
 }

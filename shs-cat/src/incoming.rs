@@ -2,9 +2,7 @@
 //! (within the library's 5 s upgrade timeout), then through the secret handshake (within the
 //! library's 30 s deadline, however slowly the client trickles its bytes).
 
-use std::future::Future;
 use std::io;
-use std::pin::Pin;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream, UnixStream};
@@ -18,20 +16,11 @@ const HTTP_CLIENT_HINT: &str = "the client sent an HTTP request: is it dialling 
                                 This listener speaks plain TCP; `listen --ws` serves WebSocket";
 
 /// Any transport a session runs over.
-pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {
-    /// Ends the transport after both goodbyes: the WebSocket Close; nothing for a socket.
-    fn finish(&mut self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
-        Box::pin(async {})
-    }
-}
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
 
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for sniff::Sniff<T> {}
 impl Io for UnixStream {}
-impl Io for ws::Ws {
-    fn finish(&mut self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
-        Box::pin(ws::close(self))
-    }
-}
+impl Io for ws::Ws {}
 
 /// An authenticated client, ready for its session.
 pub type Session = BoxStream<Box<dyn Io>>;

@@ -132,6 +132,8 @@ pub async fn run_session(
 ) -> Result<(), String> {
     eprintln!("connected: {}", stream.peer_key());
     pipe::run(&mut stream, input, output, verbose).await?;
-    stream.get_mut().finish().await;
+    // Both goodbyes are through: end the transport too (for a WebSocket, its Close, so a JS
+    // peer exits at once). Not reported: the session is already complete.
+    let _ = stream.close().await;
     Ok(())
 }

@@ -1,6 +1,6 @@
-//! The WebSocket parts of `listen --ws`: the upgrade, bounded in time, and the WebSocket Close
-//! once both goodbyes are through (see the library's `websocket` docs). `connect` dials through
-//! the library's dialler.
+//! The WebSocket part of `listen --ws`: the upgrade, bounded in time (the session ends with the
+//! library's `BoxStream::close`, which sends the WebSocket Close). `connect` dials through the
+//! library's dialler.
 
 use std::future::Future;
 use std::time::Duration;
@@ -12,8 +12,6 @@ use secret_handshake::DEFAULT_HANDSHAKE_TIMEOUT;
 
 /// The WebSocket opening handshake gets as long as the secret handshake after it.
 const UPGRADE_TIMEOUT: Duration = DEFAULT_HANDSHAKE_TIMEOUT;
-/// How long to wait for the peer's answer to our Close.
-const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub type Ws = WsTransport<TcpStream>;
 
@@ -32,13 +30,4 @@ async fn bounded(
             UPGRADE_TIMEOUT.as_secs()
         )),
     }
-}
-
-/// Sends the WebSocket Close after both goodbyes and shuts the TCP connection down, so a JS
-/// peer exits at once instead of waiting 30 s for us to drop it.
-///
-/// Its outcome is not reported: the session is already complete, and a peer that has gone
-/// without answering our Close has lost nothing.
-pub async fn close(ws: &mut Ws) {
-    let _ = tokio::time::timeout(CLOSE_TIMEOUT, ws.close()).await;
 }

@@ -205,7 +205,7 @@ where
     stream.shutdown().await.expect("goodbye");
     let mut received = Vec::new();
     stream.read_to_end(&mut received).await.expect("goodbye");
-    let close = stream.get_mut().close().await;
+    let close = stream.close().await;
     (
         received,
         close.map(|()| stream.get_ref().is_closed_by_peer()),

@@ -4,54 +4,21 @@ use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use futures::future::BoxFuture;
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use crate::multiserver::TransportKind;
 
-/// A transport that knows how to end itself.
-trait Io: AsyncRead + AsyncWrite + Send + Sync + Unpin {
-    fn close(&mut self) -> BoxFuture<'_, io::Result<()>>;
-}
+/// Any of the transports a dial opens.
+trait Io: AsyncRead + AsyncWrite + Send + Sync + Unpin {}
 
-impl Io for tokio::net::TcpStream {
-    fn close(&mut self) -> BoxFuture<'_, io::Result<()>> {
-        Box::pin(shutdown_quietly(self))
-    }
-}
-
-#[cfg(unix)]
-impl Io for tokio::net::UnixStream {
-    fn close(&mut self) -> BoxFuture<'_, io::Result<()>> {
-        Box::pin(shutdown_quietly(self))
-    }
-}
-
-#[cfg(feature = "websocket")]
-impl<S> Io for crate::websocket::WsTransport<S>
-where
-    S: AsyncRead + AsyncWrite + Send + Sync + Unpin,
-{
-    fn close(&mut self) -> BoxFuture<'_, io::Result<()>> {
-        Box::pin(crate::websocket::WsTransport::close(self))
-    }
-}
-
-/// Shuts the writing side down; a peer that has already gone is no error.
-async fn shutdown_quietly<S: AsyncWrite + Unpin>(io: &mut S) -> io::Result<()> {
-    match io.shutdown().await {
-        Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
-        result => result,
-    }
-}
+impl<T: AsyncRead + AsyncWrite + Send + Sync + Unpin> Io for T {}
 
 /// The transport a dial opened: TCP, a Unix socket, or a WebSocket (over TCP or TLS), behind
 /// one type. It reads and writes like the transport itself.
 ///
-/// End a session in this order: shut the box-stream down (our goodbye), read to its end (the
-/// peer's goodbye), then [`close`](Self::close) the connection. For TCP and Unix sockets
-/// `close` is a plain shutdown, which the goodbye already did; a WebSocket has no half-close,
-/// so only `close` sends its Close (see the `websocket` module, feature `websocket`).
+/// End a session with [`BoxStream::close`](crate::BoxStream::close): our goodbye, the peer's,
+/// then the transport's own end (a WebSocket's Close handshake), within a timeout, whichever
+/// kind of transport it is.
 pub struct Connection {
     io: Box<dyn Io>,
     transport: TransportKind,
@@ -99,13 +66,6 @@ impl Connection {
     pub fn peer_address(&self) -> &str {
         &self.peer
     }
-
-    /// Ends the connection after both goodbyes: the WebSocket Close handshake (waiting for the
-    /// peer's Close) for WebSockets, a shutdown of the writing side otherwise. Bound it with a
-    /// timeout if the peer may not answer; dropping the connection closes it anyway.
-    pub async fn close(&mut self) -> io::Result<()> {
-        self.io.close().await
-    }
 }
 
 impl AsyncRead for Connection {
@@ -131,7 +91,8 @@ impl AsyncWrite for Connection {
         Pin::new(&mut *self.get_mut().io).poll_flush(cx)
     }
 
-    /// The transport's own shutdown: a TCP or Unix half-close; for a WebSocket only a flush.
+    /// The transport's own shutdown: a TCP or Unix half-close; for a WebSocket a flush the
+    /// first time, and the end of the WebSocket after that.
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut *self.get_mut().io).poll_shutdown(cx)
     }

@@ -14,7 +14,7 @@
 //! stream.shutdown().await?; // our goodbye
 //! let mut reply = Vec::new();
 //! stream.read_to_end(&mut reply).await?; // up to the peer's goodbye
-//! stream.get_mut().close().await?; // a WebSocket's Close; a no-op shutdown for TCP
+//! stream.close().await?; // the transport's end: a WebSocket's Close, TCP's FIN
 //! # Ok(()) }
 //! ```
 //!

@@ -4,6 +4,7 @@
 use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
+use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use futures::{Sink, Stream};
@@ -11,6 +12,7 @@ use pin_project::pin_project;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_util::codec::Framed;
 
+use super::close::{self, Ending};
 use crate::boxstream::{BoxStreamCodec, Frame, Goodbye};
 use crate::handshake::Session;
 use crate::keys::PublicKey;
@@ -20,7 +22,9 @@ use crate::keys::PublicKey;
 ///
 /// [`BoxStreamCodec`] in a `tokio_util` `Framed`, plus what `Framed` cannot do: its `Sink` is
 /// for [`Bytes`] alone, so `SinkExt::close` needs no type annotation, and `close` seals the
-/// goodbye before flushing and shutting down the transport's writing side. The `Stream` ends
+/// goodbye before flushing and shutting down the transport's writing side (a half-close: a
+/// WebSocket stays open); [`close_within`](Self::close_within) is the whole end, the
+/// peer's goodbye and a WebSocket's Close included. The `Stream` ends
 /// (`None`) at the peer's goodbye, even if the transport stays open; a transport that ends
 /// without one is an `UnexpectedEof` error.
 ///
@@ -59,7 +63,17 @@ pub struct BoxFramed<IO> {
     #[pin]
     inner: Framed<IO, BoxStreamCodec>,
     peer: PublicKey,
-    goodbye_sealed: bool,
+    closing: Closing,
+}
+
+/// How far `Sink::poll_close` has gone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Closing {
+    Open,
+    GoodbyeSealed,
+    /// Done: a later `poll_close` does not shut the transport down again (a second shutdown
+    /// ends a WebSocket, which only [`BoxFramed::close_within`] does, at the right moment).
+    Closed,
 }
 
 impl<IO: AsyncRead + AsyncWrite> BoxFramed<IO> {
@@ -68,7 +82,7 @@ impl<IO: AsyncRead + AsyncWrite> BoxFramed<IO> {
         BoxFramed {
             inner: Framed::new(io, BoxStreamCodec::new(session.keys)),
             peer: session.peer,
-            goodbye_sealed: false,
+            closing: Closing::Open,
         }
     }
 }
@@ -139,17 +153,55 @@ impl<IO: AsyncWrite> Sink<Bytes> for BoxFramed<IO> {
 
     /// Seals the goodbye after anything buffered, flushes, and shuts down the transport's
     /// writing side (a `NotConnected` from it means the peer is gone: done). Safe to call
-    /// again.
+    /// again; once done, it does nothing more. The whole end is
+    /// [`close_within`](BoxFramed::close_within).
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let mut this = self.project();
-        if !*this.goodbye_sealed {
+        if *this.closing == Closing::Open {
             ready!(Sink::<Goodbye>::poll_ready(this.inner.as_mut(), cx))?;
             this.inner.as_mut().start_send(Goodbye)?;
-            *this.goodbye_sealed = true;
+            *this.closing = Closing::GoodbyeSealed;
         }
-        match ready!(Sink::<Goodbye>::poll_close(this.inner, cx)) {
-            Err(e) if e.kind() == io::ErrorKind::NotConnected => Poll::Ready(Ok(())),
-            done => Poll::Ready(done),
+        if *this.closing == Closing::GoodbyeSealed {
+            match ready!(Sink::<Goodbye>::poll_close(this.inner, cx)) {
+                Err(e) if e.kind() != io::ErrorKind::NotConnected => return Poll::Ready(Err(e)),
+                _ => *this.closing = Closing::Closed,
+            }
         }
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl<IO: AsyncRead + AsyncWrite + Unpin> BoxFramed<IO> {
+    /// Ends the connection cleanly, whatever the transport, as
+    /// [`BoxStream::close_within`](crate::BoxStream::close_within) does: `SinkExt::close`
+    /// (our goodbye and the half-close), then the peer's goodbye (messages before it are
+    /// dropped: read the `Stream` to its end first to keep them), then the transport's own end
+    /// (a WebSocket's Close handshake), all within `timeout`
+    /// ([`DEFAULT_CLOSE_TIMEOUT`](crate::DEFAULT_CLOSE_TIMEOUT) is the usual choice).
+    pub async fn close_within(&mut self, timeout: Duration) -> io::Result<()> {
+        close::close(self, timeout).await
+    }
+}
+
+impl<IO: AsyncRead + AsyncWrite + Unpin> Ending for BoxFramed<IO> {
+    fn poll_goodbye(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Sink::<Bytes>::poll_close(Pin::new(self), cx)
+    }
+
+    fn poll_peer_goodbye(&mut self, cx: &mut Context<'_>, budget: usize) -> Poll<io::Result<()>> {
+        for _ in 0..budget {
+            match ready!(Pin::new(&mut *self).poll_next(cx)) {
+                Some(Ok(_dropped)) => {}
+                Some(Err(e)) => return Poll::Ready(Err(e)),
+                None => return Poll::Ready(Ok(())),
+            }
+        }
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+
+    fn poll_end_transport(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(self.inner.get_mut()).poll_shutdown(cx)
     }
 }

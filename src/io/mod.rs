@@ -6,26 +6,33 @@ mod authenticated;
 mod authorize;
 mod buffer;
 mod client;
+mod close;
 mod fallible;
 mod framed;
 mod mid_handshake;
 mod read;
+mod reader;
 mod server;
+mod split;
 mod stream;
 mod timer;
 mod write;
+mod writer;
 
 use std::time::Duration;
 
 pub use authenticated::{Authenticate, Authenticated, FallibleAuthenticate};
 pub use authorize::{AllowAll, AllowList, Authorize, BoxError, DynAuthorize};
 pub use client::{Client, Connect, ConnectSession};
+pub use close::DEFAULT_CLOSE_TIMEOUT;
 pub use fallible::{FallibleAccept, FallibleConnect};
 pub use framed::BoxFramed;
-pub use read::BoxReader;
+pub use reader::BoxReader;
 pub use server::{Accept, AcceptSession, Server};
-pub use stream::{BoxStream, DynBoxStream, ReuniteError, SplitReader, SplitWriter, Transport};
-pub use write::{BoxWriter, DEFAULT_WRITE_BUFFER};
+pub use split::{ReuniteError, SplitReader, SplitWriter};
+pub use stream::{BoxStream, DynBoxStream, Transport};
+pub use write::DEFAULT_WRITE_BUFFER;
+pub use writer::BoxWriter;
 
 pub(crate) use timer::within;
 

@@ -6,12 +6,11 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::{Buf, BytesMut};
-use pin_project::pin_project;
 use tokio::io::{AsyncRead, ReadBuf};
 
 use super::buffer::reserve_exact;
 use crate::boxstream::{BoxOpener, Opened, MAX_FRAME_LEN};
-use crate::keys::PublicKey;
+use crate::error::BoxStreamError;
 
 /// What a read for a caller with little room asks of the transport: several frames, so that
 /// small reads do not cost one system call per frame.
@@ -41,8 +40,8 @@ pub(crate) struct ReadState {
     /// The last transport read brought less than the room offered: the peer has paused.
     paused: bool,
     /// The first protocol error (bad MAC, bad length, EOF without a goodbye); every later read
-    /// repeats it.
-    failed: Option<(io::ErrorKind, String)>,
+    /// returns it again, typed (its `io::Error` wraps a clone of it).
+    failed: Option<BoxStreamError>,
     /// A transport error that came after some plaintext was handed out: the next read reports
     /// it, once. Transport errors never end the stream: a retry continues where it was.
     transport_error: Option<io::Error>,
@@ -84,11 +83,11 @@ impl ReadState {
         }
         let start = buf.filled().len();
         loop {
-            if let Some((kind, message)) = &self.failed {
+            if let Some(error) = &self.failed {
                 if buf.filled().len() > start {
                     return Poll::Ready(Ok(())); // hand out what we have; the error comes next
                 }
-                return Poll::Ready(Err(io::Error::new(*kind, message.clone())));
+                return Poll::Ready(Err(error.clone().into()));
             }
             if self.deliver(buf) || buf.remaining() == 0 || self.opener.is_ended() {
                 if self.paused || self.opener.is_ended() {
@@ -104,7 +103,7 @@ impl ReadState {
             // Only part of a frame is buffered: read more.
             if self.eof {
                 let error = self.opener.truncated(self.wire.len());
-                self.fail(error.into());
+                self.fail(error);
                 continue;
             }
             let fill = if buf.remaining() >= MAX_FRAME_LEN {
@@ -169,7 +168,7 @@ impl ReadState {
                 false
             }
             Err(e) => {
-                self.fail(e.into());
+                self.fail(e);
                 true
             }
         }
@@ -215,7 +214,7 @@ impl ReadState {
                     break;
                 }
                 Err(e) => {
-                    self.fail(e.into());
+                    self.fail(e);
                     break;
                 }
             }
@@ -277,9 +276,9 @@ impl ReadState {
         }
     }
 
-    fn fail(&mut self, error: io::Error) {
+    fn fail(&mut self, error: BoxStreamError) {
         if self.failed.is_none() {
-            self.failed = Some((error.kind(), error.to_string()));
+            self.failed = Some(error);
         }
         self.wire = BytesMut::new();
         self.plain = 0..0;
@@ -293,68 +292,5 @@ impl ReadState {
     /// Heap bytes held by the read buffer (for tests of idle memory).
     pub(crate) fn buffered_capacity(&self) -> usize {
         self.wire.capacity()
-    }
-}
-
-/// The reading half of a [`BoxStream`](crate::BoxStream), from
-/// [`into_split`](crate::BoxStream::into_split) or [`split_with`](crate::BoxStream::split_with).
-///
-/// Reads are cancel-safe: plaintext is only ever handed out once, and dropping a read future
-/// loses nothing.
-#[pin_project]
-#[derive(Debug)]
-pub struct BoxReader<R, A = ()> {
-    #[pin]
-    pub(crate) io: R,
-    pub(crate) state: ReadState,
-    pub(crate) peer: PublicKey,
-    /// Shared with the other half, so that `A` need not be `Clone`.
-    pub(crate) auth: std::sync::Arc<A>,
-}
-
-impl<R, A> BoxReader<R, A> {
-    /// The peer's long-term public key.
-    pub fn peer_key(&self) -> &PublicKey {
-        &self.peer
-    }
-
-    /// Server side: the value this client was accepted with (JS `stream.auth`).
-    pub fn auth(&self) -> &A {
-        &self.auth
-    }
-
-    /// The transport half, giving up this half of the stream (its state is dropped; for
-    /// [`BoxWriter`](crate::BoxWriter), frames not yet written too: flush first).
-    pub fn into_inner(self) -> R {
-        self.io
-    }
-
-    /// The transport half.
-    pub fn get_ref(&self) -> &R {
-        &self.io
-    }
-
-    /// The transport half, mutably. Reading from it directly corrupts the stream.
-    pub fn get_mut(&mut self) -> &mut R
-    where
-        R: Unpin,
-    {
-        &mut self.io
-    }
-
-    /// Whether the peer's goodbye has arrived (reads now return 0 bytes).
-    pub fn is_ended(&self) -> bool {
-        self.state.is_ended()
-    }
-}
-
-impl<R: AsyncRead, A> AsyncRead for BoxReader<R, A> {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        let this = self.project();
-        this.state.poll_read(this.io, cx, buf)
     }
 }

@@ -67,14 +67,11 @@
 //!
 //! # No half-close: how to end a session
 //! A WebSocket cannot close one direction. Once a side's Close has gone out, the JS side (`ws`)
-//! drops whatever it still sends, and so does tungstenite. So a box-stream over WebSocket ends
-//! in three steps, each side:
-//!
-//! 1. `shutdown()` the box-stream: our goodbye goes out and is flushed, and the WebSocket stays
-//!    open ([`WsTransport`]'s `poll_shutdown` only flushes), so the peer can still send.
-//! 2. Read until `Ok(0)`: the peer's goodbye.
-//! 3. [`WsTransport::close`] through `get_mut()`: the WebSocket Close handshake, then the TCP
-//!    connection is shut down (the JS client otherwise waits 30 s before it exits).
+//! drops whatever it still sends, and so does tungstenite. So `shutdown()` of a box-stream over
+//! WebSocket sends our goodbye and only flushes the WebSocket, which stays open for the peer;
+//! [`BoxStream::close`](crate::BoxStream::close) ends it, as it ends any transport: our
+//! goodbye, then the peer's, then (never before it) the WebSocket Close handshake and the TCP
+//! shutdown, all within a timeout (5 s by default), so a peer that never answers cannot hold it.
 //!
 //! ```no_run
 //! # async fn demo(client: secret_handshake::Client, addr: secret_handshake::MultiserverAddress)
@@ -83,18 +80,19 @@
 //!
 //! let mut stream = secret_handshake::websocket::connect(&client, &addr).await?;
 //! stream.write_all(b"hello").await?;
-//! stream.shutdown().await?; // 1. our goodbye; no WebSocket Close yet
+//! stream.shutdown().await?; // our goodbye; no WebSocket Close yet
 //! let mut reply = Vec::new();
-//! stream.read_to_end(&mut reply).await?; // 2. up to the peer's goodbye
-//! stream.get_mut().close().await?; // 3. now the WebSocket Close, and TCP is shut down
+//! stream.read_to_end(&mut reply).await?; // up to the peer's goodbye
+//! stream.close().await?; // now the WebSocket Close, and TCP is shut down
 //! # Ok(()) }
 //! ```
 //!
 //! The JS plugin sends its Close right after its goodbye. Reading stops at the goodbye, so our
-//! side never takes that Close in before step 3 and keeps sending until it is done. Do not skip
-//! step 3: dropping the stream with the peer's Close still unread makes the kernel reset the
-//! TCP connection, and a reset can destroy our last frames before the peer has read them (the
-//! live suite saw that happen, so it is not tested as a clean end).
+//! side never takes that Close in before `close` and keeps sending until it is done. Do not
+//! just drop the stream: with the peer's Close still unread the kernel resets the TCP
+//! connection, and a reset can destroy our last frames before the peer has read them (the live
+//! suite saw that happen, so it is not tested as a clean end). At the transport level the end
+//! is a second `shutdown` (see [`WsTransport`]).
 //!
 //! Each of our writes becomes one message of at most 16 KiB; incoming messages may be up to
 //! 32 KiB by default (the JS side sends each box as two messages, of 34 bytes and the body).

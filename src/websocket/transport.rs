@@ -5,8 +5,8 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 use bytes::{Buf, Bytes};
-use futures::{Sink, SinkExt, Stream, StreamExt};
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
+use futures::{Sink, Stream};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_tungstenite::tungstenite::error::{Error as WsError, ProtocolError};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
@@ -30,9 +30,13 @@ const YIELD_AFTER: usize = 32;
 /// * It holds a bounded number of bytes whatever the peer sends (see the [module docs](super)).
 /// * An error ends the WebSocket (tokio-tungstenite ends its stream on any error): every later
 ///   read repeats it.
-/// * **No half-close:** `poll_shutdown` only flushes. It never sends a WebSocket Close, because
-///   the peer drops everything sent after its Close arrives. Call [`close`](Self::close) once
-///   both sides are done (see the [module docs](super)).
+/// * **No half-close:** the first `shutdown` only flushes. It sends no WebSocket Close, because
+///   the peer drops everything sent after its Close arrives; the peer can still send.
+/// * **A later `shutdown` ends the WebSocket** (once the first has returned): our Close (or
+///   the reply to the peer's), then the peer's Close, with messages before it dropped, then
+///   the connection's own shutdown. It waits for the peer as long as it is polled:
+///   [`BoxStream::close`](crate::BoxStream::close) takes both steps at the right moments and
+///   bounds them. A `NotConnected` or a connection already over counts as done.
 pub struct WsTransport<S> {
     ws: WebSocketStream<Tap<S>>,
     /// The rest of the message being read.
@@ -43,8 +47,10 @@ pub struct WsTransport<S> {
     peer_closed: bool,
     /// The first read error; every later read repeats it.
     read_failed: Option<(io::ErrorKind, String)>,
-    /// [`close`](Self::close) has finished.
-    closed: bool,
+    /// How far `poll_shutdown` has gone.
+    ending: Ending,
+    /// An error while waiting for the peer's Close, returned once the connection is shut down.
+    ending_error: Option<io::Error>,
     /// Bytes of Pongs owed to a peer that is not reading them.
     pongs_owed: usize,
     write_buffer_limit: usize,
@@ -64,7 +70,8 @@ impl<S> WsTransport<S> {
             read_closed: false,
             peer_closed: false,
             read_failed: None,
-            closed: false,
+            ending: Ending::Open,
+            ending_error: None,
         }
     }
 
@@ -84,46 +91,97 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsTransport<S> {
     pub fn get_mut(&mut self) -> &mut S {
         self.ws.get_mut().get_mut()
     }
+}
 
-    /// Ends the WebSocket: sends everything buffered and our Close (or the reply to the
-    /// peer's), waits for the peer's Close unless it came first, discarding any messages
-    /// before it, then shuts down the connection's writing side. Call it after our box-stream
-    /// goodbye is flushed and the peer's has been read; calling it again does nothing.
-    ///
-    /// It waits for the peer for ever: bound it with `tokio::time::timeout` if the peer may
-    /// not answer (dropping the transport closes the connection anyway). Dropped midway, it
-    /// can be called again and carries on.
-    pub async fn close(&mut self) -> io::Result<()> {
-        if self.closed {
-            return Ok(());
+/// How far the end of the WebSocket has gone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    /// Nothing asked yet.
+    Open,
+    /// A first shutdown has flushed: we send nothing more, the peer still may.
+    Flushed,
+    /// A later shutdown: our Close (or the reply to the peer's) is being queued.
+    SendingClose,
+    /// Our Close is queued: pushing it out.
+    FlushingClose,
+    /// Our Close is out: waiting for the peer's.
+    AwaitingClose,
+    /// The WebSocket is over: shutting the connection down.
+    ShuttingDown,
+    Closed,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> WsTransport<S> {
+    /// One step of the end at a time; see [`Ending`].
+    fn poll_end(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        loop {
+            let mut ws = Pin::new(&mut self.ws);
+            self.ending = match self.ending {
+                Ending::Open => {
+                    ready!(ws.poll_flush(cx)).map_err(to_io)?;
+                    self.ending = Ending::Flushed;
+                    return Poll::Ready(Ok(()));
+                }
+                // A new call: the first one has returned.
+                Ending::Flushed => Ending::SendingClose,
+                Ending::SendingClose => {
+                    let sent = ready!(ws.as_mut().poll_ready(cx))
+                        .and_then(|()| ws.start_send(Message::Close(None)));
+                    match sent {
+                        Ok(()) => Ending::FlushingClose,
+                        Err(e) if is_gone(&e) => Ending::ShuttingDown,
+                        Err(e) => return Poll::Ready(Err(to_io(e))),
+                    }
+                }
+                Ending::FlushingClose => match ready!(ws.poll_flush(cx)) {
+                    Ok(()) => Ending::AwaitingClose,
+                    Err(e) if is_gone(&e) => Ending::ShuttingDown,
+                    Err(e) => return Poll::Ready(Err(to_io(e))),
+                },
+                Ending::AwaitingClose => {
+                    ready!(self.poll_peer_close(cx));
+                    self.read_closed = true;
+                    Ending::ShuttingDown
+                }
+                Ending::ShuttingDown => {
+                    // The server should end TCP first; a client need not wait for it.
+                    match ready!(Pin::new(self.ws.get_mut()).poll_shutdown(cx)) {
+                        Err(e) if e.kind() != io::ErrorKind::NotConnected => {
+                            self.ending_error.get_or_insert(e);
+                        }
+                        _ => {}
+                    }
+                    self.ending = Ending::Closed;
+                    return Poll::Ready(self.ending_error.take().map_or(Ok(()), Err));
+                }
+                Ending::Closed => return Poll::Ready(Ok(())),
+            };
         }
-        // Done once the peer's Close is in, or the connection is over.
-        let mut done = self.peer_closed;
-        match self.ws.send(Message::Close(None)).await {
-            Ok(()) => {}
-            Err(e) if is_gone(&e) => done = true,
-            Err(e) => return Err(to_io(e)),
-        }
-        let mut result = Ok(());
-        while !done {
-            match self.ws.next().await {
-                Some(Ok(Message::Close(_))) => (self.peer_closed, done) = (true, true),
+    }
+
+    /// Reads up to the peer's Close (or the end of the connection), dropping messages before
+    /// it; an error is kept for after the shutdown.
+    fn poll_peer_close(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let mut taken = 0;
+        while !self.peer_closed {
+            // A peer flooding us with messages does not keep this poll going for ever.
+            if taken == YIELD_AFTER {
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            taken += 1;
+            match ready!(Pin::new(&mut self.ws).poll_next(cx)) {
+                Some(Ok(Message::Close(_))) => self.peer_closed = true,
                 Some(Ok(_)) => {}
-                Some(Err(e)) if is_gone(&e) => done = true,
-                None => done = true,
+                Some(Err(e)) if is_gone(&e) => break,
+                None => break,
                 Some(Err(e)) => {
-                    result = Err(to_io(e));
+                    self.ending_error = Some(to_io(e));
                     break;
                 }
             }
         }
-        self.read_closed = true;
-        self.closed = true;
-        // The WebSocket is done; the server should end TCP first, and a client need not wait.
-        match self.ws.get_mut().shutdown().await {
-            Err(e) if e.kind() != io::ErrorKind::NotConnected => result.and(Err(e)),
-            _ => result,
-        }
+        Poll::Ready(())
     }
 }
 
@@ -263,9 +321,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for WsTransport<S> {
             .map_err(to_io)
     }
 
-    /// Flushes, and nothing more: a WebSocket has no half-close (see the type's docs).
+    /// The first call flushes, and nothing more: a WebSocket has no half-close. A call after
+    /// that one has returned ends the WebSocket (see the type's docs).
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.poll_flush(cx)
+        self.get_mut().poll_end(cx)
     }
 }
 
@@ -274,7 +333,7 @@ impl<S> std::fmt::Debug for WsTransport<S> {
         f.debug_struct("WsTransport")
             .field("buffered", &self.reading.len())
             .field("peer_closed", &self.peer_closed)
-            .field("closed", &self.closed)
+            .field("ending", &self.ending)
             .finish_non_exhaustive()
     }
 }

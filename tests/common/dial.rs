@@ -20,7 +20,7 @@ pub async fn exchange(mut stream: BoxStream<Connection>, data: &[u8]) -> Vec<u8>
         .read_to_end(&mut received)
         .await
         .expect("a clean end with the peer's goodbye");
-    stream.get_mut().close().await.expect("close");
+    stream.close().await.expect("close");
     received
 }
 

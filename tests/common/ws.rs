@@ -22,7 +22,7 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let (received, mut stream) = session(stream, data, after_peer).await;
-    stream.get_mut().close().await.expect("WebSocket close");
+    stream.close().await.expect("WebSocket close");
     (received, stream)
 }
 

@@ -14,6 +14,8 @@ mod common;
 static HEAP: common::heap::Counting = common::heap::Counting;
 
 #[cfg(feature = "websocket")]
+mod close;
+#[cfg(feature = "websocket")]
 mod deadlines;
 mod memory;
 mod secrets_in_errors;
