@@ -11,9 +11,7 @@ use common::payload;
 use common::ws::exchange;
 use futures::{SinkExt, StreamExt};
 use secret_handshake::websocket::{self, Error, WsTransport};
-use secret_handshake::{
-    AllowAll, Client, Keypair, MultiserverAddress, NetworkKey, Server, TransportKind,
-};
+use secret_handshake::{AllowAll, Client, Keypair, MultiserverAddress, NetworkKey, Server};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::tungstenite::handshake::client::Response as ClientResponse;
@@ -62,7 +60,8 @@ async fn ours_dialling() -> (WsTransport<TcpStream>, Raw, Request) {
     let (ours, raw) = tokio::join!(
         async {
             let tcp = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
-            WsTransport::connect(tcp, &ws_addr(port)).await
+            let url = format!("ws://127.0.0.1:{port}/");
+            WsTransport::connect_with(tcp, &url, &websocket::Config::default()).await
         },
         async {
             let tcp = listener.accept().await.unwrap().0;
@@ -235,14 +234,15 @@ async fn shutdown_sends_no_close_and_close_ends_the_tcp_connection() {
 #[tokio::test]
 async fn dialling_refuses_what_it_cannot_reach() {
     let client = Client::new(Keypair::generate(), NetworkKey::ssb_main_net());
-    let mut addr = ws_addr(1);
-    addr.transport = TransportKind::Net;
-    let e = websocket::connect(&client, &addr).await.expect_err("net");
+    let options = websocket::DialOptions::default();
+    let e = websocket::open("net:127.0.0.1:1", &options)
+        .await
+        .expect_err("net");
     assert!(matches!(e, Error::Unsupported(_)), "{e}");
 
     let (listener, port) = listen().await;
     drop(listener);
-    let e = websocket::connect(&client, &ws_addr(port))
+    let e = common::ws::connect(&client, &ws_addr(port))
         .await
         .expect_err("closed");
     assert!(
@@ -261,7 +261,7 @@ async fn dialling_refuses_what_it_cannot_reach() {
             .await;
     };
     let addr = ws_addr(port);
-    let (e, ()) = tokio::join!(websocket::connect(&client, &addr), http);
+    let (e, ()) = tokio::join!(common::ws::connect(&client, &addr), http);
     let e = e.expect_err("404");
     assert!(matches!(e, Error::Upgrade(_)), "{e:?}");
     assert!(
@@ -279,7 +279,7 @@ async fn our_client_and_server_end_cleanly_from_either_side() {
         let (listener, port) = listen().await;
         let mut addr = ws_addr(port);
         addr.key = *server.identity();
-        let (a, b) = tokio::join!(websocket::connect(&client, &addr), async {
+        let (a, b) = tokio::join!(common::ws::connect(&client, &addr), async {
             websocket::accept(&server, listener.accept().await.unwrap().0).await
         });
         let (a, b) = (a.expect("connect"), b.expect("accept"));
@@ -305,7 +305,7 @@ fn streams_and_futures_are_send_and_sync_for_spawning() {
     let client = Client::new(Keypair::generate(), NetworkKey::ssb_main_net());
     let server = Server::new(Keypair::generate(), NetworkKey::ssb_main_net(), AllowAll);
     let addr = ws_addr(1);
-    send(&websocket::connect(&client, &addr));
+    send(&common::ws::connect(&client, &addr));
     send(&websocket::accept(&server, tokio::io::duplex(1).0));
 }
 

@@ -4,37 +4,31 @@ use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use futures::future::BoxFuture;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 
 use crate::multiserver::TransportKind;
 
-/// A transport that knows how to end itself.
-trait Io: AsyncRead + AsyncWrite + Send + Sync + Unpin {
-    fn close(&mut self) -> BoxFuture<'_, io::Result<()>>;
+/// The transports a dial opens.
+enum Io {
+    Tcp(tokio::net::TcpStream),
+    #[cfg(unix)]
+    Unix(tokio::net::UnixStream),
+    /// `ws://` (over plain TCP) and `wss://` (over TLS).
+    #[cfg(feature = "websocket")]
+    Ws(crate::websocket::WsTransport<crate::websocket::WsStream>),
 }
 
-impl Io for tokio::net::TcpStream {
-    fn close(&mut self) -> BoxFuture<'_, io::Result<()>> {
-        Box::pin(shutdown_quietly(self))
-    }
-}
-
-#[cfg(unix)]
-impl Io for tokio::net::UnixStream {
-    fn close(&mut self) -> BoxFuture<'_, io::Result<()>> {
-        Box::pin(shutdown_quietly(self))
-    }
-}
-
-#[cfg(feature = "websocket")]
-impl<S> Io for crate::websocket::WsTransport<S>
-where
-    S: AsyncRead + AsyncWrite + Send + Sync + Unpin,
-{
-    fn close(&mut self) -> BoxFuture<'_, io::Result<()>> {
-        Box::pin(crate::websocket::WsTransport::close(self))
-    }
+/// `$body` with `$io` bound to the transport, whichever it is.
+macro_rules! each {
+    ($self:expr, $io:ident => $body:expr) => {
+        match $self {
+            Io::Tcp($io) => $body,
+            #[cfg(unix)]
+            Io::Unix($io) => $body,
+            #[cfg(feature = "websocket")]
+            Io::Ws($io) => $body,
+        }
+    };
 }
 
 /// Shuts the writing side down; a peer that has already gone is no error.
@@ -53,13 +47,13 @@ async fn shutdown_quietly<S: AsyncWrite + Unpin>(io: &mut S) -> io::Result<()> {
 /// `close` is a plain shutdown, which the goodbye already did; a WebSocket has no half-close,
 /// so only `close` sends its Close (see the `websocket` module, feature `websocket`).
 pub struct Connection {
-    io: Box<dyn Io>,
+    io: Io,
     transport: TransportKind,
     peer: String,
 }
 
 impl Connection {
-    fn new(io: Box<dyn Io>, transport: TransportKind, peer: String) -> Self {
+    fn new(io: Io, transport: TransportKind, peer: String) -> Self {
         Connection {
             io,
             transport,
@@ -68,25 +62,22 @@ impl Connection {
     }
 
     pub(crate) fn tcp(io: tokio::net::TcpStream, transport: TransportKind, peer: String) -> Self {
-        Connection::new(Box::new(io), transport, peer)
+        Connection::new(Io::Tcp(io), transport, peer)
     }
 
     #[cfg(unix)]
     pub(crate) fn unix(io: tokio::net::UnixStream, path: String) -> Self {
-        Connection::new(Box::new(io), TransportKind::Unix, path)
+        Connection::new(Io::Unix(io), TransportKind::Unix, path)
     }
 
     /// A WebSocket over any connection (TCP for `ws`, TLS for `wss`).
     #[cfg(feature = "websocket")]
-    pub(crate) fn websocket<S>(
-        io: crate::websocket::WsTransport<S>,
+    pub(crate) fn websocket(
+        io: crate::websocket::WsTransport<crate::websocket::WsStream>,
         transport: TransportKind,
         peer: String,
-    ) -> Self
-    where
-        S: AsyncRead + AsyncWrite + Send + Sync + Unpin + 'static,
-    {
-        Connection::new(Box::new(io), transport, peer)
+    ) -> Self {
+        Connection::new(Io::Ws(io), transport, peer)
     }
 
     /// The kind of transport.
@@ -104,7 +95,13 @@ impl Connection {
     /// peer's Close) for WebSockets, a shutdown of the writing side otherwise. Bound it with a
     /// timeout if the peer may not answer; dropping the connection closes it anyway.
     pub async fn close(&mut self) -> io::Result<()> {
-        self.io.close().await
+        match &mut self.io {
+            #[cfg(feature = "websocket")]
+            Io::Ws(ws) => ws.close().await,
+            Io::Tcp(tcp) => shutdown_quietly(tcp).await,
+            #[cfg(unix)]
+            Io::Unix(unix) => shutdown_quietly(unix).await,
+        }
     }
 }
 
@@ -114,7 +111,7 @@ impl AsyncRead for Connection {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut *self.get_mut().io).poll_read(cx, buf)
+        each!(&mut self.get_mut().io, io => Pin::new(io).poll_read(cx, buf))
     }
 }
 
@@ -124,16 +121,16 @@ impl AsyncWrite for Connection {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut *self.get_mut().io).poll_write(cx, buf)
+        each!(&mut self.get_mut().io, io => Pin::new(io).poll_write(cx, buf))
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut *self.get_mut().io).poll_flush(cx)
+        each!(&mut self.get_mut().io, io => Pin::new(io).poll_flush(cx))
     }
 
     /// The transport's own shutdown: a TCP or Unix half-close; for a WebSocket only a flush.
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut *self.get_mut().io).poll_shutdown(cx)
+        each!(&mut self.get_mut().io, io => Pin::new(io).poll_shutdown(cx))
     }
 
     fn poll_write_vectored(
@@ -141,11 +138,11 @@ impl AsyncWrite for Connection {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut *self.get_mut().io).poll_write_vectored(cx, bufs)
+        each!(&mut self.get_mut().io, io => Pin::new(io).poll_write_vectored(cx, bufs))
     }
 
     fn is_write_vectored(&self) -> bool {
-        self.io.is_write_vectored()
+        each!(&self.io, io => io.is_write_vectored())
     }
 }
 

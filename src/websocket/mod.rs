@@ -2,9 +2,10 @@
 //! (feature `websocket`; `wss://` with feature `wss`). Both give a
 //! [`BoxStream`](crate::BoxStream) over a [`WsTransport`]:
 //!
-//! * Dial: [`connect`] takes a `ws://HOST[:PORT]~shs:KEY` (or `wss://`) address; [`open`]
-//!   takes a URL, `ws[s]://HOST[:PORT][/PATH]`, and returns the transport for your own
-//!   handshake (a dialler of multiserver addresses builds on it).
+//! * Dial: through [`dial`](crate::dial), the one way from a `ws://HOST[:PORT]~shs:KEY` (or
+//!   `wss://`) address to a stream. Building blocks for your own dialling: [`open`] takes a
+//!   URL, `ws[s]://HOST[:PORT][/PATH]`, and returns the transport for your own handshake;
+//!   [`WsTransport::connect_with`] upgrades a connection you opened.
 //! * Serve: [`accept`] / [`accept_with`] on a connection you accepted, or a [`Listener`] that
 //!   serves many clients (a task per handshake, a bound on handshakes in flight); behind an
 //!   HTTP server (hyper, axum; go-ssb-room and rooms2 mount the endpoint on a path behind a
@@ -73,15 +74,16 @@
 //! 1. `shutdown()` the box-stream: our goodbye goes out and is flushed, and the WebSocket stays
 //!    open ([`WsTransport`]'s `poll_shutdown` only flushes), so the peer can still send.
 //! 2. Read until `Ok(0)`: the peer's goodbye.
-//! 3. [`WsTransport::close`] through `get_mut()`: the WebSocket Close handshake, then the TCP
-//!    connection is shut down (the JS client otherwise waits 30 s before it exits).
+//! 3. [`Connection::close`](crate::dial::Connection::close) (or [`WsTransport::close`])
+//!    through `get_mut()`: the WebSocket Close handshake, then the TCP connection is shut
+//!    down (the JS client otherwise waits 30 s before it exits).
 //!
 //! ```no_run
 //! # async fn demo(client: secret_handshake::Client, addr: secret_handshake::MultiserverAddress)
 //! # -> Result<(), Box<dyn std::error::Error>> {
 //! use tokio::io::{AsyncReadExt, AsyncWriteExt};
 //!
-//! let mut stream = secret_handshake::websocket::connect(&client, &addr).await?;
+//! let mut stream = secret_handshake::dial::Dialer::new().connect_to(&client, &[addr]).await?;
 //! stream.write_all(b"hello").await?;
 //! stream.shutdown().await?; // 1. our goodbye; no WebSocket Close yet
 //! let mut reply = Vec::new();
@@ -101,7 +103,6 @@
 
 mod client;
 mod config;
-mod error;
 mod listener;
 mod options;
 mod server;
@@ -109,9 +110,11 @@ mod stream;
 mod tap;
 mod transport;
 
-pub use client::{connect, open};
+/// Why a WebSocket could not be opened or accepted: the dialler's [`Failure`](crate::dial::Failure),
+/// one type for the steps of every connection.
+pub use crate::dial::Failure as Error;
+pub use client::open;
 pub use config::{Config, DEFAULT_MAX_MESSAGE, DEFAULT_WRITE_BUFFER_LIMIT, MAX_UPGRADE_BYTES};
-pub use error::Error;
 pub use listener::{AcceptError, Listener, DEFAULT_HANDSHAKE_DEADLINE, DEFAULT_MAX_HANDSHAKES};
 pub use options::DialOptions;
 pub use server::{accept, accept_key, accept_with};

@@ -113,7 +113,7 @@ fn timed_out(config: &Config) -> Error {
 
 /// Accepts a WebSocket client on `io` (an accepted `TcpStream`, say) with the default
 /// [`Config`], and runs the server side of the secret handshake over it. Set `TCP_NODELAY` on
-/// the socket first, as [`connect`](super::connect) does.
+/// the socket first, as [`dial`](crate::dial) does.
 ///
 /// The upgrade is bounded by the config's timeout (5 s), the secret handshake by the
 /// server's. Run it outside the accept loop (or use a [`Listener`](super::Listener)).
