@@ -221,7 +221,9 @@ fn after_both_goodbyes_shs_cat_sends_a_websocket_close() {
     let client = in_runtime(async move {
         let client = Client::new(Keypair::generate(), NetworkKey::ssb_main_net());
         let url = format!("ws://{}/", ms.socket_address());
-        let ws = websocket::open(&url, &Default::default()).await.expect("open");
+        let ws = websocket::open(&url, &Default::default())
+            .await
+            .expect("open");
         let stream = client.connect(ws, &ms.key).await.expect("connect");
         library_session(stream, b"from rust").await
     });
