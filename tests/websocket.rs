@@ -353,3 +353,73 @@ async fn dialling_a_net_port_says_the_transports_may_be_mixed_up() {
         "{e}"
     );
 }
+
+/// Upgrades through a raw tungstenite server whose `101` is changed by `edit`: what our client
+/// makes of it.
+async fn dial_through_edited_101(edit: fn(&mut Response)) -> Error {
+    let (listener, port) = listen().await;
+    // tungstenite's callback type fixes its (large) error type.
+    #[allow(clippy::result_large_err)]
+    let callback = move |_: &Request, mut response: Response| {
+        edit(&mut response);
+        Ok(response)
+    };
+    let url = format!("ws://127.0.0.1:{port}/");
+    let options = websocket::DialOptions::default();
+    let (ours, _theirs) = tokio::join!(websocket::open(&url, &options), async {
+        let tcp = listener.accept().await.unwrap().0;
+        tokio_tungstenite::accept_hdr_async(tcp, callback).await
+    });
+    ours.expect_err("refused")
+}
+
+#[tokio::test]
+async fn a_101_with_an_extension_we_never_offered_is_refused() {
+    let e = dial_through_edited_101(|response| {
+        let deflate = "permessage-deflate; client_max_window_bits"
+            .parse()
+            .unwrap();
+        response
+            .headers_mut()
+            .insert("Sec-WebSocket-Extensions", deflate);
+    })
+    .await;
+    assert!(matches!(&e, Error::Upgrade(_)), "{e}");
+    assert!(e.to_string().contains("extension"), "{e}");
+    assert!(!e.to_string().contains("net:"), "{e}");
+}
+
+#[tokio::test]
+async fn a_wrong_accept_key_gets_no_net_port_hint() {
+    let e = dial_through_edited_101(|response| {
+        let wrong = "AAAAAAAAAAAAAAAAAAAAAAAAAAA=".parse().unwrap();
+        response.headers_mut().insert("Sec-WebSocket-Accept", wrong);
+    })
+    .await;
+    assert!(matches!(&e, Error::Upgrade(_)), "{e}");
+    assert!(e.to_string().contains("Accept"), "{e}");
+    assert!(!e.to_string().contains("net:"), "{e}");
+}
+
+#[tokio::test]
+async fn dialling_a_websocket_port_as_net_says_so() {
+    let (listener, port) = listen().await;
+    let server = Server::new(Keypair::generate(), NetworkKey::ssb_main_net(), AllowAll);
+    let client = Client::new(Keypair::generate(), NetworkKey::ssb_main_net());
+    let serving = async {
+        let (tcp, _) = listener.accept().await.unwrap();
+        websocket::accept(&server, tcp).await.expect_err("not HTTP")
+    };
+    let dial = async {
+        let tcp = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        client.connect(tcp, server.identity()).await
+    };
+    let (ours, theirs) = tokio::join!(dial, serving);
+    let e = ours.expect_err("a WebSocket port");
+    assert!(
+        matches!(e, secret_handshake::HandshakeError::HttpReply),
+        "{e}"
+    );
+    assert!(e.to_string().contains("ws://"), "{e}");
+    assert!(theirs.to_string().contains("net:"), "{theirs}");
+}
