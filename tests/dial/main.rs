@@ -9,6 +9,7 @@ mod common;
 #[global_allocator]
 static HEAP: common::heap::Counting = common::heap::Counting;
 
+mod errors;
 mod fallback;
 mod hostile_text;
 mod noauth;
