@@ -13,9 +13,9 @@ enum Io {
     Tcp(tokio::net::TcpStream),
     #[cfg(unix)]
     Unix(tokio::net::UnixStream),
-    /// `ws://` (over plain TCP) and `wss://` (over TLS).
+    /// `ws://` (over plain TCP) and `wss://` (over TLS); boxed, being far larger.
     #[cfg(feature = "websocket")]
-    Ws(crate::websocket::WsTransport<crate::websocket::WsStream>),
+    Ws(Box<crate::websocket::WsTransport<crate::websocket::WsStream>>),
 }
 
 /// `$body` with `$io` bound to the transport, whichever it is.
@@ -77,7 +77,7 @@ impl Connection {
         transport: TransportKind,
         peer: String,
     ) -> Self {
-        Connection::new(Io::Ws(io), transport, peer)
+        Connection::new(Io::Ws(Box::new(io)), transport, peer)
     }
 
     /// The kind of transport.
