@@ -82,7 +82,7 @@ pub enum Failure {
     /// The secret handshake failed (it names the phase).
     Handshake(HandshakeError),
     /// Serving: the WebSocket upgrade and the secret handshake together took longer than this
-    /// ([`Listener::with_handshake_deadline`](crate::websocket::Listener::with_handshake_deadline)).
+    /// (the listener's handshake deadline, feature `websocket`).
     Deadline(Duration),
 }
 

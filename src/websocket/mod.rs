@@ -20,7 +20,7 @@
 //! whatever its certificate store. [`DialOptions::with_root_certificates`] trusts your own
 //! roots (a private CA, or the platform's through `rustls-native-certs`);
 //! [`DialOptions::with_tls_config`] takes a whole `rustls::ClientConfig`. A certificate that
-//! does not verify fails with [`Error::Tls`], whose source is rustls' error. Without the
+//! does not verify fails with [`Error::Tls`], whose `io::Error` holds rustls' error. Without the
 //! feature, dialling `wss://` is [`Error::Unsupported`] and rustls is not built. Serving TLS is
 //! left to a terminating proxy, or to a TLS stream of your own given to [`accept`].
 //!
