@@ -329,3 +329,27 @@ async fn the_js_server_rejecting_us_is_reported_as_phase_3() {
     });
     assert_js_failed(&js.outcome().await, 4);
 }
+
+/// A `net:` client at the JS WebSocket port: Node answers our hello with an HTTP 400 and hangs
+/// up, and we say the port is probably a WebSocket one.
+#[tokio::test]
+async fn dialling_the_js_websocket_port_as_net_says_so() {
+    if !common::node_available() {
+        return;
+    }
+    let (js, addr) = js_server(11, json!({})).await;
+    let net_addr = format!("net:127.0.0.1:{}~shs:{}", addr.port, addr.key.to_base64());
+    let e = secret_handshake::dial::connect(&Client::new(Keypair::generate(), net()), &net_addr)
+        .await
+        .expect_err("a WebSocket port");
+    let answer = e.attempts()[0].failure();
+    assert!(
+        matches!(
+            answer,
+            secret_handshake::dial::Failure::Handshake(HandshakeError::HttpReply)
+        ),
+        "{e}"
+    );
+    assert!(e.to_string().contains("ws://"), "{e}");
+    drop(js);
+}
