@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use secret_handshake::websocket::{self, WsTransport};
 use secret_handshake::Server;
-use secret_handshake::{AllowAll, Client, DynBoxStream, Keypair, MultiserverAddress, NetworkKey};
+use secret_handshake::{AllowAll, Client, DynBoxStream, Keypair, NetworkKey};
 use sodiumoxide::crypto::secretbox;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -183,12 +183,10 @@ async fn pair(ws: bool) -> (DynBoxStream, DynBoxStream) {
         let tcp = TcpStream::connect(address).await.expect("connect");
         tcp.set_nodelay(true).expect("nodelay");
         if ws {
-            let addr = MultiserverAddress::ws(
-                address.ip().to_string(),
-                address.port(),
-                *server.identity(),
-            );
-            let ws = WsTransport::connect(tcp, &addr).await.expect("ws upgrade");
+            let url = format!("ws://{address}/");
+            let ws = WsTransport::connect_with(tcp, &url, &Default::default())
+                .await
+                .expect("ws upgrade");
             return client
                 .connect(ws, server.identity())
                 .await

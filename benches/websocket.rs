@@ -63,7 +63,13 @@ async fn boxstream_ws() -> Pair<BoxStream<WsTransport<TcpStream>>> {
             .await
             .expect("connect");
         tcp.set_nodelay(true).expect("nodelay");
-        let ws = WsTransport::connect(tcp, &addr).await.expect("upgrade");
+        let ws = WsTransport::connect_with(
+            tcp,
+            &format!("ws://{}/", addr.socket_address()),
+            &Default::default(),
+        )
+        .await
+        .expect("upgrade");
         client.connect(ws, &addr.key).await
     };
     let (a, b) = tokio::join!(dial, async {
@@ -80,7 +86,12 @@ async fn plain_ws() -> Pair<WsTransport<TcpStream>> {
                 .await
                 .expect("dial");
             tcp.set_nodelay(true).expect("nodelay");
-            WsTransport::connect(tcp, &addr).await
+            WsTransport::connect_with(
+                tcp,
+                &format!("ws://{}/", addr.socket_address()),
+                &Default::default(),
+            )
+            .await
         },
         async { WsTransport::accept(accepted(&listener).await).await }
     );

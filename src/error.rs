@@ -62,8 +62,8 @@ impl fmt::Display for Phase {
 /// Why a handshake failed.
 ///
 /// Authentication failures are deliberately coarse: a peer learns nothing from them, and the
-/// likely causes are listed in each message.
-#[derive(Debug)]
+/// likely causes are listed in each message. `Debug` prints what `Display` does (so `?` from
+/// `main` reads well); match on the variants to tell them apart.
 #[non_exhaustive]
 pub enum HandshakeError {
     /// A hello (message 1 or 2) failed its HMAC: the peer uses another network key, or does not
@@ -75,8 +75,8 @@ pub enum HandshakeError {
     /// A hello carried an ephemeral key of low order (the shared secret would be all zeros).
     WeakKey(Phase),
     /// The server key we were asked to dial is not a usable Ed25519 key: not a curve point, of
-    /// small order, or outside the prime-order subgroup (phase 2, where it is used;
-    /// [`Client::connect`](crate::Client::connect) refuses it before sending anything).
+    /// small order, or outside the prime-order subgroup. Tied to no phase:
+    /// [`Client::connect`](crate::Client::connect) refuses it before sending anything.
     InvalidServerKey,
     /// The client's authentication (message 3) did not decrypt or verify: it dialled the wrong
     /// server key, or the message was corrupted.
@@ -119,11 +119,26 @@ impl HandshakeError {
             | Timeout(p)
             | DeadlineExceeded(p)
             | Io(p, _) => Some(*p),
-            InvalidServerKey | HttpReply => Some(Phase::ServerHello),
+            HttpReply => Some(Phase::ServerHello),
             InvalidClientAuth | InvalidClientKey | Unauthorized | Authorizer(_)
             | AuthorizerTimeout => Some(Phase::ClientAuth),
             InvalidServerAccept => Some(Phase::ServerAccept),
-            Misuse(_) => None,
+            InvalidServerKey | Misuse(_) => None,
+        }
+    }
+
+    /// The `io::ErrorKind` that `io::Error::from` gives this error: the one mapping, used by
+    /// every error that wraps a handshake error.
+    pub(crate) fn io_kind(&self) -> io::ErrorKind {
+        use HandshakeError::*;
+        match self {
+            Io(_, e) => e.kind(),
+            PeerClosed(_) => io::ErrorKind::UnexpectedEof,
+            Timeout(_) | DeadlineExceeded(_) | AuthorizerTimeout => io::ErrorKind::TimedOut,
+            Unauthorized | Authorizer(_) => io::ErrorKind::PermissionDenied,
+            InvalidServerKey => io::ErrorKind::InvalidInput,
+            Misuse(_) => io::ErrorKind::Other,
+            _ => io::ErrorKind::InvalidData,
         }
     }
 }
@@ -143,7 +158,7 @@ impl fmt::Display for HandshakeError {
             WeakKey(p) => write!(f, "handshake failed ({p}): peer sent a low-order ephemeral key"),
             InvalidServerKey => write!(
                 f,
-                "handshake failed (phase 2): the server key is not a valid Ed25519 public key (not a curve point, of small order, or outside the prime-order subgroup)"
+                "cannot dial: the server key is not a valid Ed25519 public key (not a curve point, of small order, or outside the prime-order subgroup)"
             ),
             InvalidClientAuth => write!(
                 f,
@@ -185,28 +200,42 @@ fn closed_hint(phase: Phase) -> &'static str {
     }
 }
 
+/// The transport's or the authorizer's error is part of the message, so `source()` carries on
+/// from its own source (never repeating it).
 impl std::error::Error for HandshakeError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            HandshakeError::Io(_, e) => Some(e),
-            HandshakeError::Authorizer(e) => Some(e.as_ref()),
+            HandshakeError::Io(_, e) => e.source(),
+            HandshakeError::Authorizer(e) => e.source(),
             _ => None,
         }
     }
 }
 
+impl fmt::Debug for HandshakeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        debug_as_display(self, f)
+    }
+}
+
+/// `Debug` that says what `Display` says, then each further cause, as `io::Error` does: what
+/// `main` prints when it returns the error.
+pub(crate) fn debug_as_display(
+    error: &(dyn std::error::Error + 'static),
+    f: &mut fmt::Formatter<'_>,
+) -> fmt::Result {
+    write!(f, "{error}")?;
+    let mut source = error.source();
+    while let Some(cause) = source {
+        write!(f, "\n  caused by: {cause}")?;
+        source = cause.source();
+    }
+    Ok(())
+}
+
 impl From<HandshakeError> for io::Error {
     fn from(error: HandshakeError) -> Self {
-        use HandshakeError::*;
-        let kind = match &error {
-            Io(_, e) => e.kind(),
-            PeerClosed(_) => io::ErrorKind::UnexpectedEof,
-            Timeout(_) | DeadlineExceeded(_) | AuthorizerTimeout => io::ErrorKind::TimedOut,
-            Unauthorized | Authorizer(_) => io::ErrorKind::PermissionDenied,
-            Misuse(_) => io::ErrorKind::Other,
-            _ => io::ErrorKind::InvalidData,
-        };
-        io::Error::new(kind, error)
+        io::Error::new(error.io_kind(), error)
     }
 }
 
@@ -370,8 +399,8 @@ impl From<KeyError> for io::Error {
     }
 }
 
-/// Why a Scuttlebutt secret file could not be loaded. It names the file; the cause (an
-/// [`io::Error`] or a [`KeyError`]) is its [`source`](std::error::Error::source).
+/// Why a Scuttlebutt secret file could not be loaded. It names the file and says the cause (an
+/// [`io::Error`] or a [`KeyError`], kept in the variant's `source` field).
 #[cfg(feature = "ssb-secret-file")]
 #[derive(Debug)]
 #[non_exhaustive]
@@ -416,9 +445,9 @@ impl fmt::Display for SecretFileError {
 impl std::error::Error for SecretFileError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            SecretFileError::NoHome => None,
-            SecretFileError::Read { source, .. } => Some(source),
-            SecretFileError::Invalid { source, .. } => Some(source),
+            // The cause is part of the message.
+            SecretFileError::NoHome | SecretFileError::Invalid { .. } => None,
+            SecretFileError::Read { source, .. } => source.source(),
         }
     }
 }

@@ -63,7 +63,6 @@ async fn the_addresses_a_js_node_prints_round_trip_and_each_dials() {
 
     // The printer writes exactly what multiserver writes.
     let parsed: Vec<MultiserverAddress> = MultiserverAddress::parse_list(&printed)
-        .into_iter()
         .map(|a| a.unwrap_or_else(|e| panic!("{printed}: {e}")))
         .collect();
     let kinds: Vec<_> = parsed.iter().map(|a| a.transport).collect();
@@ -75,7 +74,6 @@ async fn the_addresses_a_js_node_prints_round_trip_and_each_dials() {
     let again: Vec<String> = parsed.iter().map(ToString::to_string).collect();
     assert_eq!(again.join(";"), printed);
     let generic: Vec<String> = parse_multiaddress(&printed)
-        .into_iter()
         .map(|a| a.expect("grammar").to_string())
         .collect();
     assert_eq!(generic.join(";"), printed);

@@ -61,7 +61,7 @@ fn the_reference_packages_cases_parse_alike_and_print_back_unchanged() {
     assert_eq!(count("generated"), 400);
     let mut accepted = 0;
     for case in &cases {
-        let ours = parse_multiaddress(&case.text);
+        let ours: Vec<_> = parse_multiaddress(&case.text).collect();
         let why = format!("{} case {:?}: ours {ours:?}", case.source, case.text);
         assert_eq!(
             case.check,

@@ -11,9 +11,7 @@ use common::payload;
 use common::ws::exchange;
 use futures::{SinkExt, StreamExt};
 use secret_handshake::websocket::{self, Error, WsTransport};
-use secret_handshake::{
-    AllowAll, Client, Keypair, MultiserverAddress, NetworkKey, Server, TransportKind,
-};
+use secret_handshake::{AllowAll, Client, Keypair, MultiserverAddress, NetworkKey, Server};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::tungstenite::handshake::client::Response as ClientResponse;
@@ -62,7 +60,8 @@ async fn ours_dialling() -> (WsTransport<TcpStream>, Raw, Request) {
     let (ours, raw) = tokio::join!(
         async {
             let tcp = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
-            WsTransport::connect(tcp, &ws_addr(port)).await
+            let url = format!("ws://127.0.0.1:{port}/");
+            WsTransport::connect_with(tcp, &url, &websocket::Config::default()).await
         },
         async {
             let tcp = listener.accept().await.unwrap().0;
@@ -239,14 +238,15 @@ async fn a_first_shutdown_sends_no_close_and_a_second_ends_the_tcp_connection() 
 #[tokio::test]
 async fn dialling_refuses_what_it_cannot_reach() {
     let client = Client::new(Keypair::generate(), NetworkKey::ssb_main_net());
-    let mut addr = ws_addr(1);
-    addr.transport = TransportKind::Net;
-    let e = websocket::connect(&client, &addr).await.expect_err("net");
+    let options = websocket::DialOptions::default();
+    let e = websocket::open("net:127.0.0.1:1", &options)
+        .await
+        .expect_err("net");
     assert!(matches!(e, Error::Unsupported(_)), "{e}");
 
     let (listener, port) = listen().await;
     drop(listener);
-    let e = websocket::connect(&client, &ws_addr(port))
+    let e = common::ws::connect(&client, &ws_addr(port))
         .await
         .expect_err("closed");
     assert!(
@@ -265,7 +265,7 @@ async fn dialling_refuses_what_it_cannot_reach() {
             .await;
     };
     let addr = ws_addr(port);
-    let (e, ()) = tokio::join!(websocket::connect(&client, &addr), http);
+    let (e, ()) = tokio::join!(common::ws::connect(&client, &addr), http);
     let e = e.expect_err("404");
     assert!(matches!(e, Error::Upgrade(_)), "{e:?}");
     assert!(
@@ -283,7 +283,7 @@ async fn our_client_and_server_end_cleanly_from_either_side() {
         let (listener, port) = listen().await;
         let mut addr = ws_addr(port);
         addr.key = *server.identity();
-        let (a, b) = tokio::join!(websocket::connect(&client, &addr), async {
+        let (a, b) = tokio::join!(common::ws::connect(&client, &addr), async {
             websocket::accept(&server, listener.accept().await.unwrap().0).await
         });
         let (a, b) = (a.expect("connect"), b.expect("accept"));
@@ -309,7 +309,7 @@ fn streams_and_futures_are_send_and_sync_for_spawning() {
     let client = Client::new(Keypair::generate(), NetworkKey::ssb_main_net());
     let server = Server::new(Keypair::generate(), NetworkKey::ssb_main_net(), AllowAll);
     let addr = ws_addr(1);
-    send(&websocket::connect(&client, &addr));
+    send(&common::ws::connect(&client, &addr));
     send(&websocket::accept(&server, tokio::io::duplex(1).0));
 }
 
@@ -356,4 +356,74 @@ async fn dialling_a_net_port_says_the_transports_may_be_mixed_up() {
         matches!(e, Error::Upgrade(_)) && e.to_string().contains("net:"),
         "{e}"
     );
+}
+
+/// Upgrades through a raw tungstenite server whose `101` is changed by `edit`: what our client
+/// makes of it.
+async fn dial_through_edited_101(edit: fn(&mut Response)) -> Error {
+    let (listener, port) = listen().await;
+    // tungstenite's callback type fixes its (large) error type.
+    #[allow(clippy::result_large_err)]
+    let callback = move |_: &Request, mut response: Response| {
+        edit(&mut response);
+        Ok(response)
+    };
+    let url = format!("ws://127.0.0.1:{port}/");
+    let options = websocket::DialOptions::default();
+    let (ours, _theirs) = tokio::join!(websocket::open(&url, &options), async {
+        let tcp = listener.accept().await.unwrap().0;
+        tokio_tungstenite::accept_hdr_async(tcp, callback).await
+    });
+    ours.expect_err("refused")
+}
+
+#[tokio::test]
+async fn a_101_with_an_extension_we_never_offered_is_refused() {
+    let e = dial_through_edited_101(|response| {
+        let deflate = "permessage-deflate; client_max_window_bits"
+            .parse()
+            .unwrap();
+        response
+            .headers_mut()
+            .insert("Sec-WebSocket-Extensions", deflate);
+    })
+    .await;
+    assert!(matches!(&e, Error::Upgrade(_)), "{e}");
+    assert!(e.to_string().contains("extension"), "{e}");
+    assert!(!e.to_string().contains("net:"), "{e}");
+}
+
+#[tokio::test]
+async fn a_wrong_accept_key_gets_no_net_port_hint() {
+    let e = dial_through_edited_101(|response| {
+        let wrong = "AAAAAAAAAAAAAAAAAAAAAAAAAAA=".parse().unwrap();
+        response.headers_mut().insert("Sec-WebSocket-Accept", wrong);
+    })
+    .await;
+    assert!(matches!(&e, Error::Upgrade(_)), "{e}");
+    assert!(e.to_string().contains("Accept"), "{e}");
+    assert!(!e.to_string().contains("net:"), "{e}");
+}
+
+#[tokio::test]
+async fn dialling_a_websocket_port_as_net_says_so() {
+    let (listener, port) = listen().await;
+    let server = Server::new(Keypair::generate(), NetworkKey::ssb_main_net(), AllowAll);
+    let client = Client::new(Keypair::generate(), NetworkKey::ssb_main_net());
+    let serving = async {
+        let (tcp, _) = listener.accept().await.unwrap();
+        websocket::accept(&server, tcp).await.expect_err("not HTTP")
+    };
+    let dial = async {
+        let tcp = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        client.connect(tcp, server.identity()).await
+    };
+    let (ours, theirs) = tokio::join!(dial, serving);
+    let e = ours.expect_err("a WebSocket port");
+    assert!(
+        matches!(e, secret_handshake::HandshakeError::HttpReply),
+        "{e}"
+    );
+    assert!(e.to_string().contains("ws://"), "{e}");
+    assert!(theirs.to_string().contains("net:"), "{theirs}");
 }

@@ -138,7 +138,7 @@ async fn our_client_with_the_js_ws_server_both_directions_at_once() {
     for (i, size) in SIZES.into_iter().enumerate() {
         let (js, addr) = js_server(1, json!({"send_bytes": size})).await;
         let client = Client::new(Keypair::generate(), net());
-        let stream = websocket::connect(&client, &addr)
+        let stream = common::ws::connect(&client, &addr)
             .await
             .expect("connect to JS");
         assert_eq!(stream.peer_key(), &addr.key);
@@ -192,7 +192,7 @@ async fn clean_end_started_from_either_side() {
 
         let (js, addr) = js_server(2, extra.clone()).await;
         let client = Client::new(Keypair::generate(), net());
-        let stream = websocket::connect(&client, &addr).await.unwrap();
+        let stream = common::ws::connect(&client, &addr).await.unwrap();
         let (received, _closed) = exchange(stream, &data, !js_waits).await;
         check_done(
             &js.outcome().await,
@@ -233,7 +233,7 @@ async fn an_invite_address_dials_as_the_seed_identity() {
     let (js, mut addr) = js_server(10, json!({})).await;
     addr.seed = Some(seed);
     let client = Client::new(Keypair::generate(), net());
-    let stream = websocket::connect(&client, &addr)
+    let stream = common::ws::connect(&client, &addr)
         .await
         .expect("our invite");
     let (received, _closed) = exchange(stream, &[], false).await;
@@ -268,7 +268,7 @@ async fn wrong_network_key_each_way() {
     let other = NetworkKey::from_bytes([9; 32]);
     let (js, addr) = js_server(5, json!({})).await;
     let client = Client::new(Keypair::generate(), other.clone());
-    let e = websocket::connect(&client, &addr)
+    let e = common::ws::connect(&client, &addr)
         .await
         .expect_err("wrong network");
     assert_handshake_error(&e, Phase::ClientHello, |e| {
@@ -296,7 +296,7 @@ async fn wrong_server_key_each_way() {
     let (js, mut addr) = js_server(6, json!({})).await;
     addr.key = impostor;
     let client = Client::new(Keypair::generate(), net());
-    let e = websocket::connect(&client, &addr)
+    let e = common::ws::connect(&client, &addr)
         .await
         .expect_err("wrong key");
     assert_handshake_error(&e, Phase::ClientAuth, |e| {
@@ -321,11 +321,35 @@ async fn the_js_server_rejecting_us_is_reported_as_phase_3() {
     }
     let (js, addr) = js_server(4, json!({"authorize": "reject"})).await;
     let client = Client::new(Keypair::generate(), net());
-    let e = websocket::connect(&client, &addr)
+    let e = common::ws::connect(&client, &addr)
         .await
         .expect_err("rejected");
     assert_handshake_error(&e, Phase::ClientAuth, |e| {
         matches!(e, HandshakeError::PeerClosed(Phase::ClientAuth))
     });
     assert_js_failed(&js.outcome().await, 4);
+}
+
+/// A `net:` client at the JS WebSocket port: Node answers our hello with an HTTP 400 and hangs
+/// up, and we say the port is probably a WebSocket one.
+#[tokio::test]
+async fn dialling_the_js_websocket_port_as_net_says_so() {
+    if !common::node_available() {
+        return;
+    }
+    let (js, addr) = js_server(11, json!({})).await;
+    let net_addr = format!("net:127.0.0.1:{}~shs:{}", addr.port, addr.key.to_base64());
+    let e = secret_handshake::dial::connect(&Client::new(Keypair::generate(), net()), &net_addr)
+        .await
+        .expect_err("a WebSocket port");
+    let answer = e.attempts()[0].failure();
+    assert!(
+        matches!(
+            answer,
+            secret_handshake::dial::Failure::Handshake(HandshakeError::HttpReply)
+        ),
+        "{e}"
+    );
+    assert!(e.to_string().contains("ws://"), "{e}");
+    drop(js);
 }

@@ -121,7 +121,7 @@ async fn dialling_wss_with_a_multiserver_address_uses_tls() {
     let addr = format!("wss://localhost:{port}~shs:{}", key.to_base64());
     let addr: secret_handshake::MultiserverAddress = addr.parse().expect("address");
     let client = Client::new(Keypair::generate(), net());
-    let e = websocket::connect(&client, &addr)
+    let e = common::ws::connect(&client, &addr)
         .await
         .expect_err("untrusted");
     assert!(matches!(e, Error::Tls(_)), "{e:?}");

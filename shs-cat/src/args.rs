@@ -193,15 +193,6 @@ pub enum IdentityChoice {
     InviteSeed([u8; 32]),
 }
 
-/// How to reach a server.
-pub enum Target {
-    /// `HOST:PORT` and `--server-key`.
-    Tcp(MultiserverAddress),
-    /// A multiserver address or `;` list, checked already: each entry parses, or is one this
-    /// tool skips.
-    Multiserver(String),
-}
-
 /// Where `listen` listens.
 pub enum Endpoint {
     /// A `HOST:PORT` for TCP.
@@ -225,7 +216,9 @@ pub struct Listen {
 }
 
 pub struct Connect {
-    pub target: Target,
+    /// The addresses to dial, in order, parsed once here (an invite's seed taken out: it is
+    /// the identity already).
+    pub addresses: Vec<MultiserverAddress>,
     /// `--tls-root` files: the roots for `wss://` instead of the webpki ones.
     pub tls_roots: Vec<PathBuf>,
     pub identity: IdentityChoice,
@@ -262,8 +255,9 @@ impl ConnectArgs {
         let verbose = session.verbose;
         let tls_roots = self.tls_root;
         if is_multiserver(&self.address) {
-            let seed = invite_seed(&self.address)?;
-            if !tls_roots.is_empty() && !has_wss(&self.address) {
+            let (addresses, seed) = parse_list(&self.address)?;
+            let has_wss = addresses.iter().any(|a| a.transport == TransportKind::Wss);
+            if !tls_roots.is_empty() && !has_wss {
                 return Err(usage_error(
                     ErrorKind::ArgumentConflict,
                     "'--tls-root' is for wss:// addresses, and the address has none",
@@ -287,7 +281,7 @@ impl ConnectArgs {
                     (None, secret) => identity(secret),
                 };
             return Ok(Connect {
-                target: Target::Multiserver(self.address),
+                addresses,
                 tls_roots,
                 identity,
                 network,
@@ -318,7 +312,7 @@ impl ConnectArgs {
         let host = host.trim_start_matches('[').trim_end_matches(']');
         let port = port.parse().map_err(|_| invalid(&"not a port number"))?;
         Ok(Connect {
-            target: Target::Tcp(MultiserverAddress::net(host, port, server)),
+            addresses: vec![MultiserverAddress::net(host, port, server)],
             tls_roots,
             identity: identity(session.secret),
             network,
@@ -333,24 +327,20 @@ fn is_multiserver(address: &str) -> bool {
     address.contains(['~', ';']) || known.iter().any(|scheme| address.starts_with(scheme))
 }
 
-/// Whether a multiserver list has a `wss://` entry (one that parses).
-fn has_wss(list: &str) -> bool {
-    MultiserverAddress::parse_list(list)
-        .into_iter()
-        .any(|entry| entry.is_ok_and(|address| address.transport == TransportKind::Wss))
-}
-
-/// Checks every entry of a multiserver list, and returns the invite seed they carry, if any.
-/// Entries this tool cannot dial (another transport or transform) are left to the dialler,
-/// which skips them; malformed ones are usage errors. The address is never echoed: it may hold
-/// a seed.
-fn invite_seed(list: &str) -> Result<Option<[u8; 32]>, clap::Error> {
-    let entries = MultiserverAddress::parse_list(list);
-    let several = entries.len() > 1;
+/// Parses a multiserver list once, for the dialler: the entries this tool can dial, and the
+/// invite seed they carry, if any (taken out of the addresses: it becomes the identity, so it
+/// is applied once). Entries it cannot dial (another transport or transform) are left out;
+/// malformed ones are usage errors. The address is never echoed: it may hold a seed.
+fn parse_list(list: &str) -> Result<(Vec<MultiserverAddress>, Option<[u8; 32]>), clap::Error> {
+    let several = list.contains(';');
+    let mut addresses = Vec::new();
     let mut seeds = Vec::new();
-    for (i, entry) in entries.into_iter().enumerate() {
+    for (i, entry) in MultiserverAddress::parse_list(list).enumerate() {
         match entry {
-            Ok(address) => seeds.extend(address.seed),
+            Ok(mut address) => {
+                seeds.extend(address.seed.take());
+                addresses.push(address);
+            }
             Err(AddressError::Unsupported { .. } | AddressError::Transform { .. }) => {}
             Err(e) => {
                 let entry = if several {
@@ -369,12 +359,19 @@ fn invite_seed(list: &str) -> Result<Option<[u8; 32]>, clap::Error> {
             }
         }
     }
+    if addresses.is_empty() {
+        return Err(usage_error(
+            ErrorKind::ValueValidation,
+            "invalid value for '<ADDRESS>': no entry this tool can dial (net:, ws://, wss:// or \
+             unix: with ~shs)",
+        ));
+    }
     match seeds.split_first() {
         Some((first, rest)) if rest.iter().any(|seed| seed != first) => Err(usage_error(
             ErrorKind::ValueValidation,
             "invalid value for '<ADDRESS>': its addresses carry different invite seeds",
         )),
-        first => Ok(first.map(|(seed, _)| *seed)),
+        first => Ok((addresses, first.map(|(seed, _)| *seed))),
     }
 }
 

@@ -4,7 +4,7 @@ use secret_handshake::dial::{Connection, DialError, Dialer, Failure};
 use secret_handshake::websocket::DialOptions;
 use secret_handshake::{BoxStream, Client};
 
-use crate::args::{Connect, Target};
+use crate::args::Connect;
 use crate::stdio::{Input, Output};
 use crate::{identity, pipe, tls_roots};
 
@@ -13,22 +13,17 @@ pub async fn run(opts: Connect) -> Result<(), String> {
     let tls_roots = tls_roots::load(&opts.tls_roots)?;
     let (keypair, announce) = identity::resolve(&opts.identity)?;
     announce.print(&keypair);
-    // An invite's seed is already the client's identity (`identity::resolve`); the dialler
-    // applies it again per address, to the same effect.
+    // An invite's seed is the client's identity (`identity::resolve`), taken out of the
+    // addresses (`args`), so it is applied once.
     let client = Client::new(keypair, opts.network);
     let mut dialer = Dialer::new();
     if let Some(roots) = tls_roots {
         dialer = dialer.websocket_options(DialOptions::default().with_root_certificates(roots));
     }
-    let dialled = match &opts.target {
-        Target::Tcp(address) => {
-            dialer
-                .connect_to(&client, std::slice::from_ref(address))
-                .await
-        }
-        Target::Multiserver(list) => dialer.connect(&client, list).await,
-    };
-    let mut stream = dialled.map_err(|e| describe(&e))?;
+    let mut stream = dialer
+        .connect_to(&client, &opts.addresses)
+        .await
+        .map_err(|e| describe(&e))?;
     session(&mut stream, &Output::stdout(), opts.verbose).await?;
     // Both goodbyes are through: end the transport too (for a WebSocket, its Close, so a JS
     // peer exits at once instead of waiting 30 s). Not reported: the session is complete.

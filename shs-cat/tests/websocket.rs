@@ -220,7 +220,11 @@ fn after_both_goodbyes_shs_cat_sends_a_websocket_close() {
     let ms: MultiserverAddress = ws_addr(port, &server_id).parse().expect("ws address");
     let client = in_runtime(async move {
         let client = Client::new(Keypair::generate(), NetworkKey::ssb_main_net());
-        let stream = websocket::connect(&client, &ms).await.expect("connect");
+        let url = format!("ws://{}/", ms.socket_address());
+        let ws = websocket::open(&url, &Default::default())
+            .await
+            .expect("open");
+        let stream = client.connect(ws, &ms.key).await.expect("connect");
         library_session(stream, b"from rust").await
     });
     let (received, peer_closed) = client.join().expect("client thread");

@@ -8,10 +8,28 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use crate::multiserver::TransportKind;
 
-/// Any of the transports a dial opens.
-trait Io: AsyncRead + AsyncWrite + Send + Sync + Unpin {}
+/// The transports a dial opens.
+enum Io {
+    Tcp(tokio::net::TcpStream),
+    #[cfg(unix)]
+    Unix(tokio::net::UnixStream),
+    /// `ws://` (over plain TCP) and `wss://` (over TLS); boxed, being far larger.
+    #[cfg(feature = "websocket")]
+    Ws(Box<crate::websocket::WsTransport<crate::websocket::WsStream>>),
+}
 
-impl<T: AsyncRead + AsyncWrite + Send + Sync + Unpin> Io for T {}
+/// `$body` with `$io` bound to the transport, whichever it is.
+macro_rules! each {
+    ($self:expr, $io:ident => $body:expr) => {
+        match $self {
+            Io::Tcp($io) => $body,
+            #[cfg(unix)]
+            Io::Unix($io) => $body,
+            #[cfg(feature = "websocket")]
+            Io::Ws($io) => $body,
+        }
+    };
+}
 
 /// The transport a dial opened: TCP, a Unix socket, or a WebSocket (over TCP or TLS), behind
 /// one type. It reads and writes like the transport itself.
@@ -20,13 +38,13 @@ impl<T: AsyncRead + AsyncWrite + Send + Sync + Unpin> Io for T {}
 /// then the transport's own end (a WebSocket's Close handshake), within a timeout, whichever
 /// kind of transport it is.
 pub struct Connection {
-    io: Box<dyn Io>,
+    io: Io,
     transport: TransportKind,
     peer: String,
 }
 
 impl Connection {
-    fn new(io: Box<dyn Io>, transport: TransportKind, peer: String) -> Self {
+    fn new(io: Io, transport: TransportKind, peer: String) -> Self {
         Connection {
             io,
             transport,
@@ -35,25 +53,22 @@ impl Connection {
     }
 
     pub(crate) fn tcp(io: tokio::net::TcpStream, transport: TransportKind, peer: String) -> Self {
-        Connection::new(Box::new(io), transport, peer)
+        Connection::new(Io::Tcp(io), transport, peer)
     }
 
     #[cfg(unix)]
     pub(crate) fn unix(io: tokio::net::UnixStream, path: String) -> Self {
-        Connection::new(Box::new(io), TransportKind::Unix, path)
+        Connection::new(Io::Unix(io), TransportKind::Unix, path)
     }
 
     /// A WebSocket over any connection (TCP for `ws`, TLS for `wss`).
     #[cfg(feature = "websocket")]
-    pub(crate) fn websocket<S>(
-        io: crate::websocket::WsTransport<S>,
+    pub(crate) fn websocket(
+        io: crate::websocket::WsTransport<crate::websocket::WsStream>,
         transport: TransportKind,
         peer: String,
-    ) -> Self
-    where
-        S: AsyncRead + AsyncWrite + Send + Sync + Unpin + 'static,
-    {
-        Connection::new(Box::new(io), transport, peer)
+    ) -> Self {
+        Connection::new(Io::Ws(Box::new(io)), transport, peer)
     }
 
     /// The kind of transport.
@@ -74,7 +89,7 @@ impl AsyncRead for Connection {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut *self.get_mut().io).poll_read(cx, buf)
+        each!(&mut self.get_mut().io, io => Pin::new(io).poll_read(cx, buf))
     }
 }
 
@@ -84,17 +99,17 @@ impl AsyncWrite for Connection {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut *self.get_mut().io).poll_write(cx, buf)
+        each!(&mut self.get_mut().io, io => Pin::new(io).poll_write(cx, buf))
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut *self.get_mut().io).poll_flush(cx)
+        each!(&mut self.get_mut().io, io => Pin::new(io).poll_flush(cx))
     }
 
     /// The transport's own shutdown: a TCP or Unix half-close; for a WebSocket a flush the
     /// first time, and the end of the WebSocket after that.
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut *self.get_mut().io).poll_shutdown(cx)
+        each!(&mut self.get_mut().io, io => Pin::new(io).poll_shutdown(cx))
     }
 
     fn poll_write_vectored(
@@ -102,11 +117,11 @@ impl AsyncWrite for Connection {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut *self.get_mut().io).poll_write_vectored(cx, bufs)
+        each!(&mut self.get_mut().io, io => Pin::new(io).poll_write_vectored(cx, bufs))
     }
 
     fn is_write_vectored(&self) -> bool {
-        self.io.is_write_vectored()
+        each!(&self.io, io => io.is_write_vectored())
     }
 }
 

@@ -38,6 +38,21 @@
 //! The handshake keeps the client's own inactivity timeout too. The timers are Tokio's: polled
 //! outside a Tokio runtime, a dial runs untimed.
 //!
+//! # Bounds on address text
+//! Address text may come from peers (a pub's announced address, an invite), so what a dial does
+//! with it is bounded:
+//!
+//! * at most [`MAX_ADDRESS_TEXT`] (8 KiB) is read; longer text is refused whole
+//!   ([`Failure::TooLong`]);
+//! * entries are parsed one at a time as their turn comes, so parsing holds no more than one
+//!   entry beside the text;
+//! * at most [`MAX_LIST_ENTRIES`] (16) entries of one list are tried, and a [`DialError`] holds
+//!   at most that many attempts ([`DialError::skipped`] counts the rest);
+//! * [`Dialer::allow_local`]`(false)` refuses targets on this machine or its link (`unix:`,
+//!   loopback, unspecified and link-local addresses, names that resolve only to those), so an
+//!   announced address cannot make us send a hello to a local service.
+//!
+//!
 //! # Unix sockets and `noauth`
 //! `unix:PATH~shs:KEY` is dialled like any other address. Serving one takes no helper: bind a
 //! `tokio::net::UnixListener` and hand each accepted `UnixStream` to
@@ -70,6 +85,12 @@ use crate::multiserver::{split_list, Endpoint, MultiserverAddress, NoauthAddress
 pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a whole dial may take, unless [`Dialer::total_timeout`] says otherwise.
 pub const DEFAULT_TOTAL_TIMEOUT: Duration = Duration::from_secs(30);
+/// The longest address text read, in bytes: longer text is refused whole
+/// ([`Failure::TooLong`]), before any of it is parsed.
+pub const MAX_ADDRESS_TEXT: usize = 8 * 1024;
+/// The most entries of one list (or slice of addresses) dialled; the rest are counted
+/// ([`DialError::skipped`]) and not tried.
+pub const MAX_LIST_ENTRIES: usize = 16;
 
 /// Dials `addresses`, a multiserver address or a `;`-separated list, with the default
 /// timeouts, and runs the secret handshake as `client`. See the [module docs](self).
@@ -83,11 +104,12 @@ pub async fn connect_noauth(addresses: &str) -> Result<Connection, DialError> {
     Dialer::new().connect_noauth(addresses).await
 }
 
-/// Dial options: the timeouts.
+/// Dial options: the timeouts, whether local targets may be dialled, WebSocket options.
 #[derive(Clone, Debug)]
 pub struct Dialer {
     attempt_timeout: Duration,
     total_timeout: Duration,
+    allow_local: bool,
     websocket: WebSocketOptions,
 }
 
@@ -104,11 +126,12 @@ impl Default for Dialer {
 }
 
 impl Dialer {
-    /// A dialler with the default timeouts.
+    /// A dialler with the default timeouts that dials local targets too.
     pub fn new() -> Self {
         Dialer {
             attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
             total_timeout: DEFAULT_TOTAL_TIMEOUT,
+            allow_local: true,
             websocket: WebSocketOptions::default(),
         }
     }
@@ -126,6 +149,16 @@ impl Dialer {
         self
     }
 
+    /// Whether targets on this machine or its link may be dialled (default: yes, so you can
+    /// dial your own local server). Set `false` for addresses that come from peers: then a
+    /// `unix:` socket, `localhost`, a loopback, unspecified (`0.0.0.0`, `::`) or link-local
+    /// address, or a name that resolves only to those, fails with [`Failure::Local`] before
+    /// anything is sent. `noauth` dials ignore it (they only ever go to this machine).
+    pub fn allow_local(mut self, allow: bool) -> Self {
+        self.allow_local = allow;
+        self
+    }
+
     /// How `ws://` and `wss://` addresses are opened: WebSocket limits, and for `wss://` the
     /// TLS roots or a whole `rustls::ClientConfig` (default: the webpki roots).
     #[cfg(feature = "websocket")]
@@ -140,29 +173,39 @@ impl Dialer {
         client: &Client,
         addresses: &str,
     ) -> Result<BoxStream<Connection>, DialError> {
+        if addresses.len() > MAX_ADDRESS_TEXT {
+            return Err(too_long(addresses));
+        }
+        // Parsed one at a time, as each turn comes: the text is never held twice.
         let entries = split_list(addresses).enumerate().map(|(i, text)| {
             text.parse::<MultiserverAddress>()
                 .map_err(|e| (format!("entry {}", i + 1), Failure::Address(e)))
         });
-        self.connect_each(client, entries.collect()).await
+        let skipped = split_list(addresses)
+            .count()
+            .saturating_sub(MAX_LIST_ENTRIES);
+        self.connect_each(client, entries.take(MAX_LIST_ENTRIES), skipped)
+            .await
     }
 
-    /// Dials addresses already parsed, in order.
+    /// Dials addresses already parsed, in order (at most [`MAX_LIST_ENTRIES`] of them).
     pub async fn connect_to(
         &self,
         client: &Client,
         addresses: &[MultiserverAddress],
     ) -> Result<BoxStream<Connection>, DialError> {
-        self.connect_each(client, addresses.iter().cloned().map(Ok).collect())
-            .await
+        let skipped = addresses.len().saturating_sub(MAX_LIST_ENTRIES);
+        let entries = addresses.iter().take(MAX_LIST_ENTRIES).cloned().map(Ok);
+        self.connect_each(client, entries, skipped).await
     }
 
     async fn connect_each(
         &self,
         client: &Client,
-        entries: Vec<Result<MultiserverAddress, (String, Failure)>>,
+        entries: impl Iterator<Item = Result<MultiserverAddress, (String, Failure)>>,
+        skipped: usize,
     ) -> Result<BoxStream<Connection>, DialError> {
-        let targets = entries.into_iter().map(|entry| {
+        let targets = entries.map(|entry| {
             entry.map(|address| {
                 let label = address.redacted().to_string();
                 Target {
@@ -172,14 +215,17 @@ impl Dialer {
                 }
             })
         });
-        self.run(targets.collect(), |target, progress| async move {
-            shs_attempt(client, &target.address, &self.websocket, &progress).await
+        self.run(targets, skipped, |target, progress| async move {
+            shs_attempt(client, &target.address, self, &progress).await
         })
         .await
     }
 
     /// [`connect_noauth`] with these options.
     pub async fn connect_noauth(&self, addresses: &str) -> Result<Connection, DialError> {
+        if addresses.len() > MAX_ADDRESS_TEXT {
+            return Err(too_long(addresses));
+        }
         let targets = split_list(addresses).enumerate().map(|(i, text)| {
             let label = || format!("entry {}", i + 1);
             let address = text
@@ -191,13 +237,32 @@ impl Dialer {
                 address,
             })
         });
-        self.run(targets.collect(), |target, progress| async move {
-            if !is_local(&target.endpoint) {
+        let skipped = split_list(addresses)
+            .count()
+            .saturating_sub(MAX_LIST_ENTRIES);
+        let targets = targets.take(MAX_LIST_ENTRIES);
+        self.run(targets, skipped, |target, progress| async move {
+            if !on_this_machine(&target.endpoint) {
                 return Err(Failure::NotLocal);
             }
-            open(&target.endpoint, None, &self.websocket, &progress).await
+            open(&target.endpoint, None, &self.websocket, true, &progress).await
         })
         .await
+    }
+}
+
+/// The error for address text over [`MAX_ADDRESS_TEXT`].
+fn too_long(addresses: &str) -> DialError {
+    DialError {
+        attempts: vec![Attempt {
+            address: "the address list".to_owned(),
+            socket_address: None,
+            failure: Failure::TooLong {
+                bytes: addresses.len(),
+            },
+        }],
+        total_timeout: None,
+        skipped: 0,
     }
 }
 
@@ -206,27 +271,30 @@ impl Dialer {
 async fn shs_attempt(
     client: &Client,
     address: &MultiserverAddress,
-    websocket: &WebSocketOptions,
+    dialer: &Dialer,
     progress: &Progress,
 ) -> Result<BoxStream<Connection>, Failure> {
     // An unusable server key is refused before anything is dialled.
-    client
-        .check_server_key(&address.key)
-        .map_err(Failure::Handshake)?;
-    let connection = open(&address.endpoint(), Some(address), websocket, progress).await?;
+    client.check_server_key(&address.key)?;
+    let endpoint = address.endpoint();
+    let connection = open(
+        &endpoint,
+        Some(address),
+        &dialer.websocket,
+        dialer.allow_local,
+        progress,
+    )
+    .await?;
     progress.set(Step::Handshake);
     let client = match &address.seed {
         Some(seed) => Cow::Owned(client.clone().with_seed_identity(seed)),
         None => Cow::Borrowed(client),
     };
-    client
-        .connect(connection, &address.key)
-        .await
-        .map_err(Failure::Handshake)
+    Ok(client.connect(connection, &address.key).await?)
 }
 
 /// Whether `endpoint` is on this machine: a Unix socket, or a loopback address.
-fn is_local(endpoint: &Endpoint) -> bool {
+fn on_this_machine(endpoint: &Endpoint) -> bool {
     match endpoint.transport {
         TransportKind::Unix => true,
         TransportKind::Net | TransportKind::Ws => {

@@ -1,6 +1,7 @@
 //! Opening each kind of transport: TCP (names resolved), Unix sockets, WebSocket.
 
 use std::io;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 use tokio::net::TcpStream;
@@ -25,35 +26,35 @@ impl Progress {
 }
 
 /// Opens the transport `endpoint` names. `shs` is the whole address when it is a
-/// secret-handshake one (the WebSocket request is built from it).
+/// secret-handshake one (the WebSocket request is built from it). Without `allow_local`,
+/// targets on this machine or its link are refused before anything is sent.
 pub(crate) async fn open(
     endpoint: &Endpoint,
     shs: Option<&MultiserverAddress>,
     websocket: &WebSocketOptions,
+    allow_local: bool,
     progress: &Progress,
 ) -> Result<Connection, Failure> {
     progress.set(Step::Connect);
+    if !allow_local && is_local(endpoint) {
+        return Err(Failure::Local);
+    }
+    let tcp = |host| tcp(host, endpoint.port, allow_local);
     match endpoint.transport {
-        TransportKind::Net => {
-            let tcp = tcp(&endpoint.host, endpoint.port).await?;
-            Ok(Connection::tcp(
-                tcp,
-                TransportKind::Net,
-                endpoint.socket_address(),
-            ))
-        }
+        TransportKind::Net => Ok(Connection::tcp(
+            tcp(&endpoint.host).await?,
+            TransportKind::Net,
+            endpoint.socket_address(),
+        )),
         TransportKind::Unix => unix(&endpoint.path).await,
-        TransportKind::Ws => {
+        TransportKind::Ws | TransportKind::Wss => {
             let Some(address) = shs else {
                 return Err(Failure::Unsupported(
-                    "noauth over ws:// is not supported: use a unix: socket",
+                    "noauth over WebSocket is not supported: use a unix: socket",
                 ));
             };
-            let tcp = tcp(&endpoint.host, endpoint.port).await?;
-            progress.set(Step::Upgrade);
-            open_websocket(tcp, address, websocket).await
+            open_websocket(tcp(&endpoint.host).await?, address, websocket, progress).await
         }
-        TransportKind::Wss => open_secure_websocket(shs, websocket, progress).await,
         TransportKind::Onion => Err(Failure::Unsupported(
             "onion: addresses need a Tor SOCKS proxy, which this crate does not have",
         )),
@@ -62,15 +63,52 @@ pub(crate) async fn open(
     }
 }
 
+/// Whether `endpoint` is on this machine or its link, by its text alone: a Unix socket,
+/// `localhost`, or a loopback, unspecified or link-local IP address. Names are checked again
+/// once resolved ([`tcp`]).
+pub(crate) fn is_local(endpoint: &Endpoint) -> bool {
+    match endpoint.transport {
+        TransportKind::Unix => true,
+        _ => {
+            let host = endpoint.host.to_ascii_lowercase();
+            host == "localhost"
+                || host.ends_with(".localhost")
+                || host.parse::<IpAddr>().is_ok_and(is_local_ip)
+        }
+    }
+}
+
+/// Loopback, unspecified (which reaches this machine) or link-local, IPv4-mapped forms too.
+fn is_local_ip(ip: IpAddr) -> bool {
+    let ip = match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    };
+    match ip {
+        IpAddr::V4(v4) => v4.is_loopback() || v4.is_unspecified() || v4.is_link_local(),
+        IpAddr::V6(v6) => {
+            v6.is_loopback() || v6.is_unspecified() || (v6.segments()[0] & 0xffc0) == 0xfe80
+        }
+    }
+}
+
 /// Resolves `host` and connects to its addresses in turn, as `TcpStream::connect` does, but
-/// telling a name that does not resolve from a host that refuses.
-async fn tcp(host: &str, port: u16) -> Result<TcpStream, Failure> {
-    let resolved: Vec<_> = tokio::net::lookup_host((host, port))
+/// telling a name that does not resolve from a host that refuses. Without `allow_local`,
+/// resolved addresses on this machine or its link are skipped ([`Failure::Local`] if no other
+/// is left).
+async fn tcp(host: &str, port: u16, allow_local: bool) -> Result<TcpStream, Failure> {
+    let mut resolved = tokio::net::lookup_host((host, port))
         .await
         .map_err(Failure::Resolve)?
-        .collect();
+        .peekable();
+    if resolved.peek().is_none() {
+        return Err(Failure::Resolve(io::Error::new(
+            io::ErrorKind::NotFound,
+            "the name has no addresses",
+        )));
+    }
     let mut last = None;
-    for addr in resolved {
+    for addr in resolved.filter(|a| allow_local || !is_local_ip(a.ip())) {
         match TcpStream::connect(addr).await {
             Ok(tcp) => {
                 // Box-stream flushes whole frames; Nagle would only hold them back.
@@ -80,13 +118,7 @@ async fn tcp(host: &str, port: u16) -> Result<TcpStream, Failure> {
             Err(e) => last = Some(e),
         }
     }
-    Err(match last {
-        Some(e) => Failure::Connect(e),
-        None => Failure::Resolve(io::Error::new(
-            io::ErrorKind::NotFound,
-            "the name has no addresses",
-        )),
-    })
+    Err(last.map_or(Failure::Local, Failure::Connect))
 }
 
 #[cfg(unix)]
@@ -102,18 +134,25 @@ async fn unix(_path: &str) -> Result<Connection, Failure> {
     Err(Failure::Unsupported("unix: sockets exist only on Unix"))
 }
 
-/// The WebSocket opening handshake over `tcp`, for `ws://` addresses, requesting the
-/// address's path.
+/// TLS for `wss://`, then the WebSocket opening handshake requesting the address's path.
 #[cfg(feature = "websocket")]
 async fn open_websocket(
     tcp: TcpStream,
     address: &MultiserverAddress,
     options: &WebSocketOptions,
+    progress: &Progress,
 ) -> Result<Connection, Failure> {
-    let url = format!("ws://{}{}", address.socket_address(), address.path);
-    let ws = crate::websocket::WsTransport::connect_with(tcp, &url, options.config())
-        .await
-        .map_err(websocket_failure)?;
+    use crate::websocket::{WsStream, WsTransport};
+    let (scheme, stream) = match address.transport {
+        TransportKind::Wss => {
+            progress.set(Step::Tls);
+            ("wss", options.tls_connect(tcp, &address.host).await?)
+        }
+        _ => ("ws", WsStream::plain(tcp)),
+    };
+    progress.set(Step::Upgrade);
+    let url = format!("{scheme}://{}{}", address.socket_address(), address.path);
+    let ws = WsTransport::connect_with(stream, &url, options.config()).await?;
     Ok(Connection::websocket(
         ws,
         address.transport,
@@ -126,57 +165,9 @@ async fn open_websocket(
     _: TcpStream,
     _: &MultiserverAddress,
     _: &WebSocketOptions,
-) -> Result<Connection, Failure> {
-    Err(Failure::Unsupported(
-        "ws:// needs the `websocket` feature of secret-handshake",
-    ))
-}
-
-/// TCP, TLS, then the WebSocket opening handshake, for `wss://` addresses (noauth is refused,
-/// as for `ws://`).
-#[cfg(feature = "wss")]
-async fn open_secure_websocket(
-    shs: Option<&MultiserverAddress>,
-    options: &WebSocketOptions,
-    progress: &Progress,
-) -> Result<Connection, Failure> {
-    let Some(address) = shs else {
-        return Err(Failure::Unsupported(
-            "noauth over wss:// is not supported: use a unix: socket",
-        ));
-    };
-    progress.set(Step::Tls);
-    let url = format!("wss://{}{}", address.socket_address(), address.path);
-    let ws = crate::websocket::open(&url, options)
-        .await
-        .map_err(websocket_failure)?;
-    Ok(Connection::websocket(
-        ws,
-        TransportKind::Wss,
-        address.socket_address(),
-    ))
-}
-
-#[cfg(not(feature = "wss"))]
-async fn open_secure_websocket(
-    _: Option<&MultiserverAddress>,
-    _: &WebSocketOptions,
     _: &Progress,
 ) -> Result<Connection, Failure> {
     Err(Failure::Unsupported(
-        "wss:// needs the `wss` feature of secret-handshake",
+        "ws:// and wss:// need the `websocket` feature of secret-handshake",
     ))
-}
-
-/// Where a WebSocket dial failed.
-#[cfg(feature = "websocket")]
-fn websocket_failure(error: crate::websocket::Error) -> Failure {
-    use crate::websocket::Error;
-    match error {
-        Error::Connect(e) => Failure::Connect(e),
-        Error::Tls(e) => Failure::Tls(e),
-        Error::Upgrade(e) => Failure::Upgrade(e),
-        Error::Unsupported(what) => Failure::Unsupported(what),
-        other => Failure::Upgrade(io::Error::other(other.to_string())),
-    }
 }

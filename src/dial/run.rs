@@ -14,7 +14,8 @@ impl Dialer {
     /// Tries each target in order, each within the attempt timeout and all within the total.
     pub(super) async fn run<A, T, F, Fut>(
         &self,
-        targets: Vec<Result<Target<A>, (String, Failure)>>,
+        targets: impl Iterator<Item = Result<Target<A>, (String, Failure)>>,
+        skipped: usize,
         attempt: F,
     ) -> Result<T, DialError>
     where
@@ -85,6 +86,7 @@ impl Dialer {
         Err(DialError {
             attempts,
             total_timeout,
+            skipped,
         })
     }
 }

@@ -84,6 +84,14 @@ where
                     cx.waker().wake_by_ref();
                     return Poll::Pending;
                 }
+                // A WebSocket (HTTP) server dialled as `net:` answers our hello with an HTTP
+                // error, shorter than a hello, and hangs up (Node's http does).
+                Poll::Ready(Err(StepError::ClosedReading))
+                    if phase == Phase::ServerHello
+                        && self.buf[..self.progress].starts_with(b"HTTP/") =>
+                {
+                    return Poll::Ready(Err(HandshakeError::HttpReply));
+                }
                 Poll::Ready(Err(error)) => return Poll::Ready(Err(error.into_handshake(phase))),
                 Poll::Ready(Ok(Progress::Partial)) => {
                     self.interrupted = 0;

@@ -84,9 +84,10 @@ impl MultiserverAddress {
     }
 
     /// Every entry of a `;`-separated list, in order: an address, or why the entry is not one
-    /// (malformed, a transport or transform this crate cannot use, `noauth`, …).
-    pub fn parse_list(list: &str) -> Vec<Result<Self, AddressError>> {
-        split_list(list).map(str::parse).collect()
+    /// (malformed, a transport or transform this crate cannot use, `noauth`, …). Each entry is
+    /// parsed as the iterator reaches it, so hostile text costs no memory until collected.
+    pub fn parse_list(list: &str) -> impl Iterator<Item = Result<Self, AddressError>> + '_ {
+        split_list(list).map(str::parse)
     }
 
     /// The address with the seed, if any, replaced by `<seed redacted>`: for logs and errors.

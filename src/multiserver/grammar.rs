@@ -45,10 +45,10 @@ pub struct Address {
     pub protocols: Vec<Protocol>,
 }
 
-/// Splits a `;`-separated list into its addresses and parses each; an entry that does not
-/// parse is reported in its place.
-pub fn parse_multiaddress(text: &str) -> Vec<Result<Address, AddressError>> {
-    split_list(text).map(str::parse).collect()
+/// Splits a `;`-separated list into its addresses and parses each as the iterator reaches it;
+/// an entry that does not parse is reported in its place.
+pub fn parse_multiaddress(text: &str) -> impl Iterator<Item = Result<Address, AddressError>> + '_ {
+    split_list(text).map(str::parse)
 }
 
 /// The entries of a `;`-separated list (an escaped `!;` does not separate), each trimmed.

@@ -42,8 +42,8 @@ impl NoauthAddress {
 
     /// Every entry of a `;`-separated list, in order (see
     /// [`MultiserverAddress::parse_list`](super::MultiserverAddress::parse_list)).
-    pub fn parse_list(list: &str) -> Vec<Result<Self, AddressError>> {
-        split_list(list).map(str::parse).collect()
+    pub fn parse_list(list: &str) -> impl Iterator<Item = Result<Self, AddressError>> + '_ {
+        split_list(list).map(str::parse)
     }
 
     pub(crate) fn endpoint(&self) -> Endpoint {

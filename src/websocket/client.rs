@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio_tungstenite::client_async_with_config;
+use tokio_tungstenite::tungstenite::error::ProtocolError;
 use tokio_tungstenite::tungstenite::http::Uri;
 use tokio_tungstenite::tungstenite::Error as WsError;
 
@@ -14,41 +15,27 @@ use super::tap::Tap;
 use super::transport::{to_io, WsTransport};
 use super::{seconds, Config, DialOptions, Error};
 use crate::io::within;
-use crate::multiserver::{MultiserverAddress, TransportKind};
-use crate::{BoxStream, Client};
 
 impl<S: AsyncRead + AsyncWrite + Unpin> WsTransport<S> {
-    /// Opens a WebSocket as a client over `io`, a connection to `addr` you have opened:
-    /// requests path `/` with no subprotocol, no `Origin` and no extensions, as multiserver
-    /// does, within the default [`Config`]'s limits and upgrade timeout.
-    ///
-    /// For `wss://` addresses `io` must be your TLS stream (or use [`open`]).
-    pub async fn connect(io: S, addr: &MultiserverAddress) -> Result<Self, Error> {
-        let scheme = match addr.transport {
-            TransportKind::Wss => "wss",
-            _ => "ws",
-        };
-        let url = format!("{scheme}://{}/", addr.socket_address());
-        Self::connect_with(io, &url, &Config::default()).await
-    }
-
-    /// Opens a WebSocket as a client over `io`, requesting `url`
-    /// (`ws[s]://HOST[:PORT][/PATH]`, whose host and path are sent; `io` must already reach
-    /// it), within `config`'s limits and upgrade timeout.
+    /// A building block: opens a WebSocket as a client over `io`, a connection you opened
+    /// yourself (through a proxy, say), requesting `url` (`ws[s]://HOST[:PORT][/PATH]`, whose
+    /// host and path are sent; `io` must already reach it), within `config`'s limits and
+    /// upgrade timeout. The secret handshake is yours to run on the result. To dial an address,
+    /// use [`dial`](crate::dial).
     pub async fn connect_with(io: S, url: &str, config: &Config) -> Result<Self, Error> {
-        let upgrade = client_async_with_config(url, Tap::new(io, &[]), Some(config.tungstenite()));
-        match within(config.upgrade_timeout(), upgrade).await {
-            Some(Ok((ws, _response))) => Ok(WsTransport::new(ws, config)),
-            Some(Err(e)) => Err(upgrade_failed(e)),
+        match within(config.upgrade_timeout(), upgrade(io, url, config)).await {
+            Some(result) => result,
             None => Err(Error::Upgrade(timed_out(config, "no answer"))),
         }
     }
 }
 
-/// Opens `url` (`ws://HOST[:PORT][/PATH]` or `wss://…`; ports 80 and 443 by default): the TCP
-/// connection, TLS for `wss`, and the WebSocket upgrade requesting PATH (default `/`), all
-/// within the upgrade timeout of `options`' [`Config`]. The secret handshake is yours to run
-/// on the result (`client.connect(transport, &key)`).
+/// A building block: opens `url` (`ws://HOST[:PORT][/PATH]` or `wss://…`; ports 80 and 443 by
+/// default), the TCP connection, TLS for `wss` and the WebSocket upgrade requesting PATH
+/// (default `/`), all within the upgrade timeout of `options`' [`Config`], and returns the
+/// transport: the secret handshake is yours to run on it (`client.connect(transport, &key)`).
+/// To dial a multiserver address (`ws://HOST~shs:KEY`), use [`dial`](crate::dial), which also
+/// bounds hostile address text and can refuse local targets.
 ///
 /// Each failure says where it happened: [`Error::Unsupported`] (not a WebSocket URL, or
 /// `wss` without the `wss` feature), [`Error::Connect`], [`Error::Tls`], [`Error::Upgrade`];
@@ -71,10 +58,7 @@ pub async fn open(url: &str, options: &DialOptions) -> Result<WsTransport<WsStre
             WsStream::plain(tcp)
         };
         step.store(Step::Upgrade as u8, Relaxed);
-        let upgrade =
-            client_async_with_config(url, Tap::new(stream, &[]), Some(config.tungstenite()));
-        let (ws, _response) = upgrade.await.map_err(upgrade_failed)?;
-        Ok(WsTransport::new(ws, config))
+        upgrade(stream, url, config).await
     };
     match within(config.upgrade_timeout(), dial).await {
         Some(result) => result,
@@ -86,35 +70,25 @@ pub async fn open(url: &str, options: &DialOptions) -> Result<WsTransport<WsStre
     }
 }
 
-/// Dials a `ws://HOST[:PORT]~shs:KEY` (or `wss://`) address: [`open`] with the default
-/// [`DialOptions`] (so the TCP connection, TLS and the upgrade are bounded by 5 s), then the
-/// secret handshake as `client` (or as the invite's seed identity, if the address has one),
-/// bounded by the client's timeout.
-pub async fn connect(
-    client: &Client,
-    addr: &MultiserverAddress,
-) -> Result<BoxStream<WsTransport<WsStream>>, Error> {
-    let scheme = match addr.transport {
-        TransportKind::Ws => "ws",
-        TransportKind::Wss => "wss",
-        _ => {
-            return Err(Error::Unsupported(
-                "not a WebSocket address: dial net: addresses over TCP",
-            ))
-        }
-    };
-    // An unusable server key is refused before anything is dialled.
-    client.check_server_key(&addr.key)?;
-    let url = format!("{scheme}://{}/", addr.socket_address());
-    let ws = open(&url, &DialOptions::default()).await?;
-    let stream = match &addr.seed {
-        Some(seed) => client
-            .clone()
-            .with_seed_identity(seed)
-            .connect(ws, &addr.key),
-        None => client.connect(ws, &addr.key),
-    };
-    Ok(stream.await?)
+/// The HTTP upgrade over `io`, unbounded in time; a `101` that announces an extension we never
+/// offered is refused.
+async fn upgrade<S: AsyncRead + AsyncWrite + Unpin>(
+    io: S,
+    url: &str,
+    config: &Config,
+) -> Result<WsTransport<S>, Error> {
+    let upgrade = client_async_with_config(url, Tap::new(io, &[]), Some(config.tungstenite()));
+    let (ws, response) = upgrade.await.map_err(upgrade_failed)?;
+    // We offer no extension (RFC 6455 §4.1: the client must fail the connection then);
+    // tungstenite does not check.
+    if response.headers().contains_key("sec-websocket-extensions") {
+        return Err(Error::Upgrade(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "the server's 101 announces a WebSocket extension (such as permessage-deflate) \
+             that we never offered",
+        )));
+    }
+    Ok(WsTransport::new(ws, config))
 }
 
 #[derive(Clone, Copy)]
@@ -162,13 +136,21 @@ fn timed_out(config: &Config, what: &str) -> io::Error {
 }
 
 /// The upgrade failed; if the server hung up or did not answer in HTTP, say what that
-/// probably means.
+/// probably means. An HTTP answer that is not a valid upgrade (a wrong `Sec-WebSocket-Accept`,
+/// a missing header, another status) gets no hint: the server speaks HTTP.
 fn upgrade_failed(e: WsError) -> Error {
-    let not_http = matches!(&e, WsError::Protocol(_) | WsError::HttpFormat(_))
-        || matches!(&e, WsError::Io(io) if matches!(
-            io.kind(),
-            io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset
-        ));
+    let not_http = matches!(
+        &e,
+        WsError::HttpFormat(_)
+            | WsError::Protocol(
+                ProtocolError::HttparseError(_)
+                    | ProtocolError::HandshakeIncomplete
+                    | ProtocolError::WrongHttpVersion
+            )
+    ) || matches!(&e, WsError::Io(io) if matches!(
+        io.kind(),
+        io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset
+    ));
     let io = to_io(e);
     if !not_http {
         return Error::Upgrade(io);

@@ -2,9 +2,10 @@
 //! (feature `websocket`; `wss://` with feature `wss`). Both give a
 //! [`BoxStream`](crate::BoxStream) over a [`WsTransport`]:
 //!
-//! * Dial: [`connect`] takes a `ws://HOST[:PORT]~shs:KEY` (or `wss://`) address; [`open`]
-//!   takes a URL, `ws[s]://HOST[:PORT][/PATH]`, and returns the transport for your own
-//!   handshake (a dialler of multiserver addresses builds on it).
+//! * Dial: through [`dial`](crate::dial), the one way from a `ws://HOST[:PORT]~shs:KEY` (or
+//!   `wss://`) address to a stream. Building blocks for your own dialling: [`open`] takes a
+//!   URL, `ws[s]://HOST[:PORT][/PATH]`, and returns the transport for your own handshake;
+//!   [`WsTransport::connect_with`] upgrades a connection you opened.
 //! * Serve: [`accept`] / [`accept_with`] on a connection you accepted, or a [`Listener`] that
 //!   serves many clients (a task per handshake, a bound on handshakes in flight); behind an
 //!   HTTP server (hyper, axum; go-ssb-room and rooms2 mount the endpoint on a path behind a
@@ -19,7 +20,7 @@
 //! whatever its certificate store. [`DialOptions::with_root_certificates`] trusts your own
 //! roots (a private CA, or the platform's through `rustls-native-certs`);
 //! [`DialOptions::with_tls_config`] takes a whole `rustls::ClientConfig`. A certificate that
-//! does not verify fails with [`Error::Tls`], whose source is rustls' error. Without the
+//! does not verify fails with [`Error::Tls`], whose `io::Error` holds rustls' error. Without the
 //! feature, dialling `wss://` is [`Error::Unsupported`] and rustls is not built. Serving TLS is
 //! left to a terminating proxy, or to a TLS stream of your own given to [`accept`].
 //!
@@ -78,7 +79,7 @@
 //! # -> Result<(), Box<dyn std::error::Error>> {
 //! use tokio::io::{AsyncReadExt, AsyncWriteExt};
 //!
-//! let mut stream = secret_handshake::websocket::connect(&client, &addr).await?;
+//! let mut stream = secret_handshake::dial::Dialer::new().connect_to(&client, &[addr]).await?;
 //! stream.write_all(b"hello").await?;
 //! stream.shutdown().await?; // our goodbye; no WebSocket Close yet
 //! let mut reply = Vec::new();
@@ -99,7 +100,6 @@
 
 mod client;
 mod config;
-mod error;
 mod listener;
 mod options;
 mod server;
@@ -107,9 +107,11 @@ mod stream;
 mod tap;
 mod transport;
 
-pub use client::{connect, open};
+/// Why a WebSocket could not be opened or accepted: the dialler's [`Failure`](crate::dial::Failure),
+/// one type for the steps of every connection.
+pub use crate::dial::Failure as Error;
+pub use client::open;
 pub use config::{Config, DEFAULT_MAX_MESSAGE, DEFAULT_WRITE_BUFFER_LIMIT, MAX_UPGRADE_BYTES};
-pub use error::Error;
 pub use listener::{AcceptError, Listener, DEFAULT_HANDSHAKE_DEADLINE, DEFAULT_MAX_HANDSHAKES};
 pub use options::DialOptions;
 pub use server::{accept, accept_key, accept_with};

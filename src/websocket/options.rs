@@ -48,7 +48,7 @@ impl DialOptions {
     }
 
     #[cfg(feature = "wss")]
-    pub(super) async fn tls_connect(&self, tcp: TcpStream, host: &str) -> Result<WsStream, Error> {
+    pub(crate) async fn tls_connect(&self, tcp: TcpStream, host: &str) -> Result<WsStream, Error> {
         static WEBPKI: OnceLock<Arc<ClientConfig>> = OnceLock::new();
         let config = match &self.tls {
             Some(config) => Arc::clone(config),
@@ -68,7 +68,7 @@ impl DialOptions {
     }
 
     #[cfg(not(feature = "wss"))]
-    pub(super) async fn tls_connect(&self, _: TcpStream, _: &str) -> Result<WsStream, Error> {
+    pub(crate) async fn tls_connect(&self, _: TcpStream, _: &str) -> Result<WsStream, Error> {
         Err(Error::Unsupported(
             "wss:// needs TLS: enable the crate's `wss` feature (or open the TLS stream \
              yourself and use WsTransport::connect_with)",

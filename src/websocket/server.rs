@@ -3,7 +3,7 @@
 
 use std::io;
 
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::http::StatusCode;
 use tokio_tungstenite::tungstenite::protocol::Role;
@@ -71,6 +71,15 @@ where
         }
     }
     if let Some(hint) = not_http(&head[..len]) {
+        if len > 0 && head[0] != 0x16 {
+            // What an HTTP server answers to junk, as Node's does: a secret-handshake client
+            // reads it in place of our hello and says a WebSocket port was dialled as `net:`.
+            // Best effort: the connection is refused either way.
+            let _ = io
+                .write_all(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n")
+                .await;
+            let _ = io.shutdown().await;
+        }
         return Err(Error::Upgrade(io::Error::new(
             io::ErrorKind::InvalidData,
             hint,
@@ -113,7 +122,7 @@ fn timed_out(config: &Config) -> Error {
 
 /// Accepts a WebSocket client on `io` (an accepted `TcpStream`, say) with the default
 /// [`Config`], and runs the server side of the secret handshake over it. Set `TCP_NODELAY` on
-/// the socket first, as [`connect`](super::connect) does.
+/// the socket first, as [`dial`](crate::dial) does.
 ///
 /// The upgrade is bounded by the config's timeout (5 s), the secret handshake by the
 /// server's. Run it outside the accept loop (or use a [`Listener`](super::Listener)).

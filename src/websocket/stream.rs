@@ -19,7 +19,7 @@ enum Inner {
 }
 
 impl WsStream {
-    pub(super) fn plain(tcp: TcpStream) -> Self {
+    pub(crate) fn plain(tcp: TcpStream) -> Self {
         WsStream(Inner::Plain(tcp))
     }
 

@@ -10,6 +10,7 @@
 //! running at the same time (take [`exclusive`] for the whole measurement).
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::sync::atomic::{AtomicIsize, AtomicU64, Ordering::Relaxed};
 use std::sync::{Mutex, MutexGuard};
 
@@ -20,9 +21,20 @@ static LIVE: AtomicIsize = AtomicIsize::new(0);
 static PEAK: AtomicIsize = AtomicIsize::new(0);
 static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
 
+thread_local! {
+    // Const-initialised without a destructor: safe to touch from the allocator.
+    static THREAD_LIVE: Cell<isize> = const { Cell::new(0) };
+    static THREAD_PEAK: Cell<isize> = const { Cell::new(0) };
+}
+
 fn grew(by: isize) {
     let now = LIVE.fetch_add(by, Relaxed) + by;
     PEAK.fetch_max(now, Relaxed);
+    let _ = THREAD_LIVE.try_with(|live| {
+        let now = live.get() + by;
+        live.set(now);
+        let _ = THREAD_PEAK.try_with(|peak| peak.set(peak.get().max(now)));
+    });
 }
 
 // SAFETY: every method forwards to `System` with the caller's arguments unchanged; the
@@ -49,6 +61,7 @@ unsafe impl GlobalAlloc for Counting {
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         System.dealloc(ptr, layout);
         LIVE.fetch_sub(layout.size() as isize, Relaxed);
+        let _ = THREAD_LIVE.try_with(|live| live.set(live.get() - layout.size() as isize));
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
@@ -74,6 +87,16 @@ pub fn peak() -> isize {
 /// Starts a new peak from what is live now.
 pub fn reset_peak() {
     PEAK.store(LIVE.load(Relaxed), Relaxed);
+}
+
+/// The most bytes this thread's allocations (less its frees) came to while `work` ran, above
+/// where they stood before: a measure that other tests running at the same time do not
+/// disturb (for work that stays on this thread, such as a current-thread runtime's).
+pub fn thread_peak_of(work: impl FnOnce()) -> isize {
+    let before = THREAD_LIVE.with(Cell::get);
+    THREAD_PEAK.with(|peak| peak.set(before));
+    work();
+    THREAD_PEAK.with(Cell::get) - before
 }
 
 /// Allocations made so far.

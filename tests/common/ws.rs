@@ -1,8 +1,8 @@
 //! WebSocket sessions for the tests: an exchange over a `BoxStream<WsTransport<_>>` that ends
 //! the way the module docs say.
 
-use secret_handshake::websocket::WsTransport;
-use secret_handshake::BoxStream;
+use secret_handshake::websocket::{self, DialOptions, WsStream, WsTransport};
+use secret_handshake::{BoxStream, Client, MultiserverAddress, TransportKind};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 pub const KIB: usize = 1024;
@@ -58,4 +58,30 @@ where
     let stream = reader.unsplit(writer);
     assert!(stream.is_ended());
     (received, stream)
+}
+
+/// A `ws://` or `wss://` address dialled from the building blocks ([`websocket::open`], then
+/// the handshake as `client`), keeping the `WsTransport` type: what the dialler does for one
+/// address, for tests of the transport itself.
+pub async fn connect(
+    client: &Client,
+    addr: &MultiserverAddress,
+) -> Result<BoxStream<WsTransport<WsStream>>, websocket::Error> {
+    let scheme = match addr.transport {
+        TransportKind::Wss => "wss",
+        _ => "ws",
+    };
+    let url = format!("{scheme}://{}{}", addr.socket_address(), addr.path);
+    let ws = websocket::open(&url, &DialOptions::default()).await?;
+    let stream = match &addr.seed {
+        Some(seed) => {
+            client
+                .clone()
+                .with_seed_identity(seed)
+                .connect(ws, &addr.key)
+                .await
+        }
+        None => client.connect(ws, &addr.key).await,
+    };
+    Ok(stream?)
 }

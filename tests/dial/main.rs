@@ -1,10 +1,17 @@
 //! The dialler (`secret_handshake::dial`) on loopback TCP and Unix sockets in a temp dir:
-//! fallback across a `;` list and where it stops, timeouts, invites, unix, noauth.
+//! fallback across a `;` list and where it stops, timeouts, invites, unix, noauth, and the
+//! bounds on hostile address text.
 
 #[path = "../common/mod.rs"]
 mod common;
 
+// For `hostile_text`: it bounds the heap a dial of hostile text takes.
+#[global_allocator]
+static HEAP: common::heap::Counting = common::heap::Counting;
+
+mod errors;
 mod fallback;
+mod hostile_text;
 mod noauth;
 mod timeouts;
 mod unix;

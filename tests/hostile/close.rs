@@ -94,7 +94,7 @@ async fn over_websocket_through_into_dyn_the_close_handshake_completes() {
     let server = Server::new(Keypair::generate(), net(), AllowAll);
     let client = Client::new(Keypair::generate(), net());
     let addr = MultiserverAddress::ws("127.0.0.1", port, *server.identity());
-    let (a, b) = tokio::join!(websocket::connect(&client, &addr), async {
+    let (a, b) = tokio::join!(crate::common::ws::connect(&client, &addr), async {
         websocket::accept(&server, listener.accept().await.unwrap().0).await
     });
     // Code written for any transport: a `DynBoxStream`.

@@ -127,7 +127,7 @@ fn multiserver_addresses_and_invites() {
         }
         // As part of a `;` list, a bad address is reported, still without its secret.
         let list = format!("{input};net:example.org:1~shs:{key}");
-        let mut entries = MultiserverAddress::parse_list(&list);
+        let mut entries: Vec<_> = MultiserverAddress::parse_list(&list).collect();
         assert_eq!(entries.len(), 2, "{input}");
         assert!(entries.pop().is_some_and(|last| last.is_ok()), "{input}");
         if let Some(Err(error)) = entries.pop() {

@@ -200,13 +200,14 @@ async fn a_websocket_dial_to_a_q_plus_t2_key_opens_no_connection() {
     );
     let address: secret_handshake::MultiserverAddress = address.parse().expect("an address");
     let client = Client::new(Keypair::generate(), net());
-    let e = secret_handshake::websocket::connect(&client, &address)
+    let e = secret_handshake::dial::Dialer::new()
+        .connect_to(&client, &[address])
         .await
         .expect_err("refused");
     assert!(
         matches!(
-            e,
-            secret_handshake::websocket::Error::Handshake(HandshakeError::InvalidServerKey)
+            e.attempts()[0].failure(),
+            secret_handshake::dial::Failure::Handshake(HandshakeError::InvalidServerKey)
         ),
         "{e:?}"
     );

@@ -192,7 +192,7 @@ fn lists_report_every_entry_in_order() {
         "ws://x:1~shs:{KEY};net:example.org:8008~shs:{KEY};onion:abc.onion:8008~shs:{KEY};\
          wss://y~shs:{KEY};net:h:1~noauth;tunnel:@a:@b~shs:{KEY};garbage;unix:/s~shs:{KEY}"
     );
-    let all = MultiserverAddress::parse_list(&list);
+    let all: Vec<_> = MultiserverAddress::parse_list(&list).collect();
     let found: Vec<_> = all
         .iter()
         .map(|a| {

@@ -74,7 +74,7 @@ fn bad_grammar_is_a_syntax_error_at_its_position() {
 
 #[test]
 fn lists_split_at_unescaped_semicolons_and_keep_bad_entries() {
-    let all = parse_multiaddress("net:h:1~shs:k; ab:x!;y ;;Bad");
+    let all: Vec<_> = parse_multiaddress("net:h:1~shs:k; ab:x!;y ;;Bad").collect();
     assert_eq!(all.len(), 4);
     assert_eq!(all[0].as_ref().unwrap().to_string(), "net:h:1~shs:k");
     assert_eq!(
