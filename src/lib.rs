@@ -85,12 +85,13 @@
 //! `Duration::MAX` disables either. The authorizer is bounded by the handshake timeout unless
 //! [`Server::with_authorize_timeout`] says otherwise, and its timeout is its own error
 //! ([`HandshakeError::AuthorizerTimeout`]), so a slow database is not mistaken for a slow peer.
-//! The deadlines are checked on every poll before the transport is touched, so they fire on
-//! time whatever the peer sends, and they are woken by one timer thread the crate starts on
-//! first use: they need no Tokio timer (a runtime built without `enable_time` works, so do
-//! async-std and smol). [`Server::with_tokio_timer`] uses Tokio's timer instead, so that
-//! `tokio::time::pause` moves them in tests. No timeout applies after the handshake; wrap
-//! reads in `tokio::time::timeout` if you need one.
+//! The deadlines run on Tokio's clock (`tokio::time::pause` moves them in tests) and are
+//! checked on every poll before the transport is touched, so they fire on time whatever the
+//! peer sends. **They need Tokio's time driver**: on a runtime built without `enable_time`, or
+//! outside Tokio (async-std, smol), a handshake with a deadline fails at once with
+//! [`HandshakeError::NoTimeDriver`], never a panic; with every deadline `None` it runs untimed
+//! there. No timeout applies after the handshake; wrap reads in `tokio::time::timeout` if you
+//! need one.
 //!
 //! **What happens on a transport error?** A transport error (`Interrupted`, `WouldBlock`,
 //! `TimedOut`, a reset) is returned once and leaves the stream as it was: no buffered byte is

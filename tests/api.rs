@@ -248,11 +248,8 @@ async fn our_transport_writing_nothing_is_write_zero_not_the_peer() {
 async fn an_authorizer_that_never_answers_fails_with_its_own_timeout() {
     let never = |_: PublicKey| futures::future::pending::<Result<Option<()>, io::Error>>();
     let server = Server::new(Keypair::generate(), net(), never)
-        .with_tokio_timer()
         .with_authorize_timeout(Some(Duration::from_secs(2)));
-    let client = Client::new(Keypair::generate(), net())
-        .with_tokio_timer()
-        .with_handshake_timeout(None);
+    let client = Client::new(Keypair::generate(), net()).with_handshake_timeout(None);
     let (c, s) = tokio::io::duplex(4096);
     let (connected, accepted) =
         tokio::join!(client.connect(c, server.identity()), server.accept(s));

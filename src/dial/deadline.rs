@@ -1,5 +1,5 @@
-//! Deadlines for dial attempts, on the crate's timer: they need no Tokio timer and cannot be
-//! outrun by a busy future.
+//! Deadlines for dial attempts, through `crate::io::within` (Tokio's clock, checked before each
+//! poll, so a busy future cannot outrun them).
 
 use std::future::Future;
 use std::time::{Duration, Instant};

@@ -11,7 +11,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use super::fallible::{Failed, FallibleConnect};
 use super::mid_handshake::MidHandshake;
 use super::stream::BoxStream;
-use super::timer::{Clock, Limits};
+use super::timer::Limits;
 use super::DEFAULT_LIMITS;
 use crate::error::HandshakeError;
 use crate::handshake::{ClientHandshake, CurveCache, Handshake, Session};
@@ -66,8 +66,8 @@ impl Client {
     ///
     /// Like the reference's, this timer counts silence, so a peer trickling a byte every few
     /// seconds could stretch a handshake to minutes: [`with_handshake_deadline`](Self::with_handshake_deadline)
-    /// bounds the whole. Both are checked on every poll and need no runtime timer (see
-    /// [`with_tokio_timer`](Self::with_tokio_timer)).
+    /// bounds the whole. Both are checked against Tokio's clock on every poll and need the
+    /// runtime's time driver (else [`HandshakeError::NoTimeDriver`]).
     pub fn with_handshake_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.limits.silence = timeout;
         self
@@ -78,17 +78,6 @@ impl Client {
     /// `Duration::MAX`: no deadline). The error is [`HandshakeError::DeadlineExceeded`](crate::HandshakeError::DeadlineExceeded).
     pub fn with_handshake_deadline(mut self, deadline: Option<Duration>) -> Self {
         self.limits.total = deadline;
-        self
-    }
-
-    /// Wakes a waiting handshake with Tokio's timer instead of the crate's timer thread, so
-    /// that `tokio::time::pause` and `advance` move its deadlines (for tests). Where the
-    /// runtime has no timer, the crate's timer is used after all (Tokio prints a panic message
-    /// when asked, which is caught, once per thread; with `panic = "abort"` the crate's timer
-    /// is always used). By default deadlines run on the wall clock, woken by one timer thread
-    /// the crate starts on first use: that works on any runtime and executor.
-    pub fn with_tokio_timer(mut self) -> Self {
-        self.limits.clock = Clock::Tokio;
         self
     }
 

@@ -110,6 +110,7 @@ impl Expired {
         match self {
             Expired::Silence => HandshakeError::Timeout(phase),
             Expired::Total => HandshakeError::DeadlineExceeded(phase),
+            Expired::NoTimeDriver => HandshakeError::NoTimeDriver,
         }
     }
 }

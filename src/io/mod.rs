@@ -1,7 +1,6 @@
 //! The async adapter: [`Client`] and [`Server`] run the handshake over any tokio transport and
 //! produce a [`BoxStream`].
 
-mod alarm;
 mod authenticated;
 mod authorize;
 mod buffer;
@@ -39,5 +38,4 @@ pub const DEFAULT_HANDSHAKE_DEADLINE: Duration = Duration::from_secs(30);
 const DEFAULT_LIMITS: timer::Limits = timer::Limits {
     silence: Some(DEFAULT_HANDSHAKE_TIMEOUT),
     total: Some(DEFAULT_HANDSHAKE_DEADLINE),
-    clock: timer::Clock::Wall,
 };

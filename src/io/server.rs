@@ -15,7 +15,7 @@ use super::authorize::{Authorize, BoxError};
 use super::fallible::{Failed, FallibleAccept};
 use super::mid_handshake::MidHandshake;
 use super::stream::BoxStream;
-use super::timer::{Clock, Expired, Limits};
+use super::timer::{Expired, Limits};
 use super::DEFAULT_LIMITS;
 use crate::error::{HandshakeError, Phase};
 use crate::handshake::{CurveCache, Handshake, Next, ServerHandshake, Session};
@@ -76,8 +76,8 @@ impl<A> Server<A> {
     ///
     /// Like the reference's, this timer counts silence, so a peer trickling a byte every few
     /// seconds could stretch a handshake to minutes: [`with_handshake_deadline`](Self::with_handshake_deadline)
-    /// bounds the whole. Both are checked on every poll, however fast the peer sends, and need
-    /// no runtime timer (see [`with_tokio_timer`](Self::with_tokio_timer)).
+    /// bounds the whole. Both are checked against Tokio's clock on every poll, however fast the
+    /// peer sends, and need the runtime's time driver (else [`HandshakeError::NoTimeDriver`]).
     pub fn with_handshake_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.limits.silence = timeout;
         self
@@ -89,17 +89,6 @@ impl<A> Server<A> {
     /// [`HandshakeError::DeadlineExceeded`].
     pub fn with_handshake_deadline(mut self, deadline: Option<Duration>) -> Self {
         self.limits.total = deadline;
-        self
-    }
-
-    /// Wakes waiting handshakes with Tokio's timer instead of the crate's timer thread, so that
-    /// `tokio::time::pause` and `advance` move their deadlines (for tests). Where the runtime
-    /// has no timer, the crate's timer is used after all (Tokio prints a panic message when
-    /// asked, which is caught, once per thread; with `panic = "abort"` the crate's timer is
-    /// always used). By default deadlines run on the wall clock, woken by one timer
-    /// thread the crate starts on first use: that works on any runtime and executor.
-    pub fn with_tokio_timer(mut self) -> Self {
-        self.limits.clock = Clock::Tokio;
         self
     }
 
@@ -330,6 +319,7 @@ impl<IO: AsyncRead + AsyncWrite, T> Accept<IO, T> {
                     Some(Expired::Total) => {
                         Err(HandshakeError::DeadlineExceeded(Phase::ClientAuth))
                     }
+                    Some(Expired::NoTimeDriver) => Err(HandshakeError::NoTimeDriver),
                     None => match decision.as_mut().poll(cx) {
                         Poll::Pending => {
                             mid.timer.arm(cx);
