@@ -79,12 +79,11 @@
 //! for a clean end. Dropping a stream without `shutdown` is such a truncation for the peer.
 //!
 //! **Timeouts?** A handshake fails after 5 s without progress on a read or write, as in the
-//! reference ([`Client::with_handshake_timeout`], [`Server::with_handshake_timeout`]), and
-//! after 30 s in all however steadily the peer trickles bytes
-//! ([`Server::with_handshake_deadline`], [`Client::with_handshake_deadline`]); `None` or
-//! `Duration::MAX` disables either. The authorizer is bounded by the handshake timeout unless
-//! [`Server::with_authorize_timeout`] says otherwise, and its timeout is its own error
+//! reference, and after 30 s in all however steadily the peer trickles bytes; the authorizer is
+//! bounded by the handshake timeout, and its timeout is its own error
 //! ([`HandshakeError::AuthorizerTimeout`]), so a slow database is not mistaken for a slow peer.
+//! All are set in one [`Limits`], given to [`Client::with_limits`] or [`Server::with_limits`];
+//! `None` or `Duration::MAX` disables one.
 //! The deadlines run on Tokio's clock (`tokio::time::pause` moves them in tests) and are
 //! checked on every poll before the transport is touched, so they fire on time whatever the
 //! peer sends. **They need Tokio's time driver**: on a runtime built without `enable_time`, or
@@ -399,9 +398,9 @@ pub use error::{BoxStreamError, HandshakeError, KeyError, Phase};
 pub use io::{
     Accept, AcceptSession, AllowAll, AllowList, Authenticate, Authenticated, Authorize, BoxError,
     BoxFramed, BoxReader, BoxStream, BoxWriter, Client, Connect, ConnectSession, DynAuthorize,
-    DynBoxStream, FallibleAccept, FallibleAuthenticate, FallibleConnect, ReuniteError, Server,
-    SplitReader, SplitWriter, Transport, DEFAULT_HANDSHAKE_DEADLINE, DEFAULT_HANDSHAKE_TIMEOUT,
-    DEFAULT_WRITE_BUFFER,
+    DynBoxStream, FallibleAccept, FallibleAuthenticate, FallibleConnect, Limits, ReuniteError,
+    Server, SplitReader, SplitWriter, Transport, DEFAULT_HANDSHAKE_DEADLINE,
+    DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_WRITE_BUFFER,
 };
 pub use keys::{Keypair, NetworkKey, PublicKey};
 pub use multiserver::{AddressError, MultiserverAddress, NoauthAddress, TransportKind};

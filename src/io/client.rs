@@ -4,15 +4,14 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
-use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 
 use super::fallible::{Failed, FallibleConnect};
+use super::limits::Limits;
 use super::mid_handshake::MidHandshake;
 use super::stream::BoxStream;
-use super::timer::Limits;
-use super::DEFAULT_LIMITS;
+use super::timer::Timer;
 use crate::error::HandshakeError;
 use crate::handshake::{ClientHandshake, CurveCache, Handshake, Session};
 use crate::keys::{Keypair, NetworkKey, PublicKey};
@@ -43,13 +42,13 @@ pub struct Client {
 }
 
 impl Client {
-    /// A client with identity `identity` on `network`, with the reference's 5 s handshake
-    /// timeout.
+    /// A client with identity `identity` on `network`, with the default [`Limits`] (the
+    /// reference's 5 s handshake timeout, 30 s in all).
     pub fn new(identity: Keypair, network: NetworkKey) -> Self {
         Client {
             identity,
             network,
-            limits: DEFAULT_LIMITS,
+            limits: Limits::default(),
             curves: Arc::new(CurveCache::new()),
         }
     }
@@ -60,25 +59,16 @@ impl Client {
         self
     }
 
-    /// Fails the handshake after `timeout` without progress on any read or write (`None`, or a
-    /// duration too long for the clock such as `Duration::MAX`: wait for ever). Nothing times
-    /// out once the handshake is done.
-    ///
-    /// Like the reference's, this timer counts silence, so a peer trickling a byte every few
-    /// seconds could stretch a handshake to minutes: [`with_handshake_deadline`](Self::with_handshake_deadline)
-    /// bounds the whole. Both are checked against Tokio's clock on every poll and need the
-    /// runtime's time driver (else [`HandshakeError::NoTimeDriver`]).
-    pub fn with_handshake_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.limits.silence = timeout;
+    /// Uses `limits` for every handshake from now on (default [`Limits::default`]: 5 s on
+    /// silence, 30 s in all; they need Tokio's time driver).
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
         self
     }
 
-    /// Fails the handshake if it is not done `deadline` after it started, however steadily the
-    /// peer trickles bytes (default [`DEFAULT_HANDSHAKE_DEADLINE`](crate::DEFAULT_HANDSHAKE_DEADLINE), 30 s; `None` or
-    /// `Duration::MAX`: no deadline). The error is [`HandshakeError::DeadlineExceeded`](crate::HandshakeError::DeadlineExceeded).
-    pub fn with_handshake_deadline(mut self, deadline: Option<Duration>) -> Self {
-        self.limits.total = deadline;
-        self
+    /// The limits each handshake runs under.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
     }
 
     /// The identity this client proves.
@@ -110,7 +100,14 @@ impl Client {
     {
         let machine =
             ClientHandshake::new_cached(&self.identity, &self.network, server, &self.curves);
-        Connect(Some(MidHandshake::new(io, machine, self.limits.timer())))
+        Connect(Some(MidHandshake::new(
+            io,
+            machine,
+            Timer::new(
+                self.limits.handshake_timeout(),
+                self.limits.handshake_deadline(),
+            ),
+        )))
     }
 }
 

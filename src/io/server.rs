@@ -13,10 +13,10 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use super::authenticated::Authenticate;
 use super::authorize::{Authorize, BoxError};
 use super::fallible::{Failed, FallibleAccept};
+use super::limits::Limits;
 use super::mid_handshake::MidHandshake;
 use super::stream::BoxStream;
-use super::timer::{Expired, Limits};
-use super::DEFAULT_LIMITS;
+use super::timer::{Expired, Timer};
 use crate::error::{HandshakeError, Phase};
 use crate::handshake::{CurveCache, Handshake, Next, ServerHandshake, Session};
 use crate::keys::{Keypair, NetworkKey, PublicKey};
@@ -49,8 +49,6 @@ pub struct Server<A> {
     network: NetworkKey,
     authorizer: Arc<A>,
     limits: Limits,
-    /// `None`: the handshake timeout.
-    authorize_timeout: Option<Option<Duration>>,
     /// Clients' keys in Curve25519 form, shared by clones.
     curves: Arc<CurveCache>,
 }
@@ -64,41 +62,21 @@ impl<A> Server<A> {
             identity,
             network,
             authorizer: Arc::new(authorizer),
-            limits: DEFAULT_LIMITS,
-            authorize_timeout: None,
+            limits: Limits::default(),
             curves: Arc::new(CurveCache::new()),
         }
     }
 
-    /// Fails a handshake after `timeout` without progress on any read or write (`None`, or a
-    /// duration too long for the clock such as `Duration::MAX`: wait for ever). Nothing times
-    /// out once the handshake is done.
-    ///
-    /// Like the reference's, this timer counts silence, so a peer trickling a byte every few
-    /// seconds could stretch a handshake to minutes: [`with_handshake_deadline`](Self::with_handshake_deadline)
-    /// bounds the whole. Both are checked against Tokio's clock on every poll, however fast the
-    /// peer sends, and need the runtime's time driver (else [`HandshakeError::NoTimeDriver`]).
-    pub fn with_handshake_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.limits.silence = timeout;
+    /// Uses `limits` for every handshake and authorizer from now on (default [`Limits::default`]: 5 s on
+    /// silence, 30 s in all; they need Tokio's time driver).
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
         self
     }
 
-    /// Fails a handshake that is not done `deadline` after it started, however steadily the
-    /// client trickles bytes (default [`DEFAULT_HANDSHAKE_DEADLINE`](crate::DEFAULT_HANDSHAKE_DEADLINE), 30 s; `None` or
-    /// `Duration::MAX`: no deadline). The authorizer's time counts. The error is
-    /// [`HandshakeError::DeadlineExceeded`].
-    pub fn with_handshake_deadline(mut self, deadline: Option<Duration>) -> Self {
-        self.limits.total = deadline;
-        self
-    }
-
-    /// Bounds how long [`accept`](Self::accept) waits for the authorizer (default: the
-    /// handshake timeout). When it runs out the transport is dropped and `accept` fails with
-    /// [`HandshakeError::AuthorizerTimeout`], which names the authorizer, not the peer. The client's own timer (5 s by default, in the
-    /// JS reference too) runs meanwhile, so keep decisions well under it.
-    pub fn with_authorize_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.authorize_timeout = Some(timeout);
-        self
+    /// The limits each handshake runs under.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
     }
 
     /// The identity this server proves.
@@ -123,7 +101,11 @@ impl<A> Server<A> {
         IO: AsyncRead + AsyncWrite,
     {
         let machine = ServerHandshake::new_cached(&self.identity, &self.network, &self.curves);
-        MidHandshake::new(io, machine, self.limits.timer())
+        let timer = Timer::new(
+            self.limits.handshake_timeout(),
+            self.limits.handshake_deadline(),
+        );
+        MidHandshake::new(io, machine, timer)
     }
 }
 
@@ -156,8 +138,8 @@ impl<A: Authorize> Server<A> {
             state: State::Authenticating {
                 mid: self.mid_handshake(io),
                 authorizer: Arc::clone(&self.authorizer) as Arc<dyn Decide<A::Auth>>,
-                authorize_timeout: self.authorize_timeout.unwrap_or(self.limits.silence),
-                timeout: self.limits.silence,
+                authorize_timeout: self.limits.authorize_timeout(),
+                timeout: self.limits.handshake_timeout(),
             },
         }
     }
@@ -170,7 +152,6 @@ impl<A> Clone for Server<A> {
             network: self.network.clone(),
             authorizer: Arc::clone(&self.authorizer),
             limits: self.limits,
-            authorize_timeout: self.authorize_timeout,
             curves: Arc::clone(&self.curves),
         }
     }

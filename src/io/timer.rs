@@ -187,16 +187,3 @@ pub(crate) async fn until<F: Future>(deadline: Option<Instant>, future: F) -> Op
     })
     .await
 }
-
-/// A client's or server's handshake time limits, from which each handshake's [`Timer`] is made.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Limits {
-    pub(crate) silence: Option<Duration>,
-    pub(crate) total: Option<Duration>,
-}
-
-impl Limits {
-    pub(crate) fn timer(&self) -> Timer {
-        Timer::new(self.silence, self.total)
-    }
-}

@@ -64,7 +64,8 @@ const SIX_S: Duration = Duration::from_secs(6);
 #[tokio::test(start_paused = true)]
 async fn slowloris_server_a_byte_every_4s_keeps_the_client_handshake_alive_6s_times_out() {
     // Tokio's (paused) clock; no deadline on the whole, so only the silence counts here.
-    let client = Client::new(Keypair::generate(), net()).with_handshake_deadline(None);
+    let client = Client::new(Keypair::generate(), net())
+        .with_limits(secret_handshake::Limits::default().with_handshake_deadline(None));
     // 4 s per byte: 144 bytes take 576 s, far over the 5 s timeout, yet the handshake succeeds.
     let keys = Keypair::generate();
     let key = *keys.public();
@@ -110,7 +111,8 @@ async fn slowloris_server_a_byte_every_4s_keeps_the_client_handshake_alive_6s_ti
 
 #[tokio::test(start_paused = true)]
 async fn slowloris_client_a_byte_every_4s_keeps_the_server_handshake_alive_6s_times_out() {
-    let server = Server::new(Keypair::generate(), net(), AllowAll).with_handshake_deadline(None);
+    let server = Server::new(Keypair::generate(), net(), AllowAll)
+        .with_limits(secret_handshake::Limits::default().with_handshake_deadline(None));
     let (c, s) = tokio::io::duplex(1024);
     let peer = tokio::spawn(slow_client(c, *server.identity(), FOUR_S, FOUR_S));
     let started = Instant::now();
@@ -166,7 +168,8 @@ async fn a_peer_that_does_not_read_times_out_the_handshake_too() {
     assert_eq!(started.elapsed(), Duration::from_secs(5));
 
     // Server: message 2 does not fit either.
-    let server = Server::new(Keypair::generate(), net(), AllowAll).with_handshake_deadline(None);
+    let server = Server::new(Keypair::generate(), net(), AllowAll)
+        .with_limits(secret_handshake::Limits::default().with_handshake_deadline(None));
     let (mut c, s) = tokio::io::duplex(1);
     let machine = ClientHandshake::new(&Keypair::generate(), &net(), server.identity());
     let Next::Send(msg1) = machine.next() else {

@@ -66,8 +66,8 @@ impl AsyncWrite for Busy {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_handshake_timeout_fires_on_time_while_the_transport_keeps_the_task_busy() {
     let timeout = Duration::from_secs(2);
-    let server =
-        Server::new(Keypair::generate(), net(), AllowAll).with_handshake_timeout(Some(timeout));
+    let server = Server::new(Keypair::generate(), net(), AllowAll)
+        .with_limits(secret_handshake::Limits::default().with_handshake_timeout(Some(timeout)));
     let started = Instant::now();
     let error = server.accept(Busy).await.expect_err("must time out");
     assert!(
@@ -81,8 +81,8 @@ async fn the_handshake_timeout_fires_on_time_while_the_transport_keeps_the_task_
 async fn a_steady_trickle_ends_at_the_server_deadline_not_after_minutes() {
     // A byte every 200 ms never trips the 5 s timeout on silence; the deadline ends it.
     let deadline = Duration::from_secs(2);
-    let server =
-        Server::new(Keypair::generate(), net(), AllowAll).with_handshake_deadline(Some(deadline));
+    let server = Server::new(Keypair::generate(), net(), AllowAll)
+        .with_limits(secret_handshake::Limits::default().with_handshake_deadline(Some(deadline)));
     let (mut c, s) = tokio::io::duplex(1024);
     let machine = ClientHandshake::new(&Keypair::generate(), &net(), server.identity());
     let Next::Send(msg1) = machine.next() else {
@@ -108,7 +108,8 @@ async fn a_steady_trickle_ends_at_the_server_deadline_not_after_minutes() {
 async fn a_slow_authorizer_is_told_apart_from_a_slow_peer() {
     let limit = Duration::from_millis(500);
     let never = |_: PublicKey| futures::future::pending::<Result<Option<()>, io::Error>>();
-    let server = Server::new(Keypair::generate(), net(), never).with_authorize_timeout(Some(limit));
+    let server = Server::new(Keypair::generate(), net(), never)
+        .with_limits(secret_handshake::Limits::default().with_authorize_timeout(Some(limit)));
     let client = Client::new(Keypair::generate(), net());
     let (c, s) = tokio::io::duplex(4096);
     let (_, accepted) = tokio::join!(client.connect(c, server.identity()), server.accept(s));
@@ -119,8 +120,8 @@ async fn a_slow_authorizer_is_told_apart_from_a_slow_peer() {
     );
 
     // A client that stalls before message 3: the peer's timeout, worded differently.
-    let server =
-        Server::new(Keypair::generate(), net(), AllowAll).with_handshake_timeout(Some(limit));
+    let server = Server::new(Keypair::generate(), net(), AllowAll)
+        .with_limits(secret_handshake::Limits::default().with_handshake_timeout(Some(limit)));
     let (mut c, s) = tokio::io::duplex(4096);
     let machine = ClientHandshake::new(&Keypair::generate(), &net(), server.identity());
     let Next::Send(msg1) = machine.next() else {

@@ -78,8 +78,9 @@ fn measured(test: impl std::future::Future<Output = ()>) {
 }
 
 fn server() -> Server<AllowAll> {
-    Server::new(Keypair::generate(), net(), AllowAll)
-        .with_handshake_timeout(Some(Duration::from_secs(5)))
+    Server::new(Keypair::generate(), net(), AllowAll).with_limits(
+        secret_handshake::Limits::default().with_handshake_timeout(Some(Duration::from_secs(5))),
+    )
 }
 
 async fn listen() -> (TcpListener, u16) {
