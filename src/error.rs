@@ -103,9 +103,9 @@ pub enum HandshakeError {
     /// (phase 3). The peer is not to blame: look at what the authorizer waits for.
     AuthorizerTimeout,
     /// A deadline is set but the Tokio runtime has no time driver to keep it: build the runtime
-    /// with `enable_time` (or `enable_all`), or set no deadline ([`Limits::untimed`](crate::Limits::untimed)).
-    /// Nothing was sent or read. Outside any Tokio runtime (another executor) this is the error
-    /// too.
+    /// with `enable_time` (or `enable_all`), or set no deadline
+    /// ([`Limits::untimed`](crate::Limits::untimed)). Nothing was sent or read. Outside any Tokio
+    /// runtime (another executor) this is the error too.
     NoTimeDriver,
     /// The transport failed.
     Io(Phase, io::Error),

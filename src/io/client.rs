@@ -1,4 +1,5 @@
-//! The client: dial a server whose key you know.
+//! The client: dial a server whose key you know ([`Client`]), the handshake in progress
+//! ([`Connect`]) and its forms that hand back the transport or the session.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -7,9 +8,8 @@ use std::task::{ready, Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use super::fallible::{Failed, FallibleConnect};
 use super::limits::Limits;
-use super::mid_handshake::MidHandshake;
+use super::mid_handshake::{Failed, MidHandshake};
 use super::stream::BoxStream;
 use super::timer::Timer;
 use crate::error::HandshakeError;
@@ -168,10 +168,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Future for ConnectSession<IO> {
 }
 
 impl<IO: AsyncRead + AsyncWrite> Connect<IO> {
-    pub(crate) fn poll_finish(
-        &mut self,
-        cx: &mut Context<'_>,
-    ) -> Poll<Result<BoxStream<IO>, Failed<IO>>> {
+    fn poll_finish(&mut self, cx: &mut Context<'_>) -> Poll<Result<BoxStream<IO>, Failed<IO>>> {
         self.poll_session(cx)
             .map_ok(|(io, session)| BoxStream::from_pinned(io, session, ()))
     }
@@ -201,6 +198,27 @@ impl<IO: AsyncRead + AsyncWrite> Future for Connect<IO> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         self.poll_finish(cx).map_err(|failed| failed.error)
+    }
+}
+
+/// [`Connect`] that resolves to `Err((error, transport))` on failure, as in tokio-rustls.
+///
+/// The transport must be `Unpin` to be handed back by value. The peer has seen a broken
+/// handshake, so the transport is only good for logging or closing it your way.
+///
+/// Polled again after it completed, it panics (naming itself), where [`Connect`] returns
+/// `Err(HandshakeError::Misuse)`: the transport has been handed out, and an output of
+/// `(error, Option<IO>)` would make every caller handle a `None` that only a manual poll
+/// after completion can cause (`.await` cannot). tokio-rustls's fallible futures panic too.
+#[derive(Debug)]
+pub struct FallibleConnect<IO>(Connect<IO>);
+
+impl<IO: AsyncRead + AsyncWrite + Unpin> Future for FallibleConnect<IO> {
+    type Output = Result<BoxStream<IO>, (HandshakeError, IO)>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let result = ready!(self.0.poll_finish(cx));
+        Poll::Ready(result.map_err(|failed| failed.into_parts("FallibleConnect")))
     }
 }
 
