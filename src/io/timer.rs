@@ -154,25 +154,32 @@ fn sleep_until(at: Instant) -> Option<Pin<Box<Sleep>>> {
     sleep
 }
 
-/// `future`, or `None` if it is not done within `limit` from the first poll (`None`: no
-/// limit; a limit past the end of the clock, such as `Duration::MAX`: none either). Like
+/// `future`, or `None` if it is not done within `limit` from now (`None`: no limit; a limit
+/// past the end of the clock, such as `Duration::MAX`: none either). Like
 /// `tokio::time::timeout`, but the clock is checked before `future` is polled, so a future
 /// kept busy by a peer cannot outrun it. Without a time driver, a limit counts as run out.
-pub(crate) async fn within<F: Future>(limit: Option<Duration>, future: F) -> Option<F::Output> {
+pub(crate) fn within<F: Future>(
+    limit: Option<Duration>,
+    future: F,
+) -> impl Future<Output = Option<F::Output>> {
     let deadline = limit.and_then(|limit| Instant::now().checked_add(limit));
-    until(deadline, future).await
+    until(deadline, future)
 }
 
 /// `future`, or `None` if it is not done by `deadline` on Tokio's clock (`None`: never). The
 /// deadline is checked before `future` is polled, as in [`within`]. On a runtime without a
 /// time driver (or outside Tokio) a deadline counts as passed at once: `None` without polling
 /// `future` (fail closed).
+///
+/// `future` is pinned once, where it is: [`within`] is not an `async fn` around this one, as
+/// each layer would hold its own copy, and the dialler's nested futures would outgrow a test
+/// thread's stack in debug builds.
 pub(crate) async fn until<F: Future>(deadline: Option<Instant>, future: F) -> Option<F::Output> {
+    let mut future = std::pin::pin!(future);
     let Some(deadline) = deadline else {
         return Some(future.await);
     };
     let mut sleep = sleep_until(deadline)?;
-    let mut future = std::pin::pin!(future);
     std::future::poll_fn(|cx| {
         if Instant::now() >= deadline {
             return Poll::Ready(None);
