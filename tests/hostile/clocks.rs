@@ -5,7 +5,9 @@
 use std::io;
 use std::time::Duration;
 
-use secret_handshake::{AllowAll, Client, HandshakeError, Keypair, Phase, PublicKey, Server};
+use secret_handshake::{
+    AllowAll, Client, HandshakeError, Keypair, Limits, Phase, PublicKey, Server,
+};
 use tokio::io::AsyncReadExt;
 use tokio::time::Instant;
 
@@ -19,7 +21,7 @@ fn server_that_never_decides() -> Server<impl secret_handshake::Authorize<Auth =
 
 /// A client that waits for ever, so that only the server's bounds are tested.
 fn patient_client() -> Client {
-    Client::new(Keypair::generate(), net()).with_limits(secret_handshake::Limits::untimed())
+    Client::new(Keypair::generate(), net()).with_limits(Limits::untimed())
 }
 
 #[tokio::test(start_paused = true)]
@@ -44,8 +46,8 @@ async fn an_authorizer_that_never_answers_times_out_on_the_paused_clock() {
     assert_eq!(io::Error::from(error).kind(), io::ErrorKind::TimedOut);
 
     // With no timeout of its own, the 30 s deadline on the whole handshake ends it.
-    let server = server_that_never_decides()
-        .with_limits(secret_handshake::Limits::default().with_authorize_timeout(None));
+    let server =
+        server_that_never_decides().with_limits(Limits::default().with_authorize_timeout(None));
     let (c, s) = tokio::io::duplex(4096);
     let started = Instant::now();
     let (_, accepted) = tokio::join!(
@@ -71,7 +73,7 @@ fn silent_peer_times_out(timeout: Duration) -> Result<(), String> {
         .build()
         .map_err(|e| e.to_string())?;
     let client = Client::new(Keypair::generate(), net())
-        .with_limits(secret_handshake::Limits::default().with_handshake_timeout(Some(timeout)));
+        .with_limits(Limits::default().with_handshake_timeout(Some(timeout)));
     let started = std::time::Instant::now();
     let result = runtime.block_on(async {
         let (c, _silent) = tokio::io::duplex(1024);
@@ -171,8 +173,7 @@ fn a_runtime_without_timers_gets_a_typed_error_and_runs_untimed_without_deadline
     }
 
     // With every deadline off, nothing needs a timer: the handshake runs, untimed.
-    let server = Server::new(Keypair::generate(), net(), AllowAll)
-        .with_limits(secret_handshake::Limits::untimed());
+    let server = Server::new(Keypair::generate(), net(), AllowAll).with_limits(Limits::untimed());
     let client = patient_client();
     let (c, s) = runtime.block_on(async {
         let (c, s) = tokio::io::duplex(4096);
