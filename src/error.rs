@@ -102,6 +102,11 @@ pub enum HandshakeError {
     /// Server side: the authorizer did not decide within its timeout, which rejects the client
     /// (phase 3). The peer is not to blame: look at what the authorizer waits for.
     AuthorizerTimeout,
+    /// A deadline is set but the Tokio runtime has no time driver to keep it: build the runtime
+    /// with `enable_time` (or `enable_all`), or set no deadline
+    /// ([`Limits::untimed`](crate::Limits::untimed)). Nothing was sent or read. Outside any Tokio
+    /// runtime (another executor) this is the error too.
+    NoTimeDriver,
     /// The transport failed.
     Io(Phase, io::Error),
     /// A handshake state machine was driven out of order (a bug in the caller, not the peer).
@@ -123,7 +128,7 @@ impl HandshakeError {
             InvalidClientAuth | InvalidClientKey | Unauthorized | Authorizer(_)
             | AuthorizerTimeout => Some(Phase::ClientAuth),
             InvalidServerAccept => Some(Phase::ServerAccept),
-            InvalidServerKey | Misuse(_) => None,
+            InvalidServerKey | Misuse(_) | NoTimeDriver => None,
         }
     }
 
@@ -137,7 +142,7 @@ impl HandshakeError {
             Timeout(_) | DeadlineExceeded(_) | AuthorizerTimeout => io::ErrorKind::TimedOut,
             Unauthorized | Authorizer(_) => io::ErrorKind::PermissionDenied,
             InvalidServerKey => io::ErrorKind::InvalidInput,
-            Misuse(_) => io::ErrorKind::Other,
+            Misuse(_) | NoTimeDriver => io::ErrorKind::Other,
             _ => io::ErrorKind::InvalidData,
         }
     }
@@ -186,6 +191,10 @@ impl fmt::Display for HandshakeError {
             ),
             Io(p, e) => write!(f, "handshake failed ({p}): {e}"),
             Misuse(what) => write!(f, "handshake driven out of order: {what}"),
+            NoTimeDriver => write!(
+                f,
+                "handshake not started: deadline set but the Tokio runtime has no time driver (enable_time), or set no deadline"
+            ),
         }
     }
 }

@@ -86,18 +86,18 @@
 //! `shutdown` alone is the half-close: enough for TCP, while a WebSocket stays open.
 //!
 //! **Timeouts?** A handshake fails after 5 s without progress on a read or write, as in the
-//! reference ([`Client::with_handshake_timeout`], [`Server::with_handshake_timeout`]), and
-//! after 30 s in all however steadily the peer trickles bytes
-//! ([`Server::with_handshake_deadline`], [`Client::with_handshake_deadline`]); `None` or
-//! `Duration::MAX` disables either. The authorizer is bounded by the handshake timeout unless
-//! [`Server::with_authorize_timeout`] says otherwise, and its timeout is its own error
+//! reference, and after 30 s in all however steadily the peer trickles bytes; the authorizer is
+//! bounded by the handshake timeout, and its timeout is its own error
 //! ([`HandshakeError::AuthorizerTimeout`]), so a slow database is not mistaken for a slow peer.
-//! The deadlines are checked on every poll before the transport is touched, so they fire on
-//! time whatever the peer sends, and they are woken by one timer thread the crate starts on
-//! first use: they need no Tokio timer (a runtime built without `enable_time` works, so do
-//! async-std and smol). [`Server::with_tokio_timer`] uses Tokio's timer instead, so that
-//! `tokio::time::pause` moves them in tests. No timeout applies after the handshake; wrap
-//! reads in `tokio::time::timeout` if you need one.
+//! All are set in one [`Limits`], given to [`Client::with_limits`] or [`Server::with_limits`];
+//! `None` or `Duration::MAX` disables one.
+//! The deadlines run on Tokio's clock (`tokio::time::pause` moves them in tests) and are
+//! checked on every poll before the transport is touched, so they fire on time whatever the
+//! peer sends. **They need Tokio's time driver**: on a runtime built without `enable_time`, or
+//! outside Tokio (async-std, smol), a handshake with a deadline fails at once with
+//! [`HandshakeError::NoTimeDriver`], never a panic; with every deadline `None` it runs untimed
+//! there. No timeout applies after the handshake; wrap reads in `tokio::time::timeout` if you
+//! need one.
 //!
 //! **What happens on a transport error?** A transport error (`Interrupted`, `WouldBlock`,
 //! `TimedOut`, a reset) is returned once and leaves the stream as it was: no buffered byte is
@@ -407,8 +407,8 @@ pub use error::{BoxStreamError, HandshakeError, KeyError, Phase};
 pub use io::{
     Accept, AcceptSession, AllowAll, AllowList, Authenticate, Authenticated, Authorize, BoxError,
     BoxFramed, BoxReader, BoxStream, BoxWriter, Client, Connect, ConnectSession, DynAuthorize,
-    DynBoxStream, FallibleAccept, FallibleAuthenticate, FallibleConnect, ReuniteError, Server,
-    SplitReader, SplitWriter, Transport, DEFAULT_CLOSE_TIMEOUT, DEFAULT_HANDSHAKE_DEADLINE,
+    DynBoxStream, FallibleAccept, FallibleAuthenticate, FallibleConnect, Limits, ReuniteError,
+    Server, SplitReader, SplitWriter, Transport, DEFAULT_CLOSE_TIMEOUT, DEFAULT_HANDSHAKE_DEADLINE,
     DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_WRITE_BUFFER,
 };
 pub use keys::{Keypair, NetworkKey, PublicKey};

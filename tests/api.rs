@@ -171,11 +171,24 @@ async fn fallible_futures_give_the_transport_back() {
 
 #[tokio::test]
 async fn settings_at_their_extremes_are_accepted() {
-    let client =
-        Client::new(Keypair::generate(), net()).with_handshake_timeout(Some(Duration::MAX));
-    let server = Server::new(Keypair::generate(), net(), AllowAll)
+    let client = Client::new(Keypair::generate(), net()).with_limits(
+        secret_handshake::Limits::default().with_handshake_timeout(Some(Duration::MAX)),
+    );
+    let limits = secret_handshake::Limits::default()
         .with_handshake_timeout(Some(Duration::MAX))
-        .with_authorize_timeout(Some(Duration::MAX));
+        .with_handshake_deadline(Some(Duration::MAX))
+        .with_authorize_timeout(Some(Duration::MAX))
+        .with_max_handshakes(usize::MAX);
+    assert_eq!(limits.max_handshakes(), usize::MAX);
+    assert_eq!(limits.authorize_timeout(), Some(Duration::MAX));
+    assert_eq!(
+        secret_handshake::Limits::default()
+            .with_max_handshakes(0)
+            .max_handshakes(),
+        1
+    );
+    let server = Server::new(Keypair::generate(), net(), AllowAll).with_limits(limits);
+    assert_eq!(server.limits(), &limits);
     let (c, s) = tokio::io::duplex(1); // every message in 1-byte steps, each one restarting the timer
     let (c, s) = tokio::join!(client.connect(c, server.identity()), server.accept(s));
     let (mut alice, mut bob) = (c.unwrap(), s.unwrap());
@@ -202,7 +215,9 @@ async fn settings_at_their_extremes_are_accepted() {
         assert_eq!(&got[..5], b"12345");
         assert_eq!(alice.buffered_capacity(), 0);
     }
-    let _ = Client::new(Keypair::generate(), net()).with_handshake_timeout(Some(Duration::ZERO));
+    let _ = Client::new(Keypair::generate(), net()).with_limits(
+        secret_handshake::Limits::default().with_handshake_timeout(Some(Duration::ZERO)),
+    );
 }
 
 /// A transport that accepts no bytes.
@@ -247,12 +262,11 @@ async fn our_transport_writing_nothing_is_write_zero_not_the_peer() {
 #[tokio::test(start_paused = true)]
 async fn an_authorizer_that_never_answers_fails_with_its_own_timeout() {
     let never = |_: PublicKey| futures::future::pending::<Result<Option<()>, io::Error>>();
-    let server = Server::new(Keypair::generate(), net(), never)
-        .with_tokio_timer()
-        .with_authorize_timeout(Some(Duration::from_secs(2)));
+    let server = Server::new(Keypair::generate(), net(), never).with_limits(
+        secret_handshake::Limits::default().with_authorize_timeout(Some(Duration::from_secs(2))),
+    );
     let client = Client::new(Keypair::generate(), net())
-        .with_tokio_timer()
-        .with_handshake_timeout(None);
+        .with_limits(secret_handshake::Limits::default().with_handshake_timeout(None));
     let (c, s) = tokio::io::duplex(4096);
     let (connected, accepted) =
         tokio::join!(client.connect(c, server.identity()), server.accept(s));

@@ -174,7 +174,7 @@ async fn server_key_that_is_not_a_curve_point_is_refused_in_phase_2() {
 
 #[tokio::test(start_paused = true)]
 async fn a_stalled_server_times_out_and_the_error_names_the_phase() {
-    let client = Client::new(Keypair::generate(), net()).with_tokio_timer();
+    let client = Client::new(Keypair::generate(), net());
     let (c, mut silent) = tokio::io::duplex(1024);
     let started = tokio::time::Instant::now();
     let e = client
@@ -202,9 +202,10 @@ async fn a_stalled_server_times_out_and_the_error_names_the_phase() {
 
 #[tokio::test(start_paused = true)]
 async fn a_client_that_stalls_after_message_1_times_out_on_the_server() {
-    let server = Server::new(Keypair::generate(), net(), AllowAll)
-        .with_tokio_timer()
-        .with_handshake_timeout(Some(Duration::from_millis(300)));
+    let server = Server::new(Keypair::generate(), net(), AllowAll).with_limits(
+        secret_handshake::Limits::default()
+            .with_handshake_timeout(Some(Duration::from_millis(300))),
+    );
     let (mut raw, s) = tokio::io::duplex(1024);
     let machine = ClientHandshake::new(&Keypair::generate(), &net(), server.identity());
     let Next::Send(msg1) = machine.next() else {
@@ -239,8 +240,7 @@ async fn the_timeout_counts_silence_not_total_time() {
     // exchange takes far longer than the 5 s timeout... until it stops sending (with no
     // deadline on the whole: that is the next test).
     let client = Client::new(Keypair::generate(), net())
-        .with_tokio_timer()
-        .with_handshake_deadline(None);
+        .with_limits(secret_handshake::Limits::default().with_handshake_deadline(None));
     let (c, s) = tokio::io::duplex(1024);
     let server_keys = Keypair::generate();
     let server_key = *server_keys.public();
@@ -261,7 +261,7 @@ async fn the_timeout_counts_silence_not_total_time() {
 #[tokio::test(start_paused = true)]
 async fn the_deadline_bounds_the_whole_handshake_however_steady_the_trickle() {
     // The same server, dribbling message 2 a byte a second: the default 30 s deadline ends it.
-    let client = Client::new(Keypair::generate(), net()).with_tokio_timer();
+    let client = Client::new(Keypair::generate(), net());
     let (c, s) = tokio::io::duplex(1024);
     let server_keys = Keypair::generate();
     let server_key = *server_keys.public();
@@ -399,9 +399,12 @@ fn streams_and_futures_are_send_and_sync_when_the_transport_is() {
 
 #[test]
 fn handshakes_run_outside_a_tokio_runtime_untimed() {
-    // As async-std or smol users would run it (through tokio_util::compat): no Tokio timer.
-    let server = Server::new(Keypair::generate(), net(), AllowAll);
-    let client = Client::new(Keypair::generate(), net());
+    // As async-std or smol users would run it (through tokio_util::compat): no Tokio timer,
+    // so no deadline (with one, the handshake fails with `NoTimeDriver`).
+    let server = Server::new(Keypair::generate(), net(), AllowAll)
+        .with_limits(secret_handshake::Limits::untimed());
+    let client =
+        Client::new(Keypair::generate(), net()).with_limits(secret_handshake::Limits::untimed());
     let (c, s) = tokio::io::duplex(1024);
     let (c, s) = futures::executor::block_on(futures::future::join(
         client.connect(c, server.identity()),
@@ -409,4 +412,10 @@ fn handshakes_run_outside_a_tokio_runtime_untimed() {
     ));
     assert_eq!(c.expect("client").peer_key(), server.identity());
     assert_eq!(s.expect("server").peer_key(), client.identity());
+
+    // The default limits need Tokio's timer: a typed error, not a panic or a hang.
+    let (c, _s) = tokio::io::duplex(1024);
+    let dial = Client::new(Keypair::generate(), net()).connect(c, server.identity());
+    let error = futures::executor::block_on(dial).expect_err("no Tokio runtime");
+    assert!(matches!(error, HandshakeError::NoTimeDriver), "{error:?}");
 }

@@ -274,7 +274,9 @@ fn ten_thousand_connections_leave_no_fds_tasks_or_memory_behind() {
                     Ok::<_, std::io::Error>((key != banned).then_some(()))
                 },
             )
-            .with_handshake_timeout(Some(SERVER_TIMEOUT));
+            .with_limits(
+                secret_handshake::Limits::default().with_handshake_timeout(Some(SERVER_TIMEOUT)),
+            );
         let server_key = *server.identity();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();

@@ -29,8 +29,9 @@ impl Peers {
         Peers {
             server_key: *server_id.public(),
             client: Client::new(Keypair::generate(), network.clone())
-                .with_handshake_timeout(timeout),
-            server: Server::new(server_id, network, AllowAll).with_handshake_timeout(timeout),
+                .with_limits(secret_handshake::Limits::default().with_handshake_timeout(timeout)),
+            server: Server::new(server_id, network, AllowAll)
+                .with_limits(secret_handshake::Limits::default().with_handshake_timeout(timeout)),
         }
     }
 }

@@ -1,8 +1,10 @@
-//! Deadlines for dial attempts, on the crate's timer: they need no Tokio timer and cannot be
-//! outrun by a busy future.
+//! Deadlines for dial attempts, through `crate::io::within` (Tokio's clock, checked before each
+//! poll, so a busy future cannot outrun them).
 
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 /// `timeout` from now; `None` (never) if that is past the end of the clock (`Duration::MAX`).
 pub(crate) fn after(timeout: Duration) -> Option<Instant> {
@@ -22,6 +24,7 @@ pub(crate) async fn until<F: Future>(
     deadline: Option<Instant>,
     future: F,
 ) -> Result<F::Output, Elapsed> {
-    let limit = deadline.map(|at| at.saturating_duration_since(Instant::now()));
-    crate::io::within(limit, future).await.ok_or(Elapsed)
+    crate::io::timer::until(deadline, future)
+        .await
+        .ok_or(Elapsed)
 }

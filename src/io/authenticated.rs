@@ -1,5 +1,6 @@
 //! The staged accept: a handshake stopped after the client proved who it is, waiting for the
-//! application's decision.
+//! application's decision. [`Accept`](crate::Accept) runs this stage first, then asks its
+//! authorizer; `Authenticated::accept` is beside `Accept`, in `accept.rs`.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -7,15 +8,13 @@ use std::task::{ready, Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use super::fallible::Failed;
-use super::mid_handshake::MidHandshake;
-use super::server::Accept;
+use super::mid_handshake::{Failed, MidHandshake};
 use crate::error::HandshakeError;
 use crate::handshake::{Handshake, Next, ServerHandshake};
 use crate::keys::PublicKey;
 
-/// The first stage of a server handshake, from [`Server::authenticate`](crate::Server::authenticate):
-/// resolves to an [`Authenticated`] client once message 3 has been verified.
+/// The first stage of a server handshake, from
+/// [`Server::authenticate`](crate::Server::authenticate): resolves to an [`Authenticated`] client once message 3 has been verified.
 ///
 /// On failure the transport is dropped, which closes it; [`into_fallible`](Self::into_fallible)
 /// hands it back instead.
@@ -49,7 +48,8 @@ impl<IO> Authenticate<IO> {
 }
 
 impl<IO: AsyncRead + AsyncWrite> Authenticate<IO> {
-    fn poll_authenticated(
+    /// Messages 1 to 3, up to the client's verified key (also `Accept`'s first stage).
+    pub(crate) fn poll_authenticated(
         &mut self,
         cx: &mut Context<'_>,
     ) -> Poll<Result<Authenticated<IO>, Failed<IO>>> {
@@ -138,8 +138,8 @@ impl<IO> std::fmt::Debug for Authenticate<IO> {
 /// # Ok(()) }
 /// ```
 pub struct Authenticated<IO> {
-    mid: MidHandshake<IO, ServerHandshake>,
-    peer: PublicKey,
+    pub(crate) mid: MidHandshake<IO, ServerHandshake>,
+    pub(crate) peer: PublicKey,
 }
 
 impl<IO> Authenticated<IO> {
@@ -165,16 +165,6 @@ impl<IO> Authenticated<IO> {
     /// The pinned transport, for transports that are not `Unpin`.
     pub fn get_pin_mut(&mut self) -> Pin<&mut IO> {
         self.mid.io.as_mut()
-    }
-
-    /// Lets the client in: sends message 4 and resolves to the stream.
-    pub fn accept(self) -> Accept<IO, ()> {
-        self.accept_with(())
-    }
-
-    /// Lets the client in, with `auth` as the stream's [`auth`](crate::BoxStream::auth).
-    pub fn accept_with<T>(self, auth: T) -> Accept<IO, T> {
-        Accept::sending(self.mid, auth)
     }
 
     /// Turns the client away: message 4 is never sent, and the transport is yours (drop it to

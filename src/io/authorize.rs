@@ -183,3 +183,18 @@ impl<A: Authorize> ErasedAuthorize<A::Auth> for A {
         Box::pin(self.authorize(client))
     }
 }
+
+/// What a server's authorizer answers, boxed.
+pub(crate) type Decision<T> = BoxFuture<'static, Result<Option<T>, BoxError>>;
+
+/// An [`Authorize`] with its type erased down to what it answers with, owned by the future
+/// that asks it (so that `Accept` is `'static` whatever the authorizer borrows).
+pub(crate) trait Decide<T>: Send + Sync {
+    fn decide(self: Arc<Self>, client: PublicKey) -> Decision<T>;
+}
+
+impl<A: Authorize> Decide<A::Auth> for A {
+    fn decide(self: Arc<Self>, client: PublicKey) -> Decision<A::Auth> {
+        Box::pin(async move { self.authorize(&client).await })
+    }
+}

@@ -1,18 +1,17 @@
-//! The client: dial a server whose key you know.
+//! The client: dial a server whose key you know ([`Client`]), the handshake in progress
+//! ([`Connect`]) and its forms that hand back the transport or the session.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
-use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use super::fallible::{Failed, FallibleConnect};
-use super::mid_handshake::MidHandshake;
+use super::limits::Limits;
+use super::mid_handshake::{Failed, MidHandshake};
 use super::stream::BoxStream;
-use super::timer::{Clock, Limits};
-use super::DEFAULT_LIMITS;
+use super::timer::Timer;
 use crate::error::HandshakeError;
 use crate::handshake::{ClientHandshake, CurveCache, Handshake, Session};
 use crate::keys::{Keypair, NetworkKey, PublicKey};
@@ -43,13 +42,13 @@ pub struct Client {
 }
 
 impl Client {
-    /// A client with identity `identity` on `network`, with the reference's 5 s handshake
-    /// timeout.
+    /// A client with identity `identity` on `network`, with the default [`Limits`] (the
+    /// reference's 5 s handshake timeout, 30 s in all).
     pub fn new(identity: Keypair, network: NetworkKey) -> Self {
         Client {
             identity,
             network,
-            limits: DEFAULT_LIMITS,
+            limits: Limits::default(),
             curves: Arc::new(CurveCache::new()),
         }
     }
@@ -60,36 +59,16 @@ impl Client {
         self
     }
 
-    /// Fails the handshake after `timeout` without progress on any read or write (`None`, or a
-    /// duration too long for the clock such as `Duration::MAX`: wait for ever). Nothing times
-    /// out once the handshake is done.
-    ///
-    /// Like the reference's, this timer counts silence, so a peer trickling a byte every few
-    /// seconds could stretch a handshake to minutes: [`with_handshake_deadline`](Self::with_handshake_deadline)
-    /// bounds the whole. Both are checked on every poll and need no runtime timer (see
-    /// [`with_tokio_timer`](Self::with_tokio_timer)).
-    pub fn with_handshake_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.limits.silence = timeout;
+    /// Uses `limits` for every handshake from now on (default [`Limits::default`]: 5 s on
+    /// silence, 30 s in all; they need Tokio's time driver).
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
         self
     }
 
-    /// Fails the handshake if it is not done `deadline` after it started, however steadily the
-    /// peer trickles bytes (default [`DEFAULT_HANDSHAKE_DEADLINE`](crate::DEFAULT_HANDSHAKE_DEADLINE), 30 s; `None` or
-    /// `Duration::MAX`: no deadline). The error is [`HandshakeError::DeadlineExceeded`](crate::HandshakeError::DeadlineExceeded).
-    pub fn with_handshake_deadline(mut self, deadline: Option<Duration>) -> Self {
-        self.limits.total = deadline;
-        self
-    }
-
-    /// Wakes a waiting handshake with Tokio's timer instead of the crate's timer thread, so
-    /// that `tokio::time::pause` and `advance` move its deadlines (for tests). Where the
-    /// runtime has no timer, the crate's timer is used after all (Tokio prints a panic message
-    /// when asked, which is caught, once per thread; with `panic = "abort"` the crate's timer
-    /// is always used). By default deadlines run on the wall clock, woken by one timer thread
-    /// the crate starts on first use: that works on any runtime and executor.
-    pub fn with_tokio_timer(mut self) -> Self {
-        self.limits.clock = Clock::Tokio;
-        self
+    /// The limits each handshake runs under.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
     }
 
     /// The identity this client proves.
@@ -121,7 +100,14 @@ impl Client {
     {
         let machine =
             ClientHandshake::new_cached(&self.identity, &self.network, server, &self.curves);
-        Connect(Some(MidHandshake::new(io, machine, self.limits.timer())))
+        Connect(Some(MidHandshake::new(
+            io,
+            machine,
+            Timer::new(
+                self.limits.handshake_timeout(),
+                self.limits.handshake_deadline(),
+            ),
+        )))
     }
 }
 
@@ -182,10 +168,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Future for ConnectSession<IO> {
 }
 
 impl<IO: AsyncRead + AsyncWrite> Connect<IO> {
-    pub(crate) fn poll_finish(
-        &mut self,
-        cx: &mut Context<'_>,
-    ) -> Poll<Result<BoxStream<IO>, Failed<IO>>> {
+    fn poll_finish(&mut self, cx: &mut Context<'_>) -> Poll<Result<BoxStream<IO>, Failed<IO>>> {
         self.poll_session(cx)
             .map_ok(|(io, session)| BoxStream::from_pinned(io, session, ()))
     }
@@ -215,6 +198,27 @@ impl<IO: AsyncRead + AsyncWrite> Future for Connect<IO> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         self.poll_finish(cx).map_err(|failed| failed.error)
+    }
+}
+
+/// [`Connect`] that resolves to `Err((error, transport))` on failure, as in tokio-rustls.
+///
+/// The transport must be `Unpin` to be handed back by value. The peer has seen a broken
+/// handshake, so the transport is only good for logging or closing it your way.
+///
+/// Polled again after it completed, it panics (naming itself), where [`Connect`] returns
+/// `Err(HandshakeError::Misuse)`: the transport has been handed out, and an output of
+/// `(error, Option<IO>)` would make every caller handle a `None` that only a manual poll
+/// after completion can cause (`.await` cannot). tokio-rustls's fallible futures panic too.
+#[derive(Debug)]
+pub struct FallibleConnect<IO>(Connect<IO>);
+
+impl<IO: AsyncRead + AsyncWrite + Unpin> Future for FallibleConnect<IO> {
+    type Output = Result<BoxStream<IO>, (HandshakeError, IO)>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let result = ready!(self.0.poll_finish(cx));
+        Poll::Ready(result.map_err(|failed| failed.into_parts("FallibleConnect")))
     }
 }
 

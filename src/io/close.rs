@@ -1,15 +1,16 @@
 //! The one clean end of a connection over any transport, within a timeout:
 //! [`BoxStream::close`], and the same steps for [`BoxFramed`](crate::BoxFramed).
 
-use std::future::{poll_fn, Future};
+use std::future::poll_fn;
 use std::io;
-use std::pin::pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures::FutureExt;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::Instant;
+
+use super::timer::until;
 
 use super::stream::BoxStream;
 
@@ -75,27 +76,6 @@ pub(super) async fn close<E: Ending + ?Sized>(stream: &mut E, timeout: Duration)
     }
 }
 
-/// `future`, or `None` once `deadline` has passed (`None`: never). The clock is checked on
-/// every poll that leaves `future` pending, so a peer that keeps it busy (the steps yield
-/// after a bounded amount of work) cannot outrun the deadline.
-async fn until<F: Future>(deadline: Option<Instant>, future: F) -> Option<F::Output> {
-    let Some(deadline) = deadline else {
-        return Some(future.await);
-    };
-    let mut future = pin!(future);
-    let mut sleep = pin!(tokio::time::sleep_until(deadline));
-    poll_fn(|cx| {
-        if let Poll::Ready(output) = future.as_mut().poll(cx) {
-            return Poll::Ready(Some(output));
-        }
-        if Instant::now() >= deadline {
-            return Poll::Ready(None);
-        }
-        sleep.as_mut().poll(cx).map(|()| None)
-    })
-    .await
-}
-
 impl<IO: AsyncRead + AsyncWrite + ?Sized, A> BoxStream<IO, A> {
     /// Ends the connection cleanly, whatever the transport, within
     /// [`DEFAULT_CLOSE_TIMEOUT`] (see [`close_within`](Self::close_within)).
@@ -122,8 +102,8 @@ impl<IO: AsyncRead + AsyncWrite + ?Sized, A> BoxStream<IO, A> {
     /// Close goes out). Safe to call again; dropping the stream afterwards closes the
     /// connection anyway. `Duration::MAX` waits for ever.
     ///
-    /// The timeout is Tokio's (`tokio::time`, so `pause` and `advance` move it); like
-    /// `tokio::time::timeout`, it needs a runtime with its time driver.
+    /// The timeout is on Tokio's clock (`pause` and `advance` move it). On a runtime without
+    /// a time driver a timed close fails at once with `TimedOut`; `Duration::MAX` runs untimed.
     ///
     /// Split halves close by being put back together first
     /// ([`reunite`](crate::BoxReader::reunite), [`reunite_with`](crate::BoxReader::reunite_with));

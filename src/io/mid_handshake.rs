@@ -1,5 +1,6 @@
-//! Drives a sans-IO handshake over an async transport: exact-length reads, complete writes, and
-//! the handshake's deadlines.
+//! The core shared by every handshake future (client, server, staged): drives a sans-IO
+//! handshake over an async transport with exact-length reads, complete writes and the
+//! handshake's deadlines, and hands the transport back when it fails.
 
 use std::io;
 use std::pin::Pin;
@@ -112,12 +113,53 @@ where
     }
 }
 
+/// Why a handshake future ended without a stream, with the transport when there is one.
+pub(crate) struct Failed<IO> {
+    pub(crate) error: HandshakeError,
+    io: Option<Pin<Box<IO>>>,
+}
+
+impl<IO> Failed<IO> {
+    pub(crate) fn with_io(error: HandshakeError, io: Pin<Box<IO>>) -> Self {
+        Failed {
+            error,
+            io: Some(io),
+        }
+    }
+
+    /// A future polled again after it completed: there is no transport left to give back.
+    pub(crate) fn misuse(what: &'static str) -> Self {
+        Failed {
+            error: HandshakeError::Misuse(what),
+            io: None,
+        }
+    }
+
+    /// The error and the transport, for the fallible future `future`.
+    ///
+    /// # Panics
+    /// If the future was polled after it completed: its output, `(error, transport)`, has no
+    /// room for a transport that is gone (see [`FallibleConnect`](crate::FallibleConnect)).
+    pub(crate) fn into_parts(self, future: &'static str) -> (HandshakeError, IO)
+    where
+        IO: Unpin,
+    {
+        match self.io {
+            Some(io) => (self.error, *Pin::into_inner(io)),
+            None => {
+                panic!("{future} polled after completion: the transport was already handed out")
+            }
+        }
+    }
+}
+
 impl Expired {
     /// The error for a handshake that ran out of time in `phase`.
     pub(crate) fn into_error(self, phase: Phase) -> HandshakeError {
         match self {
             Expired::Silence => HandshakeError::Timeout(phase),
             Expired::Total => HandshakeError::DeadlineExceeded(phase),
+            Expired::NoTimeDriver => HandshakeError::NoTimeDriver,
         }
     }
 }

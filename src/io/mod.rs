@@ -1,50 +1,37 @@
 //! The async adapter: [`Client`] and [`Server`] run the handshake over any tokio transport and
 //! produce a [`BoxStream`].
 
-mod alarm;
+mod accept;
 mod authenticated;
 mod authorize;
 mod buffer;
 mod client;
 mod close;
-mod fallible;
 mod framed;
+mod limits;
 mod mid_handshake;
 mod read;
 mod reader;
 mod server;
 mod split;
 mod stream;
-mod timer;
+pub(crate) mod timer;
 mod write;
 mod writer;
 
-use std::time::Duration;
-
+pub use accept::{Accept, AcceptSession, FallibleAccept};
 pub use authenticated::{Authenticate, Authenticated, FallibleAuthenticate};
 pub use authorize::{AllowAll, AllowList, Authorize, BoxError, DynAuthorize};
-pub use client::{Client, Connect, ConnectSession};
+pub use client::{Client, Connect, ConnectSession, FallibleConnect};
 pub use close::DEFAULT_CLOSE_TIMEOUT;
-pub use fallible::{FallibleAccept, FallibleConnect};
 pub use framed::BoxFramed;
+pub use limits::{Limits, DEFAULT_HANDSHAKE_DEADLINE, DEFAULT_HANDSHAKE_TIMEOUT};
 pub use reader::BoxReader;
-pub use server::{Accept, AcceptSession, Server};
+pub use server::Server;
 pub use split::{ReuniteError, SplitReader, SplitWriter};
 pub use stream::{BoxStream, DynBoxStream, Transport};
 pub use write::DEFAULT_WRITE_BUFFER;
 pub use writer::BoxWriter;
 
+/// Deadlines on Tokio's clock for any future (`timer::until` for an absolute one).
 pub(crate) use timer::within;
-
-/// The JS reference's handshake timeout: 5 s without progress on a read.
-pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// The default bound on a whole handshake, however steadily the peer trickles bytes: an honest
-/// one takes two round trips.
-pub const DEFAULT_HANDSHAKE_DEADLINE: Duration = Duration::from_secs(30);
-
-const DEFAULT_LIMITS: timer::Limits = timer::Limits {
-    silence: Some(DEFAULT_HANDSHAKE_TIMEOUT),
-    total: Some(DEFAULT_HANDSHAKE_DEADLINE),
-    clock: timer::Clock::Wall,
-};

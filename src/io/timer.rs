@@ -1,21 +1,24 @@
-//! A handshake's deadlines: a timeout on silence, restarted by each step of progress, and a
-//! deadline on the whole handshake.
+//! Deadlines on Tokio's clock: a handshake's timeout on silence, restarted by each step of
+//! progress, and its deadline on the whole; and [`within`] / [`until`] for any future.
 //!
-//! Both are checked against the clock on every poll, before the transport is touched, so they
-//! fire on time however much the peer sends (a runtime's timer polled inside its cooperative
-//! budget can keep answering `Pending` while the transport keeps the task busy). The wake-up
-//! for a silent peer comes from the crate's timer thread ([`Alarm`]), or, when asked for, from
-//! Tokio's timer, which follows `tokio::time::pause` in tests.
+//! Each bound is checked against Tokio's clock on every poll, before the transport is
+//! touched, so it fires on time however much the peer sends (a timer that is only polled
+//! after a busy transport could keep answering `Pending`). A waiting task is woken by a Tokio
+//! [`Sleep`], so `tokio::time::pause` and `advance` move every deadline.
+//!
+//! A deadline needs the runtime's time driver (`enable_time`). Tokio panics when asked for a
+//! timer it does not have and offers no way to ask first, so [`sleep_until`] asks once per
+//! thread, catching that panic: Tokio's message goes through the panic hook that one time.
+//! Without a driver a handshake with a deadline fails with `HandshakeError::NoTimeDriver`.
 
+use std::cell::Cell;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
-use std::task::Context;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::time::{Instant, Sleep};
-
-use super::alarm::Alarm;
 
 /// Which bound ran out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,48 +27,34 @@ pub(crate) enum Expired {
     Silence,
     /// The whole handshake took too long.
     Total,
-}
-
-/// Which clock wakes a waiting handshake.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) enum Clock {
-    /// The wall clock and the crate's timer thread: works on any runtime.
-    #[default]
-    Wall,
-    /// Tokio's timer where the runtime has one (else the wall clock).
-    Tokio,
+    /// A bound is set, but the runtime has no time driver to keep it.
+    NoTimeDriver,
 }
 
 /// The deadlines of one handshake, started on first use.
 #[derive(Debug)]
 pub(crate) struct Timer {
-    clock: Clock,
     silence: Option<Duration>,
     total: Option<Duration>,
     started: bool,
     /// When the silence, and the whole handshake, run out (`None`: never).
     silence_ends: Option<Instant>,
     total_ends: Option<Instant>,
-    wake: Wake,
-}
-
-#[derive(Debug)]
-enum Wake {
-    Nothing,
-    Alarm(Alarm),
-    Sleep(Pin<Box<Sleep>>),
+    /// Wakes a waiting task; made at the start when a bound is set.
+    sleep: Option<Pin<Box<Sleep>>>,
+    no_driver: bool,
 }
 
 impl Timer {
-    pub(crate) fn new(clock: Clock, silence: Option<Duration>, total: Option<Duration>) -> Self {
+    pub(crate) fn new(silence: Option<Duration>, total: Option<Duration>) -> Self {
         Timer {
-            clock,
             silence,
             total,
             started: false,
             silence_ends: None,
             total_ends: None,
-            wake: Wake::Nothing,
+            sleep: None,
+            no_driver: false,
         }
     }
 
@@ -78,7 +67,7 @@ impl Timer {
     /// Progress was made: the silence counted so far no longer matters.
     pub(crate) fn restart(&mut self) {
         if self.started {
-            self.silence_ends = self.silence.and_then(|t| self.now().checked_add(t));
+            self.silence_ends = self.silence.and_then(|t| Instant::now().checked_add(t));
         }
     }
 
@@ -87,7 +76,10 @@ impl Timer {
         if !self.started {
             self.start();
         }
-        let now = self.now();
+        if self.no_driver && (self.silence_ends.is_some() || self.total_ends.is_some()) {
+            return Some(Expired::NoTimeDriver);
+        }
+        let now = Instant::now();
         if self.total_ends.is_some_and(|end| now >= end) {
             Some(Expired::Total)
         } else if self.silence_ends.is_some_and(|end| now >= end) {
@@ -102,108 +94,103 @@ impl Timer {
         let at = match (self.silence_ends, self.total_ends) {
             (Some(a), Some(b)) => a.min(b),
             (Some(at), None) | (None, Some(at)) => at,
-            (None, None) => {
-                if let Wake::Alarm(_) = self.wake {
-                    self.wake = Wake::Nothing;
-                }
-                return;
-            }
+            (None, None) => return,
         };
-        match &mut self.wake {
-            Wake::Sleep(sleep) => {
-                if sleep.deadline() != at {
-                    sleep.as_mut().reset(at);
-                }
-                // Registers the waker; whether it fired is read off the clock in `expired`. If
-                // it is due already, no waker is kept: poll again at once.
-                if sleep.as_mut().poll(cx).is_ready() {
+        let sleep = match &mut self.sleep {
+            Some(sleep) => sleep,
+            None => match sleep_until(at) {
+                Some(sleep) => self.sleep.insert(sleep),
+                // A bound set later on a runtime without timers (`set_timeout`): poll again,
+                // and `expired` says so.
+                None => {
+                    self.no_driver = true;
                     cx.waker().wake_by_ref();
+                    return;
                 }
-            }
-            // An alarm set for earlier wakes us early, and we set it again then.
-            Wake::Alarm(alarm)
-                if alarm.at() > std::time::Instant::now() && alarm.at() <= at.into_std() =>
-            {
-                alarm.update(cx.waker());
-            }
-            wake => match Alarm::set(at.into_std(), cx.waker()) {
-                Some(alarm) => *wake = Wake::Alarm(alarm),
-                // No timer thread could be started: poll again rather than miss the deadline.
-                None => cx.waker().wake_by_ref(),
             },
+        };
+        if sleep.deadline() != at {
+            sleep.as_mut().reset(at);
+        }
+        // Registers the waker; whether it fired is read off the clock in `expired`. If it is
+        // due already, no waker is kept: poll again at once.
+        if sleep.as_mut().poll(cx).is_ready() {
+            cx.waker().wake_by_ref();
         }
     }
 
     fn start(&mut self) {
         self.started = true;
-        if self.clock == Clock::Tokio {
-            if let Some(sleep) = tokio_sleep() {
-                self.wake = Wake::Sleep(sleep);
-            }
+        if self.silence.is_none() && self.total.is_none() {
+            return; // untimed: no clock and no timer are touched
         }
-        let now = self.now();
+        let now = Instant::now();
         self.silence_ends = self.silence.and_then(|t| now.checked_add(t));
         self.total_ends = self.total.and_then(|t| now.checked_add(t));
-    }
-
-    /// Tokio's clock while we wake with Tokio's timer (it may be paused), else the wall clock.
-    fn now(&self) -> Instant {
-        match self.wake {
-            Wake::Sleep(_) => Instant::now(),
-            _ => Instant::from_std(std::time::Instant::now()),
+        if let Some(at) = self.silence_ends.or(self.total_ends) {
+            self.sleep = sleep_until(at);
+            self.no_driver = self.sleep.is_none();
         }
     }
 }
 
-/// A Tokio `Sleep`, if this thread is in a Tokio runtime whose timer is enabled. Tokio panics
-/// when asked for a timer it does not have and offers no way to ask first, so the panic is
-/// caught, once per thread: Tokio's message goes through the panic hook that one time, and
-/// the thread uses the crate's timer from then on. A build with `panic = "abort"` never asks.
-fn tokio_sleep() -> Option<Pin<Box<Sleep>>> {
+/// A Tokio `Sleep` until `at`, if this thread is in a Tokio runtime with a time driver. The
+/// answer "no driver" is remembered for the thread, so Tokio's panic message is printed once
+/// per thread (a thread that later runs another runtime, with timers, is still refused).
+/// Built with `panic = "abort"` the panic cannot be caught: a runtime without timers then
+/// aborts the process when a deadline is set (Tokio's own panic).
+fn sleep_until(at: Instant) -> Option<Pin<Box<Sleep>>> {
     thread_local! {
-        static NO_TOKIO_TIMER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+        static NO_DRIVER: Cell<bool> = const { Cell::new(false) };
     }
-    if cfg!(panic = "abort") || NO_TOKIO_TIMER.get() {
+    if NO_DRIVER.get() || tokio::runtime::Handle::try_current().is_err() {
         return None;
     }
-    tokio::runtime::Handle::try_current().ok()?;
-    let far = Instant::now().checked_add(Duration::from_secs(86_400))?;
-    let sleep = catch_unwind(AssertUnwindSafe(|| Box::pin(tokio::time::sleep_until(far)))).ok();
-    NO_TOKIO_TIMER.set(sleep.is_none());
+    if cfg!(panic = "abort") {
+        return Some(Box::pin(tokio::time::sleep_until(at)));
+    }
+    let sleep = catch_unwind(AssertUnwindSafe(|| Box::pin(tokio::time::sleep_until(at)))).ok();
+    NO_DRIVER.set(sleep.is_none());
     sleep
 }
 
-/// A client's or server's handshake time limits, from which each handshake's [`Timer`] is made.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Limits {
-    pub(crate) silence: Option<Duration>,
-    pub(crate) total: Option<Duration>,
-    pub(crate) clock: Clock,
+/// `future`, or `None` if it is not done within `limit` from now (`None`: no limit; a limit
+/// past the end of the clock, such as `Duration::MAX`: none either). Like
+/// `tokio::time::timeout`, but the clock is checked before `future` is polled, so a future
+/// kept busy by a peer cannot outrun it. Without a time driver, a limit counts as run out.
+pub(crate) fn within<F: Future>(
+    limit: Option<Duration>,
+    future: F,
+) -> impl Future<Output = Option<F::Output>> {
+    let deadline = limit.and_then(|limit| Instant::now().checked_add(limit));
+    until(deadline, future)
 }
 
-impl Limits {
-    pub(crate) fn timer(&self) -> Timer {
-        Timer::new(self.clock, self.silence, self.total)
-    }
-}
-
-/// `future`, or `None` if it is not done within `limit` (`None`: no limit). Like
-/// `tokio::time::timeout`, but on the crate's timer: it needs no runtime timer, and the limit
-/// is checked before `future` is polled, so a future kept busy by a peer cannot outrun it.
-pub(crate) async fn within<F: Future>(limit: Option<Duration>, future: F) -> Option<F::Output> {
-    let mut timer = Timer::new(Clock::Wall, None, limit);
+/// `future`, or `None` if it is not done by `deadline` on Tokio's clock (`None`: never). The
+/// deadline is checked before `future` is polled, as in [`within`]. On a runtime without a
+/// time driver (or outside Tokio) a deadline counts as passed at once: `None` without polling
+/// `future` (fail closed).
+///
+/// `future` is pinned once, where it is: [`within`] is not an `async fn` around this one, as
+/// each layer would hold its own copy, and the dialler's nested futures would outgrow a test
+/// thread's stack in debug builds.
+pub(crate) async fn until<F: Future>(deadline: Option<Instant>, future: F) -> Option<F::Output> {
     let mut future = std::pin::pin!(future);
+    let Some(deadline) = deadline else {
+        return Some(future.await);
+    };
+    let mut sleep = sleep_until(deadline)?;
     std::future::poll_fn(|cx| {
-        if timer.expired().is_some() {
-            return std::task::Poll::Ready(None);
+        if Instant::now() >= deadline {
+            return Poll::Ready(None);
         }
-        match future.as_mut().poll(cx) {
-            std::task::Poll::Ready(output) => std::task::Poll::Ready(Some(output)),
-            std::task::Poll::Pending => {
-                timer.arm(cx);
-                std::task::Poll::Pending
-            }
+        if let Poll::Ready(output) = future.as_mut().poll(cx) {
+            return Poll::Ready(Some(output));
         }
+        if sleep.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(None);
+        }
+        Poll::Pending
     })
     .await
 }

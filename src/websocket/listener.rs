@@ -14,12 +14,10 @@ use super::server::accept_with;
 use super::transport::WsTransport;
 use super::{Config, Error};
 use crate::io::within;
-use crate::{Authorize, BoxStream, Server};
+use crate::{Authorize, BoxStream, Server, DEFAULT_HANDSHAKE_DEADLINE};
 
 /// How many clients may be in their upgrade or handshake at once, by default.
 pub const DEFAULT_MAX_HANDSHAKES: usize = 256;
-/// How long a client may take for its upgrade and secret handshake together, by default.
-pub const DEFAULT_HANDSHAKE_DEADLINE: Duration = Duration::from_secs(30);
 
 /// An authenticated client, with its address.
 type Accepted<T> = (BoxStream<WsTransport<TcpStream>, T>, SocketAddr);

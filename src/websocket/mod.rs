@@ -112,7 +112,7 @@ mod transport;
 pub use crate::dial::Failure as Error;
 pub use client::open;
 pub use config::{Config, DEFAULT_MAX_MESSAGE, DEFAULT_WRITE_BUFFER_LIMIT, MAX_UPGRADE_BYTES};
-pub use listener::{AcceptError, Listener, DEFAULT_HANDSHAKE_DEADLINE, DEFAULT_MAX_HANDSHAKES};
+pub use listener::{AcceptError, Listener, DEFAULT_MAX_HANDSHAKES};
 pub use options::DialOptions;
 pub use server::{accept, accept_key, accept_with};
 pub use stream::WsStream;

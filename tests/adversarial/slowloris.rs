@@ -65,8 +65,7 @@ const SIX_S: Duration = Duration::from_secs(6);
 async fn slowloris_server_a_byte_every_4s_keeps_the_client_handshake_alive_6s_times_out() {
     // Tokio's (paused) clock; no deadline on the whole, so only the silence counts here.
     let client = Client::new(Keypair::generate(), net())
-        .with_tokio_timer()
-        .with_handshake_deadline(None);
+        .with_limits(secret_handshake::Limits::default().with_handshake_deadline(None));
     // 4 s per byte: 144 bytes take 576 s, far over the 5 s timeout, yet the handshake succeeds.
     let keys = Keypair::generate();
     let key = *keys.public();
@@ -113,8 +112,7 @@ async fn slowloris_server_a_byte_every_4s_keeps_the_client_handshake_alive_6s_ti
 #[tokio::test(start_paused = true)]
 async fn slowloris_client_a_byte_every_4s_keeps_the_server_handshake_alive_6s_times_out() {
     let server = Server::new(Keypair::generate(), net(), AllowAll)
-        .with_tokio_timer()
-        .with_handshake_deadline(None);
+        .with_limits(secret_handshake::Limits::default().with_handshake_deadline(None));
     let (c, s) = tokio::io::duplex(1024);
     let peer = tokio::spawn(slow_client(c, *server.identity(), FOUR_S, FOUR_S));
     let started = Instant::now();
@@ -156,7 +154,7 @@ async fn slowloris_client_a_byte_every_4s_keeps_the_server_handshake_alive_6s_ti
 #[tokio::test(start_paused = true)]
 async fn a_peer_that_does_not_read_times_out_the_handshake_too() {
     // Client: message 1 does not fit a 1-byte pipe nobody reads.
-    let client = Client::new(Keypair::generate(), net()).with_tokio_timer();
+    let client = Client::new(Keypair::generate(), net());
     let (c, _deaf) = tokio::io::duplex(1);
     let started = Instant::now();
     let e = client
@@ -171,8 +169,7 @@ async fn a_peer_that_does_not_read_times_out_the_handshake_too() {
 
     // Server: message 2 does not fit either.
     let server = Server::new(Keypair::generate(), net(), AllowAll)
-        .with_tokio_timer()
-        .with_handshake_deadline(None);
+        .with_limits(secret_handshake::Limits::default().with_handshake_deadline(None));
     let (mut c, s) = tokio::io::duplex(1);
     let machine = ClientHandshake::new(&Keypair::generate(), &net(), server.identity());
     let Next::Send(msg1) = machine.next() else {

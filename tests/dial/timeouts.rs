@@ -18,7 +18,8 @@ fn blackhole() -> (std::net::TcpListener, u16) {
 
 /// A client whose own handshake timeout is off: only the dialler's timeouts count.
 fn patient_client() -> secret_handshake::Client {
-    secret_handshake::Client::new(Keypair::generate(), net()).with_handshake_timeout(None)
+    secret_handshake::Client::new(Keypair::generate(), net())
+        .with_limits(secret_handshake::Limits::default().with_handshake_timeout(None))
 }
 
 #[tokio::test]

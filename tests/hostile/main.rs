@@ -1,8 +1,9 @@
 //! What an unauthenticated peer or an odd transport can do to a connection, tried against the
 //! real `Server` and `Client`: floods that never read, slow peers, transports that fail once
-//! and then work, runtimes without timers, keys outside the prime-order subgroup. Each test
-//! asserts the bound the docs state: heap per connection (a counting allocator), the time a
-//! deadline fires, the bytes a retried read returns, the error a bad key gets.
+//! and then work, forked children, paused clocks and runtimes without timers, keys outside
+//! the prime-order subgroup. Each test asserts the bound the docs state: heap per connection
+//! (a counting allocator), the time a deadline fires, the bytes a retried read returns, the
+//! error a bad key gets.
 //!
 //! Heap figures are process-wide, so every test that reads them holds
 //! `common::heap::exclusive()` for the whole measurement.
@@ -13,6 +14,7 @@ mod common;
 #[global_allocator]
 static HEAP: common::heap::Counting = common::heap::Counting;
 
+mod clocks;
 #[cfg(feature = "websocket")]
 mod close;
 #[cfg(feature = "websocket")]

@@ -37,8 +37,9 @@ async fn stalled_mid_handshake() {
     const CLIENTS: usize = 200;
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let server = Server::new(Keypair::generate(), net(), AllowAll)
-        .with_handshake_timeout(Some(Duration::from_secs(30)));
+    let server = Server::new(Keypair::generate(), net(), AllowAll).with_limits(
+        secret_handshake::Limits::default().with_handshake_timeout(Some(Duration::from_secs(30))),
+    );
     let machine = ClientHandshake::new(&Keypair::generate(), &net(), server.identity());
     let Next::Send(msg1) = machine.next() else {
         panic!("a client starts by sending")
