@@ -122,19 +122,19 @@ if (cfg.role === 'server') {
     emit({ event: 'connected', id: rpc.id })
     ;(function next (i) {
       if (i === cfg.calls.length) {
+        // Node exits by itself once the connection has ended (both goodbyes exchanged).
         return rpc.close(function (err) {
           emit({ event: 'closed', error: err ? String(err.message || err) : null })
-          app.close(function () { process.exit(0) })
+          app.close()
         })
       }
+      // As `rpc.greet.hello(...)` calls, but for any name (those not in the manifest too).
       var method = cfg.calls[i][0]
-      var fn = method.split('.').reduce(function (o, k) { return o && o[k] }, rpc)
-      if (typeof fn !== 'function') die('no method ' + method + ' in the manifest')
-      fn.apply(rpc, cfg.calls[i][1].concat([function (err, value) {
+      rpc.stream.remoteCall('async', method.split('.'), cfg.calls[i][1], function (err, value) {
         if (err) emit({ event: 'error', method: method, name: err.name, message: err.message })
         else emit({ event: 'answer', method: method, value: value })
         next(i + 1)
-      }]))
+      })
     })(0)
   })
 } else {
