@@ -200,17 +200,27 @@ async fn calls_with_the_identity_of_a_secret_file_and_any_address_of_a_list() {
 
 #[tokio::test]
 async fn bad_command_lines_exit_2_without_dialling() {
-    for args in [
-        &["net:x:1~shs:k"][..],
-        &["a", "b", "[]", "d"],
-        &["a", "greet..hello"],
-        &["a", "m", "{}"],
-        &["--serve"],
-    ] {
+    let cases: [(&[&str], &str); 6] = [
+        (&["net:x:1~shs:k"], "expected ADDRESS METHOD [JSON_ARGS]"),
+        (
+            &["a", "b", "[]", "d"],
+            "expected ADDRESS METHOD [JSON_ARGS]",
+        ),
+        (
+            &["a", "greet..hello"],
+            r#"not a method name: "greet..hello""#,
+        ),
+        (&["a", "m", "{}"], "JSON_ARGS is not a JSON array: {}"),
+        (&["--serve"], "--serve needs a value"),
+        (&["--ws", "0", "a", "m"], "--ws goes with --serve"),
+    ];
+    for (args, problem) in cases {
         let (result, out) = ssb_rpc(args).await;
         let failure = result.expect_err("a usage error");
         assert_eq!(failure.exit_code(), 2, "{args:?}: {failure}");
-        assert!(failure.to_string().contains("usage: ssb_rpc"), "{failure}");
+        let message = failure.to_string();
+        assert_eq!(message.lines().next(), Some(problem));
+        assert!(message.contains("\nusage: ssb_rpc"), "{message}");
         assert_eq!(out, "");
     }
 }

@@ -115,9 +115,12 @@ pub async fn run(args: &[String], mut out: impl Write + Send) -> Result<(), Fail
         let ws_at = ws_at.map(listen_address);
         return Ok(serve::serve(keypair, &listen_address(net_at), ws_at.as_deref(), out).await?);
     }
+    if ws_at.is_some() {
+        return Err(Failure::Usage("--ws goes with --serve".into()));
+    }
     let (address, method, json_args) = match positional[..] {
         [address, method] => (address, method, "[]"),
-        [address, method, json_args] if ws_at.is_none() => (address, method, json_args),
+        [address, method, json_args] => (address, method, json_args),
         _ => return Err(Failure::Usage("expected ADDRESS METHOD [JSON_ARGS]".into())),
     };
     let name: Vec<&str> = method.split('.').collect();

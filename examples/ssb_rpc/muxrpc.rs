@@ -101,11 +101,11 @@ where
                     Ok(value)
                 });
             }
-            Frame::Packet(request) if request.req > 0 => {
+            Frame::Packet(request) if request.req > 0 && !request.end => {
                 let refusal = RemoteError::new("this client answers no calls");
                 reply(rpc, &request, Err(refusal)).await?;
             }
-            Frame::Packet(_) => {} // not ours
+            Frame::Packet(_) => {} // not ours, or the end of a stream
             Frame::Goodbye => break,
         }
     }
@@ -115,7 +115,7 @@ where
     ))
 }
 
-/// Answers `request`, unless it is the end of a stream (which needs no answer).
+/// Answers `request`.
 pub async fn reply<IO>(
     rpc: &mut Rpc<IO>,
     request: &Packet,
@@ -124,9 +124,6 @@ pub async fn reply<IO>(
 where
     IO: AsyncRead + AsyncWrite + Unpin,
 {
-    if request.end {
-        return Ok(());
-    }
     let mut packet = match answer {
         Ok(value) => Packet::json(-request.req, false, &value),
         Err(error) => Packet::json(-request.req, true, &error.to_body()),
