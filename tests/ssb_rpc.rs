@@ -225,6 +225,19 @@ async fn bad_command_lines_exit_2_without_dialling() {
     }
 }
 
+#[tokio::test]
+async fn a_failed_dial_exits_1_and_prints_nothing() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = closed.local_addr().expect("address").port();
+    drop(closed);
+    let key = Keypair::from_seed(&[1; 32]).public().to_base64();
+    let (result, out) = ssb_rpc(&[&format!("net:127.0.0.1:{port}~shs:{key}"), "whoami"]).await;
+    let failure = result.expect_err("nobody listens");
+    assert_eq!(failure.exit_code(), 1, "{failure}");
+    assert!(matches!(failure, ssb_rpc::Failure::Failed(_)), "{failure}");
+    assert_eq!(out, "");
+}
+
 /// `std::io::Write` into a channel: the server's stdout, read while it runs.
 struct Lines(mpsc::UnboundedSender<Vec<u8>>);
 

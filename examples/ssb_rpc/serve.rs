@@ -116,7 +116,10 @@ async fn serve_ws(stream: WsStream, peer: SocketAddr, me: PublicKey) -> String {
 
 fn is_hang_up(e: &io::Error) -> bool {
     use io::ErrorKind::*;
-    matches!(e.kind(), UnexpectedEof | ConnectionReset | BrokenPipe)
+    matches!(
+        e.kind(),
+        UnexpectedEof | ConnectionReset | BrokenPipe | NotConnected
+    )
 }
 
 /// Answers one client's calls until its goodbye (or the end of its box-stream). Returns the
