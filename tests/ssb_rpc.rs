@@ -252,19 +252,127 @@ impl std::io::Write for Lines {
     }
 }
 
-/// The next whole line from a [`Lines`] channel.
-async fn next_line(rx: &mut mpsc::UnboundedReceiver<Vec<u8>>, pending: &mut Vec<u8>) -> String {
-    loop {
-        if let Some(end) = pending.iter().position(|&b| b == b'\n') {
-            let line: Vec<u8> = pending.drain(..=end).collect();
-            return String::from_utf8(line)
-                .expect("UTF-8")
-                .trim_end()
-                .to_owned();
+/// The example's server, running in this process with the identity `keypair`.
+struct Serving {
+    net: String,
+    ws: String,
+    lines: mpsc::UnboundedReceiver<Vec<u8>>,
+    pending: Vec<u8>,
+    task: tokio::task::JoinHandle<Result<(), String>>,
+    _dir: TempDir,
+}
+
+impl Serving {
+    /// Starts `ssb_rpc --secret FILE --serve 0 --ws 127.0.0.1:0` and reads its address.
+    async fn start(keypair: &Keypair) -> Serving {
+        let dir = TempDir::new(&format!("ssb_rpc_serve_{}", keypair.public().to_hex()));
+        let secret = dir.path().join("secret");
+        std::fs::write(&secret, keypair.to_ssb_secret()).expect("write the secret file");
+        let secret = secret.to_str().expect("UTF-8 path").to_owned();
+        let args = ["--secret", &secret, "--serve", "0", "--ws", "127.0.0.1:0"].map(String::from);
+        let (tx, lines) = mpsc::unbounded_channel();
+        let task = tokio::spawn(async move {
+            ssb_rpc::run(&args, Lines(tx))
+                .await
+                .map_err(|e| e.to_string())
+        });
+        let mut serving = Serving {
+            net: String::new(),
+            ws: String::new(),
+            lines,
+            pending: vec![],
+            task,
+            _dir: dir,
+        };
+
+        let address = serving.next_line().await;
+        let key = keypair.public().to_base64();
+        let (net, ws) = address.split_once(';').expect("net;ws");
+        for (part, scheme) in [(net, "net:127.0.0.1:"), (ws, "ws://127.0.0.1:")] {
+            let port = part
+                .strip_prefix(scheme)
+                .and_then(|rest| rest.strip_suffix(&format!("~shs:{key}")));
+            assert!(port.is_some_and(|p| p.parse::<u16>().is_ok()), "{address}");
         }
-        let more = tokio::time::timeout(std::time::Duration::from_secs(30), rx.recv()).await;
-        pending.extend(more.expect("a line within 30 s").expect("the server ended"));
+        (serving.net, serving.ws) = (net.to_owned(), ws.to_owned());
+        serving
     }
+
+    /// The next line the server prints.
+    async fn next_line(&mut self) -> String {
+        loop {
+            if let Some(end) = self.pending.iter().position(|&b| b == b'\n') {
+                let line: Vec<u8> = self.pending.drain(..=end).collect();
+                return String::from_utf8(line)
+                    .expect("UTF-8")
+                    .trim_end()
+                    .to_owned();
+            }
+            let more =
+                tokio::time::timeout(std::time::Duration::from_secs(30), self.lines.recv()).await;
+            self.pending
+                .extend(more.expect("a line within 30 s").expect("the server ended"));
+        }
+    }
+
+    /// The next client's line, `ADDRESS OUTCOME`: the outcome.
+    async fn next_client(&mut self) -> String {
+        let line = self.next_line().await;
+        let (peer, outcome) = line.split_once(' ').expect("ADDRESS OUTCOME");
+        assert!(peer.starts_with("127.0.0.1:"), "{line}");
+        outcome.to_owned()
+    }
+
+    fn stop(self) {
+        assert!(!self.task.is_finished(), "the server stopped");
+        self.task.abort();
+    }
+}
+
+#[tokio::test]
+async fn our_client_and_server_close_both_layers_cleanly() {
+    let server = Keypair::from_seed(&[12; 32]);
+    let mut serving = Serving::start(&server).await;
+    let (net, ws) = (serving.net.clone(), serving.ws.clone());
+    for (address, ending) in [
+        (&net, "closed cleanly"),
+        (&ws, "closed with the WebSocket Close"),
+    ] {
+        let (result, out) = ssb_rpc(&[address, "greet.hello", r#"["rust"]"#]).await;
+        assert!(result.is_ok(), "{result:?}");
+        assert_eq!(out, "\"Hello, rust!\"\n");
+        let outcome = serving.next_client().await;
+        assert!(
+            outcome.ends_with(&format!(": 1 answered, {ending}")),
+            "{outcome}"
+        );
+
+        let (result, out) = ssb_rpc(&[address, "whoami"]).await;
+        assert!(result.is_ok(), "{result:?}");
+        assert_eq!(
+            out,
+            format!("{{\"id\":\"{}\"}}\n", server.public().to_ssb_id())
+        );
+        let outcome = serving.next_client().await;
+        assert!(
+            outcome.ends_with(&format!(": 1 answered, {ending}")),
+            "{outcome}"
+        );
+
+        let (result, out) = ssb_rpc(&[address, "greet.hello"]).await;
+        let failure = result.expect_err("no name");
+        assert_eq!(
+            failure.to_string(),
+            "greet.hello answered with an error: Error: greet.hello takes a name"
+        );
+        assert_eq!(out, "");
+        let outcome = serving.next_client().await;
+        assert!(
+            outcome.ends_with(&format!(": 1 answered, {ending}")),
+            "{outcome}"
+        );
+    }
+    serving.stop();
 }
 
 #[tokio::test]
@@ -272,44 +380,14 @@ async fn answers_a_js_client_over_tcp_and_websocket() {
     if !common::node_available() {
         return;
     }
-    let dir = TempDir::new("ssb_rpc_serve");
-    let secret = dir.path().join("secret");
     let server = Keypair::from_seed(&[10; 32]);
-    std::fs::write(&secret, server.to_ssb_secret()).expect("write the secret file");
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let args: Vec<String> = [
-        "--secret",
-        secret.to_str().unwrap(),
-        "--serve",
-        "0",
-        "--ws",
-        "127.0.0.1:0",
-    ]
-    .map(String::from)
-    .into();
-    let serving = tokio::spawn(async move {
-        ssb_rpc::run(&args, Lines(tx))
-            .await
-            .map_err(|e| e.to_string())
-    });
-
-    let mut pending = Vec::new();
-    let address = next_line(&mut rx, &mut pending).await;
-    let key = server.public().to_base64();
-    let (net, ws) = address.split_once(';').expect("net;ws");
-    for (part, scheme) in [(net, "net:127.0.0.1:"), (ws, "ws://127.0.0.1:")] {
-        let port = part
-            .strip_prefix(scheme)
-            .and_then(|rest| rest.strip_suffix(&format!("~shs:{key}")));
-        assert!(port.is_some_and(|p| p.parse::<u16>().is_ok()), "{address}");
-    }
-
+    let mut serving = Serving::start(&server).await;
     let client_seed = [11; 32];
     let client_id = Keypair::from_seed(&client_seed).public().to_ssb_id();
     for (address, ending) in [
         // JS muxrpc, having sent its packet-stream goodbye, hangs up without box-stream's.
-        (net, "then the peer hung up"),
-        (ws, "closed with the WebSocket Close"),
+        (serving.net.clone(), "then the peer hung up"),
+        (serving.ws.clone(), "closed with the WebSocket Close"),
     ] {
         let calls = json!([["whoami", []], ["greet.hello", ["js"]], ["greet.nope", []]]);
         let config = json!({"role": "client", "seed": common::hex(&client_seed), "address": address, "calls": calls});
@@ -326,16 +404,10 @@ async fn answers_a_js_client_over_tcp_and_websocket() {
         }
         let status = client.child.wait().await.expect("JS client exit");
         assert!(status.success(), "{status}");
-
-        let line = next_line(&mut rx, &mut pending).await;
-        let (peer, outcome) = line.split_once(' ').expect("ADDRESS OUTCOME");
-        assert!(peer.starts_with("127.0.0.1:"), "{line}");
-        assert_eq!(outcome, format!("{client_id}: 3 answered, {ending}"));
+        assert_eq!(
+            serving.next_client().await,
+            format!("{client_id}: 3 answered, {ending}")
+        );
     }
-    assert!(
-        !serving.is_finished(),
-        "the server stopped: {:?}",
-        serving.await
-    );
-    serving.abort();
+    serving.stop();
 }
