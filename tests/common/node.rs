@@ -5,7 +5,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 /// `tests/interop`: package.json and package-lock.json of the JS reference tools (shs1-test,
-/// secret-handshake, pull-box-stream, multiserver).
+/// secret-handshake, pull-box-stream, multiserver, secret-stack).
 pub fn interop_dir() -> PathBuf {
     // Also included by workspace members (shs-cat), so look upwards for it.
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -91,6 +91,7 @@ fn install_node_modules() -> Result<(), String> {
         "multiserver",
         "multiserver-address",
         "pull-websocket",
+        "secret-stack",
     ];
     if markers
         .iter()
