@@ -145,7 +145,7 @@ pub async fn run(args: &[String], mut out: impl Write + Send) -> Result<(), Fail
     }
     muxrpc::say_goodbye(&mut rpc).await?;
     muxrpc::read_to_end(&mut rpc).await?; // the peer's goodbyes
-    rpc.into_inner().get_mut().close().await?; // a WebSocket's Close, after both goodbyes
+    rpc.into_inner().close().await?; // the transport's end: a WebSocket's Close, TCP's FIN
     answer
         .map_err(|error| Failure::Answer(method.into(), error))
         .map(drop)

@@ -9,7 +9,7 @@ use futures::StreamExt;
 use secret_handshake::websocket::{AcceptError, Listener, WsTransport};
 use secret_handshake::{AllowAll, BoxStream, Keypair, NetworkKey, PublicKey, Server};
 use serde_json::{json, Value};
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 use tokio_util::codec::Framed;
@@ -103,9 +103,11 @@ async fn serve_ws(stream: WsStream, peer: SocketAddr, me: PublicKey) -> String {
     let ended = async {
         let (calls, mut rpc) = answer_calls(stream, &me).await?;
         muxrpc::say_goodbye(&mut rpc).await?;
-        // The WebSocket Close handshake skips what the peer still sends (its goodbye, if any).
+        // A JS client sends no box-stream goodbye over WebSocket and waits for us to end it:
+        // the WebSocket's second shutdown (the box-stream's was the first) is its Close
+        // handshake, which skips what the peer still sends.
         let mut stream = rpc.into_inner();
-        tokio::time::timeout(muxrpc::CLOSE_TIMEOUT, stream.get_mut().close()).await??;
+        tokio::time::timeout(muxrpc::CLOSE_TIMEOUT, stream.get_mut().shutdown()).await??;
         Ok::<_, io::Error>(calls)
     };
     match ended.await {
