@@ -380,6 +380,7 @@ pub mod handshake;
 pub mod hazmat;
 mod io;
 mod keys;
+mod listener;
 pub mod multiserver;
 mod secret;
 #[cfg(feature = "ssb-secret-file")]
@@ -403,4 +404,8 @@ pub use io::{
     DEFAULT_WRITE_BUFFER,
 };
 pub use keys::{Keypair, NetworkKey, PublicKey};
+pub use listener::{
+    AcceptError, Accepted, ClientError, Connection, Listener, PeerAddr, DEFAULT_DEADLINE,
+    DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_PER_SOURCE,
+};
 pub use multiserver::{AddressError, MultiserverAddress, NoauthAddress, TransportKind};

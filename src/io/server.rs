@@ -112,6 +112,12 @@ impl<A> Server<A> {
         self
     }
 
+    /// The deadline on a whole handshake, for a caller that adds steps before it.
+    #[cfg(feature = "websocket")]
+    pub(crate) fn handshake_deadline(&self) -> Option<Duration> {
+        self.limits.total
+    }
+
     /// The identity this server proves.
     pub fn identity(&self) -> &PublicKey {
         self.identity.public()

@@ -21,8 +21,8 @@ pub enum Error {
     Upgrade(io::Error),
     /// The secret handshake failed; it names the phase.
     Handshake(HandshakeError),
-    /// The upgrade and the secret handshake together took longer than this
-    /// ([`Listener::with_handshake_deadline`](super::Listener::with_handshake_deadline)).
+    /// The upgrade and the secret handshake together took longer than this (the server's
+    /// handshake deadline, counted from the start of the upgrade).
     Deadline(Duration),
 }
 
