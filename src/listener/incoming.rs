@@ -70,12 +70,13 @@ async fn over_tcp(tcp: TcpStream, speaks: Speaks) -> Result<Kind, ClientError> {
     match speaks {
         Speaks::SecretHandshake => Ok(Kind::Tcp(tcp)),
         #[cfg(feature = "websocket")]
-        Speaks::WebSocket(config) => upgrade(tcp, &[], &config).await,
+        // Boxed: the upgrade's state is large, and only WebSocket clients need it.
+        Speaks::WebSocket(config) => Box::pin(upgrade(tcp, &[], &config)).await,
         #[cfg(feature = "websocket")]
         Speaks::Either(config) => {
             let (tcp, head, len) = sniff(tcp).await?;
             if &head[..len] == websocket::GET {
-                upgrade(tcp, &head, &config).await
+                Box::pin(upgrade(tcp, &head, &config)).await
             } else {
                 Ok(Kind::Sniffed(Replay::new(head, len, tcp)))
             }

@@ -62,11 +62,12 @@ pub type Accepted<T> = (BoxStream<Connection, T>, PeerAddr);
 ///   address only ever competes with itself, and a crowd spread over many sources makes each
 ///   slow client's slot last only as long as it takes the crowd to fill the slots again, while
 ///   an honest handshake takes two round trips. Replaced clients are dropped without a report.
-/// * **Memory per pending client**: the task and the handshake's state (about 2 KiB over TCP
-///   or a unix socket); over WebSocket, the upgrade's buffers on top (at most 16 KiB of
-///   request, then tungstenite's read buffer and one frame: about 40 KiB measured, 64 KiB at
-///   most with the default [`Config`](crate::websocket::Config)). So 256 pending clients hold
-///   at most about 0.5 MiB (TCP) or 16 MiB (WebSocket) of heap.
+/// * **Memory per pending client**: its task and the handshake's state, at most 8 KiB over
+///   TCP or a unix socket (7 KiB measured by `tests/hostile/lockout.rs`); over WebSocket, the
+///   upgrade's buffers on top: at most 16 KiB of request, then tungstenite's read buffer and
+///   one frame, at most 64 KiB with the default [`Config`](crate::websocket::Config) (24 KiB
+///   measured once upgraded). So the default 256 pending clients hold at most 2 MiB (TCP) or
+///   16 MiB (WebSocket) of heap.
 ///
 /// Call [`accept`](Self::accept) in a loop: handshakes run meanwhile, but new connections are
 /// taken only while it is awaited. Dropping the listener ends the handshakes in flight (and

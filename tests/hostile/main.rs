@@ -15,6 +15,7 @@ static HEAP: common::heap::Counting = common::heap::Counting;
 
 #[cfg(feature = "websocket")]
 mod deadlines;
+mod lockout;
 mod memory;
 mod secrets_in_errors;
 mod torsion;
