@@ -3,7 +3,7 @@
 //! and no client is held past its deadline whatever it sends.
 
 use std::io;
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -13,9 +13,11 @@ use secret_handshake::{AllowAll, Client, Keypair, Listener, PublicKey, Server};
 use std::io::Write as _;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpSocket, TcpStream};
-use tokio::sync::Notify;
+use tokio::net::TcpStream;
 
+use crate::common::crowd::{
+    from_another_address, trickle, upgrade_by_hand, Crowd, Kind, FRAME_HEAD, UPGRADE,
+};
 use crate::common::{heap, net};
 
 /// The docs' bounds on the heap of one pending client.
@@ -24,17 +26,6 @@ const PENDING_WS: isize = 64 * 1024;
 
 /// How long an honest client may take under attack.
 const HONEST: Duration = Duration::from_secs(2);
-
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Kind {
-    Tcp,
-    Ws,
-}
-
-const UPGRADE: &[u8] = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\n\
-Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
-/// A masked binary frame of 64 bytes, its mask; the payload (zeros) follows byte by byte.
-const FRAME_HEAD: [u8; 6] = [0x82, 0xc0, 0, 0, 0, 0];
 
 fn raise_fd_limit(needed: u64) -> bool {
     let soft = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(0);
@@ -57,84 +48,12 @@ async fn listening(kind: Kind) -> (Listener<AllowAll>, PublicKey, u16) {
     (listener, key, port)
 }
 
-/// Sends the upgrade request and reads the answer up to its blank line into `buf`.
-async fn upgrade_by_hand(tcp: &mut TcpStream, buf: &mut [u8]) -> io::Result<()> {
-    tcp.write_all(UPGRADE).await?;
-    let mut len = 0;
-    while !buf[..len].ends_with(b"\r\n\r\n") {
-        match tcp.read(&mut buf[len..]).await? {
-            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
-            n => len += n,
-        }
-        if len == buf.len() {
-            return Err(io::ErrorKind::InvalidData.into());
-        }
-    }
-    if !buf.starts_with(b"HTTP/1.1 101") {
-        return Err(io::ErrorKind::InvalidData.into());
-    }
-    Ok(())
-}
-
-/// What the crowd has done: connections made (and upgraded), and connections cut.
-#[derive(Default)]
-struct Crowd {
-    connected: AtomicUsize,
-    cut: AtomicUsize,
-    first_time: AtomicUsize,
-    changed: Notify,
-}
-
-/// A slow peer from 127.0.0.1: connects (and upgrades), then sends a byte every `every`,
-/// and reconnects whenever the server cuts it off.
-async fn trickle(port: u16, kind: Kind, every: Duration, crowd: Arc<Crowd>) {
-    let mut first = true;
-    let mut buf = [0; 1024];
-    loop {
-        let Ok(mut tcp) = TcpStream::connect(("127.0.0.1", port)).await else {
-            tokio::time::sleep(every).await; // the listen queue overflowed: pace the retry
-            continue;
-        };
-        if kind == Kind::Ws && upgrade_by_hand(&mut tcp, &mut buf).await.is_err() {
-            crowd.cut.fetch_add(1, Relaxed);
-            continue;
-        }
-        crowd.connected.fetch_add(1, Relaxed);
-        if std::mem::take(&mut first) {
-            crowd.first_time.fetch_add(1, Relaxed);
-            crowd.changed.notify_one();
-        }
-        let mut interval = tokio::time::interval(every);
-        let mut sent = 0;
-        loop {
-            tokio::select! {
-                _ = interval.tick() => {
-                    let byte = match kind {
-                        Kind::Ws => FRAME_HEAD.get(sent).copied().unwrap_or(0),
-                        Kind::Tcp => 0x5a,
-                    };
-                    sent += 1;
-                    if tcp.write_all(&[byte]).await.is_err() {
-                        break;
-                    }
-                }
-                // The server never answers a partial hello: anything here is the end.
-                _ = tcp.read(&mut buf) => break,
-            }
-        }
-        crowd.cut.fetch_add(1, Relaxed);
-    }
-}
-
 /// An honest client from 127.0.0.2; how long it took to be through the handshake.
 async fn honest(port: u16, kind: Kind, key: PublicKey) -> Duration {
     let started = Instant::now();
-    let socket = TcpSocket::new_v4().unwrap();
-    socket.bind("127.0.0.2:0".parse().unwrap()).unwrap();
     let client = Client::new(Keypair::generate(), net());
     let attempt = async {
-        let tcp = socket.connect(([127, 0, 0, 1], port).into()).await?;
-        tcp.set_nodelay(true)?;
+        let tcp = from_another_address(port).await?;
         match kind {
             Kind::Tcp => drop(client.connect(tcp, &key).await?),
             Kind::Ws => {
@@ -188,10 +107,7 @@ fn honest_clients_get_in_despite(crowd_size: usize, kind: Kind) {
                 ))
             })
             .collect();
-        // Every trickler has been in at least once.
-        while crowd.first_time.load(Relaxed) < crowd_size {
-            crowd.changed.notified().await;
-        }
+        crowd.all_in(crowd_size).await;
         for attempt in 0..5 {
             let took = honest(port, kind, key).await;
             eprintln!("{kind:?}, {crowd_size} tricklers: honest client {attempt} in {took:?}");
