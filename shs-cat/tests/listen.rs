@@ -419,25 +419,18 @@ fn listen_unix_makes_its_socket_owner_only_from_the_start_even_under_umask_0() {
 
 #[test]
 fn keep_open_lets_an_honest_client_in_within_2_s_despite_256_tricklers() {
-    use support::common::crowd::{from_another_address, trickle, Crowd, Kind};
+    use support::common::crowd::{from_another_address, Kind, Running};
     const CROWD: usize = 256;
     let home = TempDir::new("crowd");
     let (server, port, server_id) = listen(&home, &["--keep-open"], Vec::new());
+    let running = Running::start(CROWD, port, Kind::Tcp, Duration::from_secs(3));
+    let crowd = Arc::clone(&running.crowd);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime");
-    let crowd = Arc::new(Crowd::default());
     runtime.block_on(async {
-        for _ in 0..CROWD {
-            tokio::spawn(trickle(
-                port,
-                Kind::Tcp,
-                Duration::from_secs(3),
-                Arc::clone(&crowd),
-            ));
-        }
-        tokio::time::timeout(DEADLINE, crowd.all_in(CROWD))
+        tokio::time::timeout(DEADLINE, crowd.all_in(CROWD, 32))
             .await
             .expect("the crowd never got in");
         for attempt in 0..3 {
@@ -456,7 +449,7 @@ fn keep_open_lets_an_honest_client_in_within_2_s_despite_256_tricklers() {
             drop(stream);
         }
     });
-    drop(runtime);
+    drop(running);
     assert!(
         crowd.cut.load(Ordering::Relaxed) > 0,
         "the crowd never pressed"

@@ -23,8 +23,9 @@ pub(super) enum Kind {
     #[cfg(feature = "websocket")]
     Sniffed(Replay<TcpStream>),
     Unix(UnixStream),
+    /// Boxed: a WebSocket is far larger than a socket, and TCP connections should not pay.
     #[cfg(feature = "websocket")]
-    WebSocket(WsTransport<TcpStream>),
+    WebSocket(Box<WsTransport<TcpStream>>),
 }
 
 impl Connection {
@@ -45,7 +46,7 @@ impl Connection {
     #[cfg(feature = "websocket")]
     pub fn websocket_mut(&mut self) -> Option<&mut WsTransport<TcpStream>> {
         match &mut self.0 {
-            Kind::WebSocket(ws) => Some(ws),
+            Kind::WebSocket(ws) => Some(&mut **ws),
             _ => None,
         }
     }

@@ -87,7 +87,7 @@ async fn over_tcp(tcp: TcpStream, speaks: Speaks) -> Result<Kind, ClientError> {
 #[cfg(feature = "websocket")]
 async fn upgrade(tcp: TcpStream, head: &[u8], config: &Config) -> Result<Kind, ClientError> {
     match WsTransport::accept_after(tcp, head, config).await {
-        Ok(ws) => Ok(Kind::WebSocket(ws)),
+        Ok(ws) => Ok(Kind::WebSocket(Box::new(ws))),
         Err(websocket::Error::Upgrade(e)) => Err(ClientError::Upgrade(e)),
         Err(e) => Err(ClientError::Upgrade(e.into())),
     }

@@ -43,6 +43,9 @@ pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(30);
 /// A client authenticated by a [`Listener`]: its stream, and where it came from.
 pub type Accepted<T> = (BoxStream<Connection, T>, PeerAddr);
 
+/// How one client's steps before authentication ended.
+type Outcome<T> = Result<BoxStream<Connection, T>, ClientError>;
+
 /// A server socket that yields authenticated clients. It accepts connections and runs each
 /// one's steps before authentication (with [`with_websocket_or_shs`](Self::with_websocket_or_shs),
 /// telling WebSocket from secret-handshake by the first bytes; with a WebSocket, the upgrade;
@@ -98,10 +101,7 @@ pub struct Listener<A: Authorize> {
     max_in_flight: usize,
     max_per_source: usize,
     pending: Pending,
-    tasks: JoinSet<(
-        PeerAddr,
-        Result<BoxStream<Connection, A::Auth>, ClientError>,
-    )>,
+    tasks: JoinSet<(PeerAddr, Outcome<A::Auth>)>,
 }
 
 #[derive(Debug)]

@@ -17,9 +17,11 @@ pub enum Kind {
     Ws,
 }
 
+/// A WebSocket upgrade request.
 pub const UPGRADE: &[u8] = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\n\
-Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
-/// A masked binary frame of 64 bytes, its mask; the payload (zeros) follows byte by byte.
+Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\
+Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
+/// The head of a masked binary frame of 64 bytes; its payload (zeros) follows byte by byte.
 pub const FRAME_HEAD: [u8; 6] = [0x82, 0xc0, 0, 0, 0, 0];
 
 /// Sends the upgrade request and reads the answer up to its blank line into `buf`.
@@ -41,11 +43,14 @@ pub async fn upgrade_by_hand(tcp: &mut TcpStream, buf: &mut [u8]) -> io::Result<
     Ok(())
 }
 
-/// What the crowd has done: connections made (and upgraded), and connections cut.
+/// What the crowd has done.
 #[derive(Default)]
 pub struct Crowd {
+    /// Connections ready to trickle (over WebSocket: upgraded).
     pub connected: AtomicUsize,
+    /// Connections the server cut (over WebSocket: also during the upgrade).
     pub cut: AtomicUsize,
+    /// Tricklers that have connected at least once.
     pub first_time: AtomicUsize,
     pub changed: Notify,
 }
@@ -60,15 +65,16 @@ pub async fn trickle(port: u16, kind: Kind, every: Duration, crowd: Arc<Crowd>) 
             tokio::time::sleep(every).await; // the listen queue overflowed: pace the retry
             continue;
         };
+        if std::mem::take(&mut first) {
+            crowd.first_time.fetch_add(1, Relaxed);
+            crowd.changed.notify_one();
+        }
         if kind == Kind::Ws && upgrade_by_hand(&mut tcp, &mut buf).await.is_err() {
             crowd.cut.fetch_add(1, Relaxed);
             continue;
         }
         crowd.connected.fetch_add(1, Relaxed);
-        if std::mem::take(&mut first) {
-            crowd.first_time.fetch_add(1, Relaxed);
-            crowd.changed.notify_one();
-        }
+        crowd.changed.notify_one();
         let mut interval = tokio::time::interval(every);
         let mut sent = 0;
         loop {
@@ -92,9 +98,10 @@ pub async fn trickle(port: u16, kind: Kind, every: Duration, crowd: Arc<Crowd>) 
 }
 
 impl Crowd {
-    /// Waits until every one of `size` tricklers has been in at least once.
-    pub async fn all_in(&self, size: usize) {
-        while self.first_time.load(Relaxed) < size {
+    /// Waits until every one of `size` tricklers has connected at least once, and `ready`
+    /// connections were ready to trickle (over WebSocket: upgraded).
+    pub async fn all_in(&self, size: usize, ready: usize) {
+        while self.first_time.load(Relaxed) < size || self.connected.load(Relaxed) < ready {
             self.changed.notified().await;
         }
     }
@@ -107,4 +114,46 @@ pub async fn from_another_address(port: u16) -> io::Result<TcpStream> {
     let tcp = socket.connect(([127, 0, 0, 1], port).into()).await?;
     tcp.set_nodelay(true)?;
     Ok(tcp)
+}
+
+/// A crowd of `size` tricklers on a thread and runtime of their own (as if on another host:
+/// they compete with the server for the CPU only as another process would). Dropped: stopped.
+pub struct Running {
+    pub crowd: Arc<Crowd>,
+    stop: Arc<Notify>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Running {
+    pub fn start(size: usize, port: u16, kind: Kind, every: Duration) -> Running {
+        let crowd = Arc::new(Crowd::default());
+        let stop = Arc::new(Notify::new());
+        let (their_crowd, their_stop) = (Arc::clone(&crowd), Arc::clone(&stop));
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("the crowd's runtime");
+            runtime.block_on(async move {
+                for _ in 0..size {
+                    tokio::spawn(trickle(port, kind, every, Arc::clone(&their_crowd)));
+                }
+                their_stop.notified().await;
+            });
+        });
+        Running {
+            crowd,
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.stop.notify_one();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }

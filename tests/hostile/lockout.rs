@@ -16,7 +16,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::common::crowd::{
-    from_another_address, trickle, upgrade_by_hand, Crowd, Kind, FRAME_HEAD, UPGRADE,
+    from_another_address, upgrade_by_hand, Kind, Running, FRAME_HEAD, UPGRADE,
 };
 use crate::common::{heap, net};
 
@@ -96,29 +96,20 @@ fn honest_clients_get_in_despite(crowd_size: usize, kind: Kind) {
                 drop(listener.accept().await);
             }
         });
-        let crowd = Arc::new(Crowd::default());
-        let tricklers: Vec<_> = (0..crowd_size)
-            .map(|_| {
-                tokio::spawn(trickle(
-                    port,
-                    kind,
-                    Duration::from_secs(3),
-                    Arc::clone(&crowd),
-                ))
-            })
-            .collect();
-        crowd.all_in(crowd_size).await;
+        let running = Running::start(crowd_size, port, kind, Duration::from_secs(3));
+        let crowd = Arc::clone(&running.crowd);
+        // Each has been in once, and they hold a source's whole share (32) at least once.
+        crowd
+            .all_in(crowd_size, secret_handshake::DEFAULT_MAX_PER_SOURCE)
+            .await;
         for attempt in 0..5 {
             let took = honest(port, kind, key).await;
             eprintln!("{kind:?}, {crowd_size} tricklers: honest client {attempt} in {took:?}");
             assert!(took < HONEST, "attempt {attempt}: {took:?}");
         }
         // The crowd pressed: more connections than places, so some were cut and came back.
-        assert!(crowd.connected.load(Relaxed) > crowd_size);
         assert!(crowd.cut.load(Relaxed) > 0);
-        for trickler in tricklers {
-            trickler.abort();
-        }
+        drop(running);
         served.abort();
     });
 }
@@ -302,5 +293,56 @@ fn no_client_is_held_past_its_deadline_whatever_it_sends() {
                 "{failure}"
             );
         }
+    });
+}
+
+#[test]
+fn websocket_accept_has_one_deadline_across_the_upgrade_and_the_handshake() {
+    use secret_handshake::websocket::{self, Error};
+    const DEADLINE: Duration = Duration::from_secs(2);
+    runtime().block_on(async {
+        let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = tcp.local_addr().unwrap().port();
+        let server = Server::new(Keypair::generate(), net(), AllowAll)
+            .with_handshake_deadline(Some(DEADLINE));
+        let accepting = tokio::spawn(async move {
+            let (io, _) = tcp.accept().await.unwrap();
+            websocket::accept(&server, io).await.map(drop)
+        });
+        let started = Instant::now();
+        let mut client = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        // Most of the deadline in the upgrade (within its own 5 s timeout)...
+        let (early, late) = UPGRADE.split_at(20);
+        client.write_all(early).await.unwrap();
+        let mut pace = tokio::time::interval(Duration::from_millis(1500));
+        pace.tick().await;
+        pace.tick().await;
+        client.write_all(late).await.unwrap();
+        let mut buf = [0; 1024];
+        let mut len = 0;
+        while !buf[..len].ends_with(b"\r\n\r\n") {
+            len += client.read(&mut buf[len..]).await.unwrap();
+        }
+        // ...then the handshake, trickled: it gets what is left of the deadline, not its own.
+        let mut pace = tokio::time::interval(Duration::from_millis(200));
+        let mut sent = 0;
+        let held = loop {
+            tokio::select! {
+                _ = pace.tick() => {
+                    let byte = FRAME_HEAD.get(sent).copied().unwrap_or(0);
+                    sent += 1;
+                    if client.write_all(&[byte]).await.is_err() {
+                        break started.elapsed();
+                    }
+                }
+                _ = client.read(&mut buf) => break started.elapsed(),
+            }
+        };
+        let error = accepting.await.unwrap().unwrap_err();
+        assert!(matches!(error, Error::Deadline(_)), "{error}");
+        assert!(
+            held < DEADLINE + Duration::from_millis(900),
+            "held {held:?}"
+        );
     });
 }
