@@ -346,3 +346,40 @@ fn websocket_accept_has_one_deadline_across_the_upgrade_and_the_handshake() {
         );
     });
 }
+
+#[test]
+fn a_unix_listener_is_owner_only_replaces_nothing_and_holds_its_deadline() {
+    use std::os::unix::fs::PermissionsExt;
+    const DEADLINE: Duration = Duration::from_secs(1);
+    let dir = crate::common::temp_dir::TempDir::new("unix-listener");
+    let path = dir.path().join("shs.sock");
+    runtime().block_on(async {
+        let server = || Server::new(Keypair::generate(), net(), AllowAll);
+        let mut listener = Listener::bind_unix(&path, server())
+            .unwrap()
+            .with_deadline(Some(DEADLINE));
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert_eq!(listener.unix_path(), Some(path.as_path()));
+        // Nothing at the path is replaced, not even our own socket.
+        let again = Listener::bind_unix(&path, server()).unwrap_err();
+        assert_eq!(again.kind(), io::ErrorKind::AlreadyExists, "{again}");
+        // Nothing else is left beside it (the private directory is gone).
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        // A silent client is cut at the deadline.
+        let started = Instant::now();
+        let mut silent = tokio::net::UnixStream::connect(&path).await.unwrap();
+        let mut byte = [0; 1];
+        let (failed, end) = tokio::join!(listener.accept(), silent.read(&mut byte));
+        let held = started.elapsed();
+        let failed = failed.map(drop).unwrap_err().to_string();
+        assert!(
+            failed.contains("not authenticated within the deadline"),
+            "{failed}"
+        );
+        assert!(matches!(end, Ok(0) | Err(_)), "{end:?}");
+        assert!(held <= DEADLINE + Duration::from_secs(1), "held {held:?}");
+        drop(listener);
+        assert!(!path.exists(), "the socket file is left behind");
+    });
+}
