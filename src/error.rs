@@ -72,6 +72,9 @@ pub enum HandshakeError {
     /// The server's hello (message 2) failed its HMAC and began with `HTTP/`: the server
     /// answered in HTTP, so it is probably a WebSocket (`ws://`) endpoint dialled as `net:`.
     HttpReply,
+    /// The client's hello (message 1) failed its HMAC and began with `GET `: the client sent
+    /// an HTTP request, so it is probably a WebSocket (`ws://`) client at a `net:` port.
+    HttpRequest,
     /// A hello carried an ephemeral key of low order (the shared secret would be all zeros).
     WeakKey(Phase),
     /// The server key we were asked to dial is not a usable Ed25519 key: not a curve point, of
@@ -125,6 +128,7 @@ impl HandshakeError {
             | DeadlineExceeded(p)
             | Io(p, _) => Some(*p),
             HttpReply => Some(Phase::ServerHello),
+            HttpRequest => Some(Phase::ClientHello),
             InvalidClientAuth | InvalidClientKey | Unauthorized | Authorizer(_)
             | AuthorizerTimeout => Some(Phase::ClientAuth),
             InvalidServerAccept => Some(Phase::ServerAccept),
@@ -159,6 +163,10 @@ impl fmt::Display for HandshakeError {
             HttpReply => write!(
                 f,
                 "handshake failed (phase 2): peer's hello is invalid: the peer answered in HTTP: is it a WebSocket (ws://) endpoint?"
+            ),
+            HttpRequest => write!(
+                f,
+                "handshake failed (phase 1): peer's hello is invalid: the client sent an HTTP request: is it dialling ws://…? (this port speaks secret-handshake, as net:)"
             ),
             WeakKey(p) => write!(f, "handshake failed ({p}): peer sent a low-order ephemeral key"),
             InvalidServerKey => write!(

@@ -389,6 +389,7 @@ pub mod handshake;
 pub mod hazmat;
 mod io;
 mod keys;
+mod listener;
 pub mod multiserver;
 mod secret;
 #[cfg(feature = "ssb-secret-file")]
@@ -409,7 +410,9 @@ pub use io::{
     BoxFramed, BoxReader, BoxStream, BoxWriter, Client, Connect, ConnectSession, DynAuthorize,
     DynBoxStream, FallibleAccept, FallibleAuthenticate, FallibleConnect, Limits, ReuniteError,
     Server, SplitReader, SplitWriter, Transport, DEFAULT_CLOSE_TIMEOUT, DEFAULT_HANDSHAKE_DEADLINE,
-    DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_WRITE_BUFFER,
+    DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_HANDSHAKES, DEFAULT_MAX_HANDSHAKES_PER_SOURCE,
+    DEFAULT_WRITE_BUFFER,
 };
 pub use keys::{Keypair, NetworkKey, PublicKey};
+pub use listener::{AcceptError, Accepted, ClientError, Connection, Listener, PeerAddr};
 pub use multiserver::{AddressError, MultiserverAddress, NoauthAddress, TransportKind};

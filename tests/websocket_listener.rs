@@ -1,12 +1,16 @@
-//! `websocket::Listener`: many clients at once, each handshake in its own task, a bound on
-//! handshakes in flight, and failures reported per client without ending the listener.
+//! `Listener::with_websocket`: many clients at once, each handshake in its own task, a bound on
+//! clients in flight that replaces the oldest rather than refusing the newest, and failures
+//! reported per client without ending the listener.
 
 mod common;
 
 use std::time::{Duration, Instant};
 
-use secret_handshake::websocket::{self, AcceptError, Config, DialOptions, Listener};
-use secret_handshake::{AllowAll, AllowList, Client, Keypair, Server};
+use secret_handshake::websocket::{self, Config, DialOptions};
+use secret_handshake::{
+    AcceptError, AllowAll, AllowList, Client, ClientError, Keypair, Limits, Listener, PeerAddr,
+    Server,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -34,7 +38,7 @@ async fn many_clients_are_served_while_a_slow_one_waits_for_its_timeout() {
     let mut listener = Listener::bind("127.0.0.1:0", server)
         .await
         .unwrap()
-        .with_config(upgrade_within(3));
+        .with_websocket(upgrade_within(3));
     let port = listener.local_addr().unwrap().port();
     // The slow client comes first and never finishes its request.
     let mut slow = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
@@ -84,14 +88,23 @@ async fn a_failed_client_is_reported_and_the_next_one_served() {
         AllowList::new([*allowed.public()]),
     );
     let key = *server.identity();
-    let mut listener = Listener::bind("127.0.0.1:0", server).await.unwrap();
+    let mut listener = Listener::bind("127.0.0.1:0", server)
+        .await
+        .unwrap()
+        .with_websocket(Config::default());
     let port = listener.local_addr().unwrap().port();
     // A stranger is refused...
     let stranger = tokio::spawn(hello(port, key));
     match listener.accept().await {
-        Err(AcceptError::Client { error, addr }) => {
+        Err(AcceptError::Client {
+            error,
+            peer: PeerAddr::Tcp(addr),
+        }) => {
             assert_eq!(addr.ip().to_string(), "127.0.0.1");
-            assert!(error.phase().is_some(), "{error}");
+            assert!(
+                matches!(&error, ClientError::Handshake(e) if e.phase().is_some()),
+                "{error}"
+            );
         }
         other => panic!("{:?}", other.map(|(_, a)| a)),
     }
@@ -113,50 +126,45 @@ async fn a_failed_client_is_reported_and_the_next_one_served() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn handshakes_in_flight_are_bounded() {
-    let server = Server::new(Keypair::generate(), net(), AllowAll);
+async fn when_all_places_are_taken_a_newcomer_replaces_the_oldest_pending_client() {
+    let server = Server::new(Keypair::generate(), net(), AllowAll)
+        .with_limits(Limits::default().with_max_handshakes(2));
     let key = *server.identity();
     let mut listener = Listener::bind("127.0.0.1:0", server)
         .await
         .unwrap()
-        .with_config(upgrade_within(1))
-        .with_max_handshakes(2);
+        .with_websocket(upgrade_within(10));
     let port = listener.local_addr().unwrap().port();
-    // Two silent clients take both places until their upgrade timeout (1 s).
-    let _silent = [
-        TcpStream::connect(("127.0.0.1", port)).await.unwrap(),
-        TcpStream::connect(("127.0.0.1", port)).await.unwrap(),
-    ];
+    // Two silent clients take both places: the kernel queues connections in the order they
+    // complete, so the listener takes them before the good client.
+    let mut oldest = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let _younger = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
     let started = Instant::now();
     let good = tokio::spawn(async move {
-        // Our dial bound (1 s by default here would race the silent ones): allow more.
-        let options = DialOptions::default()
-            .with_config(Config::default().with_upgrade_timeout(Some(Duration::from_secs(10))));
         let client = Client::new(Keypair::generate(), net());
-        let ws = websocket::open(&format!("ws://127.0.0.1:{port}/"), &options).await?;
+        let ws =
+            websocket::open(&format!("ws://127.0.0.1:{port}/"), &DialOptions::default()).await?;
         client
             .connect(ws, &key)
             .await
             .map_err(websocket::Error::from)
     });
-    let mut failures = 0;
-    loop {
-        assert!(listener.handshakes_in_flight() <= 2);
-        match tokio::time::timeout(Duration::from_secs(10), listener.accept())
-            .await
-            .expect("stalled")
-        {
-            Ok(_) => break,
-            Err(AcceptError::Client { .. }) => failures += 1,
-            Err(e) => panic!("{e}"),
-        }
-    }
-    let waited = started.elapsed();
-    // A place had to free up first (the second silent client may time out just after).
-    assert!(failures >= 1, "served before a silent client was timed out");
+    let (served, _) = tokio::time::timeout(Duration::from_secs(10), listener.accept())
+        .await
+        .expect("stalled")
+        .expect("served");
+    assert!(listener.in_flight() <= 2);
     assert!(
-        waited >= Duration::from_millis(900),
-        "served after {waited:?}: not bounded"
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
     );
     good.await.unwrap().expect("good client");
+    drop(served);
+    // The oldest was dropped to make room: it reads the end of its connection.
+    let mut byte = [0];
+    let end = tokio::time::timeout(Duration::from_secs(5), oldest.read(&mut byte))
+        .await
+        .expect("the oldest client is still held");
+    assert!(matches!(end, Ok(0) | Err(_)), "{end:?}");
 }

@@ -3,14 +3,15 @@
 
 use std::future::pending;
 use std::io::{self, Write};
-use std::net::SocketAddr;
 
 use futures::StreamExt;
-use secret_handshake::websocket::{AcceptError, Listener, WsTransport};
-use secret_handshake::{AllowAll, BoxStream, Keypair, NetworkKey, PublicKey, Server};
+use secret_handshake::websocket::Config;
+use secret_handshake::{
+    AcceptError, AllowAll, BoxStream, Connection, Keypair, Listener, NetworkKey, PeerAddr,
+    PublicKey, Server,
+};
 use serde_json::{json, Value};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 use tokio_util::codec::Framed;
 
@@ -27,11 +28,13 @@ pub async fn serve(
 ) -> io::Result<()> {
     let server = Server::new(keypair, NetworkKey::ssb_main_net(), AllowAll);
     let me = *server.identity();
-    let tcp = TcpListener::bind(net_at).await?;
-    let mut address = format!("net:{}~shs:{}", tcp.local_addr()?, me.to_base64());
+    let mut net = Listener::bind(net_at, server.clone()).await?;
+    let mut address = format!("net:{}~shs:{}", net.local_addr()?, me.to_base64());
     let mut ws = None;
     if let Some(ws_at) = ws_at {
-        let listener = Listener::bind(ws_at, server.clone()).await?;
+        let listener = Listener::bind(ws_at, server.clone())
+            .await?
+            .with_websocket(Config::default());
         address += &format!(";ws://{}~shs:{}", listener.local_addr()?, me.to_base64());
         ws = Some(listener);
     }
@@ -41,17 +44,14 @@ pub async fn serve(
     let mut clients = JoinSet::new();
     loop {
         let line = tokio::select! {
-            accepted = tcp.accept() => {
-                let (io, peer) = accepted?;
-                let server = server.clone();
-                clients.spawn(async move {
-                    match server.accept(io).await {
-                        Ok(stream) => serve_tcp(stream, peer, &me).await,
-                        Err(e) => format!("{peer}: {e}"),
-                    }
-                });
-                continue;
-            }
+            accepted = net.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    clients.spawn(async move { serve_tcp(stream, peer, &me).await });
+                    continue;
+                }
+                Err(AcceptError::Listen(e)) => return Err(e),
+                Err(e) => e.to_string(),
+            },
             accepted = next_ws(&mut ws) => match accepted {
                 Ok((stream, peer)) => {
                     clients.spawn(serve_ws(stream, peer, me));
@@ -67,11 +67,11 @@ pub async fn serve(
     }
 }
 
-type WsStream = BoxStream<WsTransport<TcpStream>>;
+type Stream = BoxStream<Connection>;
 
 async fn next_ws(
     listener: &mut Option<Listener<AllowAll>>,
-) -> Result<(WsStream, SocketAddr), AcceptError> {
+) -> Result<(Stream, PeerAddr), AcceptError> {
     match listener {
         Some(listener) => listener.accept().await,
         None => pending().await,
@@ -79,7 +79,7 @@ async fn next_ws(
 }
 
 /// Serves a TCP client; returns a line saying how it went.
-async fn serve_tcp(stream: BoxStream<TcpStream>, peer: SocketAddr, me: &PublicKey) -> String {
+async fn serve_tcp(stream: Stream, peer: PeerAddr, me: &PublicKey) -> String {
     let who = format!("{peer} {}", stream.peer_key());
     let (calls, mut rpc) = match answer_calls(stream, me).await {
         Ok(done) => done,
@@ -98,7 +98,7 @@ async fn serve_tcp(stream: BoxStream<TcpStream>, peer: SocketAddr, me: &PublicKe
 }
 
 /// Serves a WebSocket client; returns a line saying how it went.
-async fn serve_ws(stream: WsStream, peer: SocketAddr, me: PublicKey) -> String {
+async fn serve_ws(stream: Stream, peer: PeerAddr, me: PublicKey) -> String {
     let who = format!("{peer} {}", stream.peer_key());
     let ended = async {
         let (calls, mut rpc) = answer_calls(stream, &me).await?;

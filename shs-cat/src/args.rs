@@ -111,11 +111,11 @@ pub struct ListenArgs {
     /// connection is reported and the next one is served.
     #[arg(long, verbatim_doc_comment)]
     pub keep_open: bool,
-    /// With --keep-open, how many clients may be between accept and their session
+    /// With --keep-open, how many clients may be handshaking, and waiting for their turn
     ///
     /// Each client's handshake runs on its own, so a slow one holds up no other.
-    /// When N are handshaking or waiting for their turn, new connections wait in
-    /// the kernel's listen queue until one of them is done.
+    /// When N are handshaking, a new client replaces the oldest pending one of the
+    /// address that holds the most, so a crowd of slow clients locks no one out.
     #[arg(long, value_name = "N", default_value_t = 32, verbatim_doc_comment, requires = "keep_open",
           value_parser = clap::value_parser!(u16).range(1..))]
     pub max_handshakes: u16,

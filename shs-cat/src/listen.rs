@@ -1,35 +1,49 @@
-//! `shs-cat listen`: accept one client (or, with `--keep-open`, one after another) over TCP,
-//! WebSocket (`--ws`) or a unix socket (`--unix`), and pipe.
+//! `shs-cat listen`: serves through the library's `Listener` (TCP, WebSocket with `--ws`, or a
+//! unix socket with `--unix`) one client, or with `--keep-open` one after another, and pipes.
 
-use tokio::net::TcpListener;
+use std::collections::VecDeque;
+use std::time::Duration;
+
 use tokio::signal::unix::{signal, Signal, SignalKind};
 
-use secret_handshake::{AllowAll, AllowList, Authorize, PublicKey, Server};
+use secret_handshake::websocket::Config;
+use secret_handshake::{
+    AcceptError, AllowAll, AllowList, Authorize, BoxStream, Connection, Keypair, Listener,
+    PublicKey, Server,
+};
 
 use crate::args::{Endpoint, Listen};
-use crate::incoming::{self, Listener, Session};
+use crate::identity::Announce;
 use crate::stdio::{Input, Output};
-use crate::unix_socket::UnixSocket;
-use crate::{allow_file, exit, identity, keep_open, pipe, reach};
+use crate::{allow_file, exit, pipe, reach, unix_socket};
+
+/// An authenticated client, ready for its session.
+type Session = BoxStream<Connection>;
+
+/// How long to wait before accepting again after a failed accept (such as too many open
+/// files), instead of spinning.
+const ACCEPT_RETRY: Duration = Duration::from_millis(100);
+/// How long to wait for the peer's answer to our WebSocket Close.
 
 pub async fn run(opts: Listen) -> Result<(), String> {
-    let (keypair, announce) = identity::resolve(&opts.identity)?;
+    let (keypair, announce) = crate::identity::resolve(&opts.identity)?;
     let allow = allowed(&opts)?;
     // Caught from before the socket file exists, so that a signal never leaves it behind
-    // (`listener`'s drop removes it).
+    // (the listener's drop removes it).
     let signals = match opts.endpoint {
         Endpoint::Unix(_) => Some(Signals::new()?),
         Endpoint::Tcp(_) => None,
     };
-    let listener = bind(&opts, keypair.public()).await?;
-    announce.print(&keypair);
     let network = opts.network.clone();
     let serving = async {
         match allow {
-            None => serve(&listener, Server::new(keypair, network, AllowAll), &opts).await,
+            None => {
+                let server = Server::new(keypair.clone(), network, AllowAll);
+                serve(bind(&opts, server, &keypair, announce).await?, &opts).await
+            }
             Some(ids) => {
-                let server = Server::new(keypair, network, AllowList::new(ids));
-                serve(&listener, server, &opts).await
+                let server = Server::new(keypair.clone(), network, AllowList::new(ids));
+                serve(bind(&opts, server, &keypair, announce).await?, &opts).await
             }
         }
     };
@@ -44,11 +58,19 @@ pub async fn run(opts: Listen) -> Result<(), String> {
 
 /// Listens, and prints where: `listening on HOST:PORT as ID` first (scripts read the port from
 /// it), then `address: …` with the multiserver address(es) to paste.
-async fn bind(opts: &Listen, id: &PublicKey) -> Result<Listener, String> {
-    match &opts.endpoint {
+async fn bind<A: Authorize>(
+    opts: &Listen,
+    server: Server<A>,
+    keypair: &Keypair,
+    announce: Announce,
+) -> Result<Listener<A>, String> {
+    let id = keypair.public();
+    let limits = server.limits().with_max_handshakes(opts.max_handshakes);
+    let server = server.with_limits(limits);
+    let listener = match &opts.endpoint {
         Endpoint::Tcp(addr) => {
             let cannot = |e| format!("cannot listen on {addr}: {e}");
-            let listener = TcpListener::bind(addr).await.map_err(cannot)?;
+            let listener = Listener::bind(addr, server).await.map_err(cannot)?;
             let local = listener.local_addr().map_err(cannot)?;
             eprintln!("listening on {local} as {id}");
             let (addresses, note) = reach::tcp(local, opts.ws, id);
@@ -56,15 +78,27 @@ async fn bind(opts: &Listen, id: &PublicKey) -> Result<Listener, String> {
             if let Some(note) = note {
                 eprintln!("note: {note}");
             }
-            Ok(Listener::Tcp(listener))
+            if opts.ws {
+                listener.with_websocket(Config::default())
+            } else {
+                listener
+            }
         }
         Endpoint::Unix(path) => {
-            let socket = UnixSocket::bind(path).await?;
-            eprintln!("listening on {} as {id}", socket.path().display());
-            eprintln!("address: {}", reach::unix(socket.path(), id));
-            Ok(Listener::Unix(socket))
+            let cannot =
+                |e: &dyn std::fmt::Display| format!("cannot listen on {}: {e}", path.display());
+            let path = std::path::absolute(path).map_err(|e| cannot(&e))?;
+            unix_socket::remove_if_stale(&path)
+                .await
+                .map_err(|e| cannot(&e))?;
+            let listener = Listener::bind_unix(&path, server).map_err(|e| cannot(&e))?;
+            eprintln!("listening on {} as {id}", path.display());
+            eprintln!("address: {}", reach::unix(&path, id));
+            listener
         }
-    }
+    };
+    announce.print(keypair);
+    Ok(listener)
 }
 
 /// Ctrl-C and SIGTERM, caught instead of ending the process at once.
@@ -107,24 +141,85 @@ fn allowed(opts: &Listen) -> Result<Option<Vec<PublicKey>>, String> {
 }
 
 async fn serve<A: Authorize<Auth = ()>>(
-    listener: &Listener,
-    server: Server<A>,
+    mut listener: Listener<A>,
     opts: &Listen,
 ) -> Result<(), String> {
     let output = Output::stdout();
     if opts.keep_open {
-        return keep_open::serve(listener, server, opts, &output).await;
+        return keep_open(listener, opts, &output).await;
     }
-    let incoming = listener
-        .accept()
-        .await
-        .map_err(|e| format!("accepting a connection: {e}"))?;
-    let session = incoming::handshake(&server, incoming, opts.ws).await?;
+    let session = match listener.accept().await {
+        Ok((session, _)) => session,
+        Err(e) => return Err(report(e)),
+    };
     run_session(session, Some(Input::stdin()), &output, opts.verbose).await
 }
 
-/// Pipes until both goodbyes, then ends the transport.
-pub async fn run_session(
+/// `--keep-open`: sessions one after another (they share stdin and stdout), while the listener
+/// goes on authenticating clients; at most `--max-handshakes` authenticated clients wait for
+/// their turn, and only the first session gets stdin.
+async fn keep_open<A: Authorize<Auth = ()>>(
+    mut listener: Listener<A>,
+    opts: &Listen,
+    output: &Output,
+) -> Result<(), String> {
+    let mut waiting = VecDeque::new();
+    let mut input = Some(Input::stdin());
+    loop {
+        let session = match waiting.pop_front() {
+            Some(session) => session,
+            None => match listener.accept().await {
+                Ok((session, _)) => session,
+                Err(e) => {
+                    failed(e).await;
+                    continue;
+                }
+            },
+        };
+        let running = run_session(session, input.take(), output, opts.verbose);
+        tokio::pin!(running);
+        let served = loop {
+            tokio::select! {
+                served = &mut running => break served,
+                accepted = listener.accept(), if waiting.len() < opts.max_handshakes => {
+                    match accepted {
+                        Ok((session, _)) => waiting.push_back(session),
+                        Err(e) => failed(e).await,
+                    }
+                }
+            }
+        };
+        if let Err(e) = served {
+            // Stdout is gone: so is every later session's output.
+            if output.has_failed() {
+                return Err(e);
+            }
+            eprintln!("shs-cat: {e}");
+        }
+    }
+}
+
+/// Reports a client that failed, or a failed accept (then pauses, instead of spinning).
+async fn failed(error: AcceptError) {
+    let listening = matches!(error, AcceptError::Listen(_));
+    eprintln!("shs-cat: {}", report(error));
+    if listening {
+        tokio::time::sleep(ACCEPT_RETRY).await;
+    }
+}
+
+/// A client's failure as the handshake reports it, or the failed accept.
+fn report(error: AcceptError) -> String {
+    match error {
+        AcceptError::Client { error, .. } => error.to_string(),
+        AcceptError::Listen(e) => format!("accepting a connection: {e}"),
+        other => other.to_string(),
+    }
+}
+
+/// Pipes until both goodbyes, then ends the transport: over WebSocket, the Close (its outcome
+/// is not reported: the session is complete, and a peer that has gone lost nothing).
+async fn run_session(
     mut stream: Session,
     input: Option<Input>,
     output: &Output,

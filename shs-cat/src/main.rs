@@ -5,18 +5,13 @@ mod args;
 mod connect;
 mod exit;
 mod identity;
-mod incoming;
-mod keep_open;
 mod listen;
-mod not_websocket;
 mod pipe;
 mod reach;
-mod sniff;
 mod stdio;
 mod tls_roots;
 mod unix_socket;
 mod values;
-mod ws;
 
 use std::future::Future;
 use std::process::ExitCode;

@@ -169,10 +169,10 @@ fn ws_and_tcp_do_not_mix_and_say_where_it_failed() {
     );
     client.assert_failure("handshake failed (phase");
     client.assert_failure("the peer answered in HTTP: is it a WebSocket (ws://) endpoint?");
-    server.finish().assert_failure(&format!(
-        "WebSocket upgrade failed: the client does not speak WebSocket: is it dialling a net: \
-         address instead of ws://127.0.0.1:{port}?"
-    ));
+    server.finish().assert_failure(
+        "WebSocket upgrade failed: the client did not send an HTTP request: a secret-handshake \
+         client dialling a net: address?",
+    );
 }
 
 #[test]

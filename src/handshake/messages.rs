@@ -69,6 +69,9 @@ pub(crate) fn open_hello(
     } else if phase == Phase::ServerHello && msg.starts_with(b"HTTP/") {
         // Still a failed hello, with the likely reason: a WebSocket endpoint dialled as TCP.
         Err(HandshakeError::HttpReply)
+    } else if phase == Phase::ClientHello && msg.starts_with(b"GET ") {
+        // A WebSocket client at a `net:` port.
+        Err(HandshakeError::HttpRequest)
     } else {
         Err(HandshakeError::InvalidHello(phase))
     }

@@ -10,11 +10,16 @@ pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
 /// trips.
 pub const DEFAULT_HANDSHAKE_DEADLINE: Duration = Duration::from_secs(30);
 
-/// The default bound on handshakes in flight at once in a listener.
-const DEFAULT_MAX_HANDSHAKES: usize = 256;
+/// The default bound on handshakes in flight at once in a [`Listener`](crate::Listener).
+pub const DEFAULT_MAX_HANDSHAKES: usize = 256;
+
+/// The default bound on a [`Listener`](crate::Listener)'s handshakes in flight from one
+/// source (one IPv4 address, one IPv6 /64, one uid on a unix socket).
+pub const DEFAULT_MAX_HANDSHAKES_PER_SOURCE: usize = 32;
 
 /// How long a connection may take to authenticate, and how many may try at once: given once
-/// to a [`Client`](crate::Client) or [`Server`](crate::Server) with `with_limits`.
+/// to a [`Client`](crate::Client) or [`Server`](crate::Server) with `with_limits`; a
+/// [`Listener`](crate::Listener) reads its server's.
 ///
 /// The time bounds run on Tokio's clock (`tokio::time::pause` moves them) and are checked on
 /// every poll before the transport is touched, so no flood outruns them. **They need the
@@ -43,16 +48,19 @@ pub struct Limits {
     /// `None`: the handshake timeout.
     authorize_timeout: Option<Option<Duration>>,
     max_handshakes: usize,
+    max_per_source: usize,
 }
 
 impl Default for Limits {
-    /// 5 s on silence (the authorizer's too), 30 s in all, 256 handshakes in flight.
+    /// 5 s on silence (the authorizer's too), 30 s in all, 256 handshakes in flight, 32 of
+    /// them from one source.
     fn default() -> Self {
         Limits {
             timeout: Some(DEFAULT_HANDSHAKE_TIMEOUT),
             deadline: Some(DEFAULT_HANDSHAKE_DEADLINE),
             authorize_timeout: None,
             max_handshakes: DEFAULT_MAX_HANDSHAKES,
+            max_per_source: DEFAULT_MAX_HANDSHAKES_PER_SOURCE,
         }
     }
 }
@@ -81,7 +89,8 @@ impl Limits {
     /// Fails a handshake not done `deadline` after it started, however steadily the peer
     /// trickles bytes (default [`DEFAULT_HANDSHAKE_DEADLINE`], 30 s): a
     /// [`DeadlineExceeded`](crate::HandshakeError::DeadlineExceeded). The authorizer's time
-    /// counts.
+    /// counts. A [`Listener`](crate::Listener) counts it from the moment it accepted the
+    /// connection, across any sniffing and WebSocket upgrade: one deadline per connection.
     pub fn with_handshake_deadline(mut self, deadline: Option<Duration>) -> Self {
         self.deadline = deadline;
         self
@@ -95,10 +104,18 @@ impl Limits {
         self
     }
 
-    /// Bounds the handshakes a listener runs at once (default 256; at least 1 is used). Only
-    /// a listener reads it: `Client` and `Server` run the handshakes they are given.
+    /// Bounds the handshakes a [`Listener`](crate::Listener) runs at once (default
+    /// [`DEFAULT_MAX_HANDSHAKES`]; at least 1 is used). Only a listener reads it: `Client`
+    /// and `Server` run the handshakes they are given.
     pub fn with_max_handshakes(mut self, max: usize) -> Self {
         self.max_handshakes = max;
+        self
+    }
+
+    /// Bounds a [`Listener`](crate::Listener)'s handshakes in flight from one source (default
+    /// [`DEFAULT_MAX_HANDSHAKES_PER_SOURCE`]; at least 1 is used).
+    pub fn with_max_handshakes_per_source(mut self, max: usize) -> Self {
+        self.max_per_source = max;
         self
     }
 
@@ -120,5 +137,10 @@ impl Limits {
     /// The bound on a listener's handshakes in flight, at least 1.
     pub fn max_handshakes(&self) -> usize {
         self.max_handshakes.max(1)
+    }
+
+    /// The bound on a listener's handshakes in flight from one source, at least 1.
+    pub fn max_handshakes_per_source(&self) -> usize {
+        self.max_per_source.max(1)
     }
 }

@@ -25,7 +25,10 @@ pub use authorize::{AllowAll, AllowList, Authorize, BoxError, DynAuthorize};
 pub use client::{Client, Connect, ConnectSession, FallibleConnect};
 pub use close::DEFAULT_CLOSE_TIMEOUT;
 pub use framed::BoxFramed;
-pub use limits::{Limits, DEFAULT_HANDSHAKE_DEADLINE, DEFAULT_HANDSHAKE_TIMEOUT};
+pub use limits::{
+    Limits, DEFAULT_HANDSHAKE_DEADLINE, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_HANDSHAKES,
+    DEFAULT_MAX_HANDSHAKES_PER_SOURCE,
+};
 pub use reader::BoxReader;
 pub use server::Server;
 pub use split::{ReuniteError, SplitReader, SplitWriter};

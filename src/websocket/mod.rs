@@ -6,8 +6,9 @@
 //!   `wss://`) address to a stream. Building blocks for your own dialling: [`open`] takes a
 //!   URL, `ws[s]://HOST[:PORT][/PATH]`, and returns the transport for your own handshake;
 //!   [`WsTransport::connect_with`] upgrades a connection you opened.
-//! * Serve: [`accept`] / [`accept_with`] on a connection you accepted, or a [`Listener`] that
-//!   serves many clients (a task per handshake, a bound on handshakes in flight); behind an
+//! * Serve: [`accept`] / [`accept_with`] on a connection you accepted, or a
+//!   [`Listener`](crate::Listener) with [`with_websocket`](crate::Listener::with_websocket)
+//!   that serves many clients (a task per handshake, bounds no crowd can lock out); behind an
 //!   HTTP server (hyper, axum; go-ssb-room and rooms2 mount the endpoint on a path behind a
 //!   reverse proxy), let it answer the upgrade with [`accept_key`] and hand the connection to
 //!   [`WsTransport::from_upgraded`], or answer one path only with [`Config::with_path`].
@@ -39,8 +40,9 @@
 //!   the upgrade timeout (5 s, the handshake timeout's default), as a whole: a silent or
 //!   trickling client is dropped then. When dialling, the same timeout bounds the TCP
 //!   connection, TLS and the upgrade together. The secret handshake that follows has the
-//!   [`Server`](crate::Server)'s or [`Client`](crate::Client)'s own timeout; a
-//!   [`Listener`] adds a total deadline of 30 s per client.
+//!   [`Server`](crate::Server)'s or [`Client`](crate::Client)'s own timeout. One deadline
+//!   bounds the upgrade and the handshake together: the server's handshake deadline (30 s)
+//!   from the start of [`accept`], a [`Listener`](crate::Listener)'s from the connection.
 //! * **Floods of messages without data** (Pings, Pongs, empty messages) are taken 32 per
 //!   poll, then the task yields, so the handshake's timer fires on time however fast they come.
 //!
@@ -100,7 +102,6 @@
 
 mod client;
 mod config;
-mod listener;
 mod options;
 mod server;
 mod stream;
@@ -112,7 +113,6 @@ mod transport;
 pub use crate::dial::Failure as Error;
 pub use client::open;
 pub use config::{Config, DEFAULT_MAX_MESSAGE, DEFAULT_WRITE_BUFFER_LIMIT, MAX_UPGRADE_BYTES};
-pub use listener::{AcceptError, Listener, DEFAULT_MAX_HANDSHAKES};
 pub use options::DialOptions;
 pub use server::{accept, accept_key, accept_with};
 pub use stream::WsStream;
@@ -121,6 +121,8 @@ pub use stream::WsStream;
 #[cfg(feature = "wss")]
 pub use tokio_rustls::rustls;
 pub use transport::WsTransport;
+
+pub(crate) use tap::GET;
 
 /// A timeout for people: "5 s", "1.5 s".
 fn seconds(d: std::time::Duration) -> String {

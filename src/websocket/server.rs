@@ -3,6 +3,8 @@
 
 use std::io;
 
+use std::time::Duration;
+
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::http::StatusCode;
@@ -10,7 +12,7 @@ use tokio_tungstenite::tungstenite::protocol::Role;
 use tokio_tungstenite::tungstenite::Error as WsError;
 use tokio_tungstenite::{accept_hdr_async_with_config, WebSocketStream};
 
-use super::tap::{not_http, Tap, HEAD};
+use super::tap::{not_http, Tap, HEAD, TLS_HANDSHAKE};
 use super::transport::{to_io, WsTransport};
 use super::{seconds, Config, Error};
 use crate::io::within;
@@ -27,7 +29,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsTransport<S> {
     /// (other paths are answered 404). A client that sends something other than HTTP (a
     /// `net:` secret-handshake client, or TLS) is refused at once with an error that says so.
     pub async fn accept_with(io: S, config: &Config) -> Result<Self, Error> {
-        within(config.upgrade_timeout(), upgrade(io, config))
+        Self::accept_after(io, &[], config).await
+    }
+
+    /// [`accept_with`](Self::accept_with) where the first bytes of the request (at most
+    /// [`HEAD`]) were read from `io` already.
+    pub(crate) async fn accept_after(io: S, head: &[u8], config: &Config) -> Result<Self, Error> {
+        within(config.upgrade_timeout(), upgrade(io, head, config))
             .await
             .ok_or_else(|| timed_out(config))?
     }
@@ -54,13 +62,14 @@ pub fn accept_key(sec_websocket_key: &[u8]) -> String {
     tokio_tungstenite::tungstenite::handshake::derive_accept_key(sec_websocket_key)
 }
 
-async fn upgrade<S>(mut io: S, config: &Config) -> Result<WsTransport<S>, Error>
+async fn upgrade<S>(mut io: S, peeked: &[u8], config: &Config) -> Result<WsTransport<S>, Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     // Peek at the first bytes: a client that speaks something else is told so at once.
     let mut head = [0; HEAD];
-    let mut len = 0;
+    let mut len = peeked.len().min(HEAD);
+    head[..len].copy_from_slice(&peeked[..len]);
     while len < HEAD {
         match io.read(&mut head[len..]).await.map_err(Error::Upgrade)? {
             0 => break,
@@ -71,14 +80,9 @@ where
         }
     }
     if let Some(hint) = not_http(&head[..len]) {
-        if len > 0 && head[0] != 0x16 {
-            // What an HTTP server answers to junk, as Node's does: a secret-handshake client
-            // reads it in place of our hello and says a WebSocket port was dialled as `net:`.
-            // Best effort: the connection is refused either way.
-            let _ = io
-                .write_all(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n")
-                .await;
-            let _ = io.shutdown().await;
+        if len > 0 && head[0] != TLS_HANDSHAKE {
+            // In HTTP, so that a secret-handshake client can tell (`HandshakeError::HttpReply`).
+            refuse(&mut io).await;
         }
         return Err(Error::Upgrade(io::Error::new(
             io::ErrorKind::InvalidData,
@@ -112,6 +116,34 @@ where
     Ok(WsTransport::new(ws, config))
 }
 
+/// Longer than the 64-byte server hello, so that a secret-handshake client reads it as one.
+const REFUSAL: &[u8] = b"HTTP/1.1 400 Bad Request\r\n\
+Content-Type: text/plain\r\nConnection: close\r\nContent-Length: 71\r\n\r\n\
+This is a secret-handshake WebSocket listener: dial its ws:// address.\n";
+/// How long answering a client that is not HTTP, and reading what it still sends, may take.
+const LINGER: Duration = Duration::from_secs(1);
+/// The most read and dropped while lingering.
+const LINGER_BYTES: usize = 64 * 1024;
+
+/// Sends the 400 and ends our side; then reads until the client hangs up, so that closing
+/// with its data unread does not reset the connection and destroy the answer.
+async fn refuse<S: AsyncRead + AsyncWrite + Unpin>(io: &mut S) {
+    let _ = tokio::time::timeout(LINGER, async {
+        io.write_all(REFUSAL).await?;
+        io.shutdown().await?;
+        let mut sink = [0; 1024];
+        let mut drained = 0;
+        while drained < LINGER_BYTES {
+            match io.read(&mut sink).await? {
+                0 => break,
+                n => drained += n,
+            }
+        }
+        io::Result::Ok(())
+    })
+    .await;
+}
+
 fn timed_out(config: &Config) -> Error {
     let limit = seconds(config.upgrade_timeout().unwrap_or_default());
     Error::Upgrade(io::Error::new(
@@ -124,8 +156,10 @@ fn timed_out(config: &Config) -> Error {
 /// [`Config`], and runs the server side of the secret handshake over it. Set `TCP_NODELAY` on
 /// the socket first, as [`dial`](crate::dial) does.
 ///
-/// The upgrade is bounded by the config's timeout (5 s), the secret handshake by the
-/// server's. Run it outside the accept loop (or use a [`Listener`](super::Listener)).
+/// The upgrade is bounded by the config's timeout (5 s), and the upgrade and the secret
+/// handshake together by the server's handshake deadline (30 s by default), counted from the
+/// call: [`Error::Deadline`] when it runs out. Run it outside the accept loop (or use a
+/// [`Listener`](crate::Listener)).
 pub async fn accept<A, S>(
     server: &Server<A>,
     io: S,
@@ -147,6 +181,12 @@ where
     A: Authorize,
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let ws = WsTransport::accept_with(io, config).await?;
-    Ok(server.accept(ws).await?)
+    let deadline = server.limits().handshake_deadline();
+    let steps = async {
+        let ws = WsTransport::accept_with(io, config).await?;
+        Ok(server.accept(ws).await?)
+    };
+    within(deadline, steps)
+        .await
+        .unwrap_or_else(|| Err(Error::Deadline(deadline.unwrap_or_default())))
 }

@@ -12,6 +12,10 @@ use super::config::MAX_UPGRADE_BYTES;
 
 /// How many bytes are peeked to recognise an HTTP request.
 pub(super) const HEAD: usize = 4;
+/// What every WebSocket upgrade request starts with (RFC 6455, 4.1).
+pub(crate) const GET: &[u8; HEAD] = b"GET ";
+/// The first byte of a TLS record of type handshake.
+pub(super) const TLS_HANDSHAKE: u8 = 0x16;
 
 #[derive(Debug)]
 pub(super) struct Tap<S> {
@@ -129,11 +133,11 @@ pub(super) fn not_http(head: &[u8]) -> Option<&'static str> {
     match head.first() {
         None => Some("the client closed the connection before sending its HTTP request"),
         // A TLS record of type handshake.
-        Some(0x16) => Some(
+        Some(&TLS_HANDSHAKE) => Some(
             "the client sent a TLS handshake, not an HTTP request: a wss:// client on a plain \
              ws:// port? (terminate TLS in front of this server)",
         ),
-        _ if b"GET ".starts_with(head) => None,
+        _ if GET.starts_with(head) => None,
         _ => Some(
             "the client did not send an HTTP request: a secret-handshake client dialling a \
              net: address? (the transports are mixed up: this port speaks WebSocket)",

@@ -4,6 +4,7 @@
 
 #![allow(dead_code, unused_imports)]
 
+pub mod crowd;
 pub mod dial;
 pub mod heap;
 pub mod js_peer;

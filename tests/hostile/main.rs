@@ -19,6 +19,7 @@ mod clocks;
 mod close;
 #[cfg(feature = "websocket")]
 mod deadlines;
+mod lockout;
 mod memory;
 mod secrets_in_errors;
 mod torsion;

@@ -296,6 +296,11 @@ async fn a_net_client_on_a_websocket_port_is_told_the_transports_are_mixed_up() 
     let mut tcp = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
     // What a `net:` client sends first: its 64-byte hello, not HTTP.
     tcp.write_all(&crate::common::payload(64, 1)).await.unwrap();
+    // It is answered in HTTP, so that it can tell too, and hangs up once it has read that.
+    let mut answer = Vec::new();
+    tcp.read_to_end(&mut answer).await.unwrap();
+    assert!(answer.starts_with(b"HTTP/1.1 400 "), "{answer:?}");
+    drop(tcp);
     let (result, took) = serving.await.unwrap();
     let error = result.expect_err("not HTTP");
     assert!(error.to_string().contains("net:"), "{error}");
