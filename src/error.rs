@@ -386,6 +386,14 @@ pub enum SecretFileError {
         /// Why.
         source: io::Error,
     },
+    /// The file could not be written: it exists already (`AlreadyExists`: it is never
+    /// overwritten), or its directory is missing or not writable.
+    Write {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: io::Error,
+    },
     /// The file was read but is not a valid secret file.
     Invalid {
         /// The file.
@@ -408,6 +416,9 @@ impl fmt::Display for SecretFileError {
             SecretFileError::Invalid { path, source } => {
                 write!(f, "reading secret file {}: {source}", path.display())
             }
+            SecretFileError::Write { path, source } => {
+                write!(f, "writing secret file {}: {source}", path.display())
+            }
         }
     }
 }
@@ -417,20 +428,24 @@ impl std::error::Error for SecretFileError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             SecretFileError::NoHome => None,
-            SecretFileError::Read { source, .. } => Some(source),
+            SecretFileError::Read { source, .. } | SecretFileError::Write { source, .. } => {
+                Some(source)
+            }
             SecretFileError::Invalid { source, .. } => Some(source),
         }
     }
 }
 
-/// The read error's own kind (`NotFound`, `PermissionDenied`, …); `InvalidData` for a malformed
+/// The read or write error's own kind (`NotFound`, `AlreadyExists`, …); `InvalidData` for a malformed
 /// file; `NotFound` without `HOME`.
 #[cfg(feature = "ssb-secret-file")]
 impl From<SecretFileError> for io::Error {
     fn from(error: SecretFileError) -> Self {
         let kind = match &error {
             SecretFileError::NoHome => io::ErrorKind::NotFound,
-            SecretFileError::Read { source, .. } => source.kind(),
+            SecretFileError::Read { source, .. } | SecretFileError::Write { source, .. } => {
+                source.kind()
+            }
             SecretFileError::Invalid { .. } => io::ErrorKind::InvalidData,
         };
         io::Error::new(kind, error)
