@@ -218,7 +218,8 @@ pub enum BoxStreamError {
     InvalidHeader,
     /// A frame body failed authentication.
     InvalidBody,
-    /// A header announced a body of 0 or more than 4096 bytes.
+    /// A header announced a body of more than 4096 bytes. (A length-0 frame is one with no
+    /// data: it is skipped.)
     InvalidBodyLength(u16),
     /// The stream ended without a goodbye, `bytes` into an unfinished frame (0 at a frame boundary).
     Truncated {
@@ -235,7 +236,7 @@ impl fmt::Display for BoxStreamError {
             BoxStreamError::InvalidHeader => f.write_str("box-stream: invalid frame header"),
             BoxStreamError::InvalidBody => f.write_str("box-stream: invalid frame body"),
             BoxStreamError::InvalidBodyLength(n) => {
-                write!(f, "box-stream: frame body length {n} outside 1..=4096")
+                write!(f, "box-stream: frame body length {n} over 4096")
             }
             BoxStreamError::Truncated { bytes: 0 } => {
                 f.write_str("box-stream: peer closed without a goodbye")

@@ -375,3 +375,62 @@ async fn a_js_client_with_a_seed_identity() {
     let received = exchange(stream, vec![], false).await;
     check_done(&js.outcome().await, &[], &received, "our seed identity");
 }
+
+/// Issue 20: a frame with no data. The JS reference's reader takes it as an empty chunk, and
+/// ours skips it: never the end of the stream. The JS side boxes it with the reference's own
+/// primitives (its writer drops empty writes); our hazmat sealer makes the same bytes.
+#[test]
+fn an_empty_frame_is_no_data_to_the_js_reference_and_to_us() {
+    use bytes::BytesMut;
+    use secret_handshake::boxstream::Frame;
+    use secret_handshake::hazmat;
+
+    if !common::node_available() {
+        return;
+    }
+    common::ensure_node_modules();
+    let (key, nonce) = ([0x11; 32], [0xfe; 24]);
+    let writes: [&[u8]; 5] = [b"", b"one", b"", b"two", b""];
+    let config = json!({
+        "key": hex(&key), "nonce": hex(&nonce),
+        "writes": writes.iter().map(|w| hex(w)).collect::<Vec<_>>(),
+    });
+    let out = std::process::Command::new("node")
+        .arg(common::interop_dir().join("empty_frame.js"))
+        .arg(config.to_string())
+        .output()
+        .expect("running node");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let js: Value = serde_json::from_slice(&out.stdout).expect("one JSON line");
+    assert_eq!(js["ended"], true, "the JS reader ended cleanly: {js}");
+    assert_eq!(
+        js["chunks"],
+        json!(["", "6f6e65", "", "74776f", ""]),
+        "{js}"
+    );
+
+    let mut sealer = hazmat::sealer_from_raw_parts(key, nonce);
+    let mut wire = BytesMut::new();
+    for write in writes {
+        let len = u16::try_from(write.len()).unwrap();
+        hazmat::seal_frame_claiming_length(&mut sealer, len, write, &mut wire);
+    }
+    sealer.seal_goodbye(&mut wire);
+    assert_eq!(js["wire"], hex(&wire), "the same bytes as the JS boxing");
+
+    let mut opener = hazmat::opener_from_raw_parts(key, nonce);
+    let mut frames = Vec::new();
+    while let Some(frame) = opener.open(&mut wire).expect("opens") {
+        let end = frame == Frame::Goodbye;
+        frames.push(frame);
+        if end {
+            break;
+        }
+    }
+    let message = |m: &[u8]| Frame::Message(BytesMut::from(m));
+    assert_eq!(frames, [message(b"one"), message(b"two"), Frame::Goodbye]);
+}

@@ -60,7 +60,8 @@ pub fn opener_from_raw_parts(key: [u8; 32], nonce: [u8; NONCE_LEN]) -> BoxOpener
 }
 
 /// Appends a frame whose header claims `claimed_len` body bytes whatever `body` holds, as a
-/// malicious peer could send (an opener must reject 0 and anything over 4096).
+/// malicious or odd peer could send (an opener rejects anything over 4096; a claimed 0 with an
+/// empty `body` is a valid frame with no data, which openers skip).
 pub fn seal_frame_claiming_length(
     sealer: &mut BoxSealer,
     claimed_len: u16,
