@@ -125,9 +125,9 @@ impl Keypair {
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let mut file = options.open(path).map_err(error)?;
-        let text = self.to_ssb_secret();
-        let written =
-            std::io::Write::write_all(&mut file, text.as_bytes()).and_then(|()| file.sync_all());
+        let mut text = self.to_ssb_secret().into_bytes();
+        let written = std::io::Write::write_all(&mut file, &text).and_then(|()| file.sync_all());
+        zeroize::Zeroize::zeroize(text.as_mut_slice());
         if let Err(source) = written {
             // Leave no half-written secret behind (the file is ours: we just created it).
             drop(file);

@@ -11,7 +11,7 @@ pub mod replay;
 use bytes::BytesMut;
 
 use crate::boxstream::{BoxOpener, BoxSealer, BoxStreamKeys};
-use crate::crypto::{self, NONCE_LEN};
+use crate::crypto::NONCE_LEN;
 use crate::secret::Secret;
 
 /// A copy of a session's raw keys and starting nonces (the shs1-test "outcome"). Wiped on drop.
@@ -28,8 +28,8 @@ pub struct RawSessionKeys {
 
 impl Drop for RawSessionKeys {
     fn drop(&mut self) {
-        crypto::wipe(&mut self.encrypt_key);
-        crypto::wipe(&mut self.decrypt_key);
+        zeroize::Zeroize::zeroize(&mut self.encrypt_key);
+        zeroize::Zeroize::zeroize(&mut self.decrypt_key);
     }
 }
 
