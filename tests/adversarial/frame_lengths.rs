@@ -263,3 +263,76 @@ async fn empty_frames_never_read_as_the_end_of_the_stream() {
     let message = |m: &[u8]| Frame::Message(BytesMut::from(m));
     assert_eq!(frames, [message(b"one"), Frame::Goodbye]);
 }
+
+/// A transport that is always ready with another empty frame, and counts its reads.
+struct EndlessEmptyFrames {
+    sealer: secret_handshake::boxstream::BoxSealer,
+    pending: BytesMut,
+    reads: usize,
+}
+
+impl tokio::io::AsyncRead for EndlessEmptyFrames {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let this = &mut *self;
+        this.reads += 1;
+        assert!(
+            this.reads < 1_000_000,
+            "a read never returned to its caller"
+        );
+        if this.pending.is_empty() {
+            hazmat::seal_frame_claiming_length(&mut this.sealer, 0, b"", &mut this.pending);
+        }
+        let n = this.pending.len().min(buf.remaining());
+        buf.put_slice(&this.pending.split_to(n));
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+impl tokio::io::AsyncWrite for EndlessEmptyFrames {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::task::Poll::Ready(Ok(buf.len()))
+    }
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+#[tokio::test]
+async fn an_endless_flood_of_empty_frames_does_not_hold_a_read_for_ever() {
+    let server_id = Keypair::generate();
+    let (ours, theirs) = hazmat::drive::in_memory(
+        ClientHandshake::new(&Keypair::generate(), &net(), server_id.public()),
+        ServerHandshake::new(&server_id, &net()),
+    )
+    .unwrap();
+    let (sealer, _) = theirs.keys.into_sealer_and_opener();
+    let transport = EndlessEmptyFrames {
+        sealer,
+        pending: BytesMut::new(),
+        reads: 0,
+    };
+    let mut stream = secret_handshake::BoxStream::new(transport, ours);
+    for _ in 0..3 {
+        let mut buf = [0; 64];
+        assert!(futures::poll!(std::pin::pin!(stream.read(&mut buf))).is_pending());
+    }
+    let reads = stream.get_ref().reads;
+    assert!(reads <= 3 * 200, "{reads} transport reads in three polls");
+}
