@@ -38,16 +38,6 @@ pub(crate) fn random_bytes(buf: &mut [u8]) {
     sodiumoxide::randombytes::randombytes_into(buf);
 }
 
-/// Overwrites `buf` with zeros in a way the compiler may not optimise away.
-pub(crate) fn wipe(buf: &mut [u8]) {
-    sodiumoxide::utils::memzero(buf);
-}
-
-/// Constant-time equality of two byte strings.
-pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    sodiumoxide::utils::memcmp(a, b)
-}
-
 /// `crypto_auth`: HMAC-SHA-512 truncated to 32 bytes.
 pub(crate) fn hmac(msg: &[u8], key: &[u8; 32]) -> [u8; 32] {
     auth::authenticate(msg, &auth::Key(*key)).0
@@ -201,7 +191,7 @@ impl BoxKey {
         let mut prefix = [0; PREFIX_LEN];
         prefix.copy_from_slice(&nonce[..PREFIX_LEN]);
         if self.prefix != Some(prefix) {
-            wipe(&mut self.subkey.0);
+            zeroize::Zeroize::zeroize(&mut self.subkey.0);
             hsalsa20(&mut self.subkey.0, &self.key, &prefix);
             self.prefix = Some(prefix);
         }

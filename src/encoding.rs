@@ -45,6 +45,6 @@ pub(crate) fn from_base64<const N: usize>(text: &str) -> Option<[u8; N]> {
     let mut decoded = STANDARD.decode(text).ok()?;
     let out = <[u8; N]>::try_from(decoded.as_slice()).ok();
     // The decoded bytes may be a secret key: leave no copy behind on the heap.
-    crate::crypto::wipe(&mut decoded);
+    zeroize::Zeroize::zeroize(decoded.as_mut_slice());
     out
 }

@@ -264,7 +264,8 @@ pub enum BoxStreamError {
     InvalidHeader,
     /// A frame body failed authentication.
     InvalidBody,
-    /// A header announced a body of 0 or more than 4096 bytes.
+    /// A header announced a body of more than 4096 bytes. (A length-0 frame is one with no
+    /// data: it is skipped.)
     InvalidBodyLength(u16),
     /// The stream ended without a goodbye, `bytes` into an unfinished frame (0 at a frame boundary).
     Truncated {
@@ -281,7 +282,7 @@ impl fmt::Display for BoxStreamError {
             BoxStreamError::InvalidHeader => f.write_str("box-stream: invalid frame header"),
             BoxStreamError::InvalidBody => f.write_str("box-stream: invalid frame body"),
             BoxStreamError::InvalidBodyLength(n) => {
-                write!(f, "box-stream: frame body length {n} outside 1..=4096")
+                write!(f, "box-stream: frame body length {n} over 4096")
             }
             BoxStreamError::Truncated { bytes: 0 } => {
                 f.write_str("box-stream: peer closed without a goodbye")
@@ -432,6 +433,14 @@ pub enum SecretFileError {
         /// Why.
         source: io::Error,
     },
+    /// The file could not be written: it exists already (`AlreadyExists`: it is never
+    /// overwritten), or its directory is missing or not writable.
+    Write {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: io::Error,
+    },
     /// The file was read but is not a valid secret file.
     Invalid {
         /// The file.
@@ -454,6 +463,9 @@ impl fmt::Display for SecretFileError {
             SecretFileError::Invalid { path, source } => {
                 write!(f, "reading secret file {}: {source}", path.display())
             }
+            SecretFileError::Write { path, source } => {
+                write!(f, "writing secret file {}: {source}", path.display())
+            }
         }
     }
 }
@@ -464,19 +476,23 @@ impl std::error::Error for SecretFileError {
         match self {
             // The cause is part of the message.
             SecretFileError::NoHome | SecretFileError::Invalid { .. } => None,
-            SecretFileError::Read { source, .. } => source.source(),
+            SecretFileError::Read { source, .. } | SecretFileError::Write { source, .. } => {
+                source.source()
+            }
         }
     }
 }
 
-/// The read error's own kind (`NotFound`, `PermissionDenied`, …); `InvalidData` for a malformed
+/// The read or write error's own kind (`NotFound`, `AlreadyExists`, …); `InvalidData` for a malformed
 /// file; `NotFound` without `HOME`.
 #[cfg(feature = "ssb-secret-file")]
 impl From<SecretFileError> for io::Error {
     fn from(error: SecretFileError) -> Self {
         let kind = match &error {
             SecretFileError::NoHome => io::ErrorKind::NotFound,
-            SecretFileError::Read { source, .. } => source.kind(),
+            SecretFileError::Read { source, .. } | SecretFileError::Write { source, .. } => {
+                source.kind()
+            }
             SecretFileError::Invalid { .. } => io::ErrorKind::InvalidData,
         };
         io::Error::new(kind, error)

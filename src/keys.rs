@@ -122,7 +122,10 @@ impl Keypair {
         let mut seed = Secret::new([0; 32]);
         seed.expose_mut().copy_from_slice(&secret[..32]);
         let keypair = Self::from_seed(seed.expose());
-        if !crypto::constant_time_eq(keypair.public.as_bytes(), &secret[32..]) {
+        if !bool::from(subtle::ConstantTimeEq::ct_eq(
+            &keypair.public.as_bytes()[..],
+            &secret[32..],
+        )) {
             return Err(KeyError::reason(
                 "secret key",
                 "its second half is not the public key of its first (a corrupt or foreign key)",

@@ -73,7 +73,7 @@
 //! small writes share one transport write. Call `flush` before waiting for a reply;
 //! `shutdown` flushes too.
 //!
-//! **What is the goodbye?** A box-stream ends with an authenticated empty frame. `shutdown`
+//! **What is the goodbye?** A box-stream ends with an authenticated header of zeros. `shutdown`
 //! sends it (then half-closes TCP); reads return `Ok(0)` once the peer's goodbye arrives. A
 //! transport that ends without one is an `UnexpectedEof` error, so truncation is never mistaken
 //! for a clean end. Dropping a stream without `shutdown` is such a truncation for the peer.
@@ -357,8 +357,9 @@
 //!
 //! # Security notes
 //! MACs are checked in constant time, all-zero Diffie-Hellman results and long-term keys that do
-//! not convert to Curve25519 are rejected, frames announcing 0 or more than 4096 body bytes are
-//! refused, and a server never tells a rejected client why.
+//! not convert to Curve25519 are rejected, frames announcing more than 4096 body bytes are
+//! refused (an authenticated frame of 0 carries no data and is skipped, as by the reference), and
+//! a server never tells a rejected client why.
 //!
 //! Secrets are wiped from memory when dropped and never printed by `Debug`. Safe Rust cannot
 //! read freed memory, so a test can only show the wiping routine itself (it zeroes, see the

@@ -2,7 +2,8 @@
 
 use std::fmt;
 
-use crate::crypto;
+use subtle::ConstantTimeEq;
+use zeroize::Zeroize;
 
 /// `N` secret bytes: zeroed when dropped, redacted in `Debug`, compared only in constant time.
 pub(crate) struct Secret<const N: usize>([u8; N]);
@@ -29,7 +30,7 @@ impl<const N: usize> Clone for Secret<N> {
 
 impl<const N: usize> PartialEq for Secret<N> {
     fn eq(&self, other: &Self) -> bool {
-        crypto::constant_time_eq(&self.0, &other.0)
+        self.0[..].ct_eq(&other.0[..]).into()
     }
 }
 
@@ -38,7 +39,7 @@ impl<const N: usize> Eq for Secret<N> {}
 impl<const N: usize> Secret<N> {
     /// Overwrites the bytes with zeros (what `Drop` does).
     fn wipe(&mut self) {
-        crypto::wipe(&mut self.0);
+        self.0.zeroize();
     }
 }
 

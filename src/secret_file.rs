@@ -109,6 +109,56 @@ impl Keypair {
         Some(PathBuf::from(home).join(".ssb").join("secret"))
     }
 
+    /// Writes this keypair to a new secret file at `path`, in the layout of
+    /// [`to_ssb_secret`](Self::to_ssb_secret). The file is created with mode 0600 on Unix (it is
+    /// never readable by others, not even for a moment) and never overwrites an existing file:
+    /// that fails with [`SecretFileError::Write`] of kind `AlreadyExists`. Errors name the file,
+    /// never the key. The directory must exist.
+    pub fn write_ssb_secret_file(&self, path: impl AsRef<Path>) -> Result<(), SecretFileError> {
+        let path = path.as_ref();
+        let error = |source| SecretFileError::Write {
+            path: path.to_owned(),
+            source,
+        };
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(path).map_err(error)?;
+        let mut text = self.to_ssb_secret().into_bytes();
+        let written = std::io::Write::write_all(&mut file, &text).and_then(|()| file.sync_all());
+        zeroize::Zeroize::zeroize(text.as_mut_slice());
+        if let Err(source) = written {
+            // Leave no half-written secret behind (the file is ours: we just created it).
+            drop(file);
+            let _ = std::fs::remove_file(path);
+            return Err(error(source));
+        }
+        Ok(())
+    }
+
+    /// Writes this keypair to the default secret file,
+    /// [`default_ssb_secret_path`](Self::default_ssb_secret_path), as
+    /// [`write_ssb_secret_file`](Self::write_ssb_secret_file) does, creating `$HOME/.ssb` (mode
+    /// 0700 on Unix) if it is missing. Returns the path written.
+    pub fn write_default_ssb_secret_file(&self) -> Result<PathBuf, SecretFileError> {
+        let path = Self::default_ssb_secret_path().ok_or(SecretFileError::NoHome)?;
+        if let Some(dir) = path.parent() {
+            let mut builder = std::fs::DirBuilder::new();
+            builder.recursive(true);
+            #[cfg(unix)]
+            std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+            builder
+                .create(dir)
+                .map_err(|source| SecretFileError::Write {
+                    path: dir.to_owned(),
+                    source,
+                })?;
+        }
+        self.write_ssb_secret_file(&path)?;
+        Ok(path)
+    }
+
     /// The secret file contents for this keypair, in the layout `ssb-keys` writes.
     pub fn to_ssb_secret(&self) -> String {
         let public = format!("{}.ed25519", self.public().to_base64());

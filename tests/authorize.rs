@@ -119,3 +119,49 @@ async fn authorizers_chosen_at_run_time_share_one_boxed_type() {
     }
     assert_eq!(outcomes, [(true, true), (true, false), (false, false)]);
 }
+
+/// Issue 20: `Arc<A>` of any authorizer is one, and so is a boxed closure (sized or `dyn`).
+#[tokio::test]
+async fn arcs_and_boxed_closures_are_authorizers() {
+    let alice = Client::new(Keypair::generate(), net());
+    let bob = Client::new(Keypair::generate(), net());
+    let only_alice = *alice.identity();
+
+    let shared = Arc::new(AllowList::new([only_alice]));
+    let server = Server::new(Keypair::generate(), net(), Arc::clone(&shared));
+    assert!(admit(&server, &alice).await.is_ok());
+    assert!(matches!(
+        admit(&server, &bob).await,
+        Err(HandshakeError::Unauthorized)
+    ));
+
+    // The authorizer is the caller's `Arc`, not a copy: both servers share its one count.
+    let members = Arc::new(Members {
+        names: vec![(only_alice, "alice")],
+        asked: AtomicUsize::new(0),
+    });
+    let server = Server::new(Keypair::generate(), net(), Arc::clone(&members));
+    assert_eq!(admit(&server, &alice).await.unwrap(), "alice");
+    assert_eq!(members.asked.load(Ordering::Relaxed), 1);
+
+    type Decision = futures::future::BoxFuture<'static, Result<Option<u8>, BoxError>>;
+    let boxed: Box<dyn Fn(PublicKey) -> Decision + Send + Sync> =
+        Box::new(move |client| Box::pin(async move { Ok((client == only_alice).then_some(1)) }));
+    let server = Server::new(Keypair::generate(), net(), boxed);
+    assert_eq!(admit(&server, &alice).await.unwrap(), 1);
+    assert!(matches!(
+        admit(&server, &bob).await,
+        Err(HandshakeError::Unauthorized)
+    ));
+
+    let boxed = Box::new(move |client: PublicKey| async move {
+        Ok::<_, BoxError>((client != only_alice).then_some(2u8))
+    });
+    let server = Server::new(Keypair::generate(), net(), boxed);
+    assert_eq!(admit(&server, &bob).await.unwrap(), 2);
+
+    let arc_dyn: Arc<dyn Fn(PublicKey) -> Decision + Send + Sync> =
+        Arc::new(|_| Box::pin(async { Ok(Some(3)) }));
+    let server = Server::new(Keypair::generate(), net(), arc_dyn);
+    assert_eq!(admit(&server, &bob).await.unwrap(), 3);
+}

@@ -6,6 +6,7 @@ mod common;
 
 use common::dial::{any_server, echo, exchange, unix_echo_server, TempDir};
 use common::js_peer::JsPeer;
+use common::Node;
 use common::{hex, net};
 use secret_handshake::dial;
 use secret_handshake::multiserver::{parse_multiaddress, MultiserverAddress, NoauthAddress};
@@ -18,26 +19,26 @@ const JS_SEED: [u8; 32] = [5; 32];
 
 /// A JS node serving `plugs` ([{transport, transform, ...}]); returns it, what it printed as
 /// its address, and its key.
-async fn js_node(plugs: Value) -> (JsPeer, String, PublicKey) {
+async fn js_node(node: Node, plugs: Value) -> (JsPeer, String, PublicKey) {
     let config = json!({
         "role": "server", "network_key": net().to_hex(), "seed": hex(&JS_SEED), "plugs": plugs,
     });
-    let mut node = JsPeer::spawn("ms_node.js", config);
-    let listening = node.event().await;
+    let mut peer = JsPeer::spawn(node, "ms_node.js", config);
+    let listening = peer.event().await;
     assert_eq!(listening["event"], "listening", "{listening}");
     let address = listening["address"].as_str().expect("address").to_owned();
     let key = PublicKey::from_hex(listening["public_key"].as_str().unwrap()).unwrap();
     assert_eq!(&key, Keypair::from_seed(&JS_SEED).public());
-    (node, address, key)
+    (peer, address, key)
 }
 
 /// A JS client dialling `address`, sending `send`; returns what came back.
-async fn js_client(address: &str, send: &str) -> String {
+async fn js_client(node: Node, address: &str, send: &str) -> String {
     let config = json!({
         "role": "client", "network_key": net().to_hex(), "seed": hex(&[6; 32]),
         "address": address, "send": send,
     });
-    let mut client = JsPeer::spawn("ms_node.js", config);
+    let mut client = JsPeer::spawn(node, "ms_node.js", config);
     let connected = client.event().await;
     assert_eq!(connected["event"], "connected", "{connected}");
     let done = client.event().await;
@@ -52,13 +53,19 @@ fn client() -> Client {
 
 #[tokio::test]
 async fn the_addresses_a_js_node_prints_round_trip_and_each_dials() {
+    let Some(node) = common::node::require() else {
+        return;
+    };
     let dir = TempDir::new("js-node-all");
-    let (mut node, printed, key) = js_node(json!([
-        {"transport": "net", "transform": "shs"},
-        {"transport": "net", "transform": "shs", "host": "::1"},
-        {"transport": "ws", "transform": "shs"},
-        {"transport": "unix", "transform": "shs", "dir": dir.path()},
-    ]))
+    let (mut js, printed, key) = js_node(
+        node,
+        json!([
+            {"transport": "net", "transform": "shs"},
+            {"transport": "net", "transform": "shs", "host": "::1"},
+            {"transport": "ws", "transform": "shs"},
+            {"transport": "unix", "transform": "shs", "dir": dir.path()},
+        ]),
+    )
     .await;
 
     // The printer writes exactly what multiserver writes.
@@ -92,17 +99,23 @@ async fn the_addresses_a_js_node_prints_round_trip_and_each_dials() {
         assert_eq!(exchange(stream, data.as_bytes()).await, data.as_bytes());
     }
     for _ in 0..1 + parsed.len() {
-        let connected = node.event().await;
+        let connected = js.event().await;
         assert_eq!(connected["event"], "connected", "{connected}");
     }
 }
 
 #[tokio::test]
 async fn unix_with_shs_works_both_ways() {
+    let Some(node) = common::node::require() else {
+        return;
+    };
     // We dial the JS node's socket.
     let js_dir = TempDir::new("js-unix-shs");
-    let (_node, printed, key) =
-        js_node(json!([{"transport": "unix", "transform": "shs", "dir": js_dir.path()}])).await;
+    let (_js, printed, key) = js_node(
+        node,
+        json!([{"transport": "unix", "transform": "shs", "dir": js_dir.path()}]),
+    )
+    .await;
     assert_eq!(
         printed,
         format!("unix:{}~shs:{}", js_dir.file("socket"), key.to_base64())
@@ -121,7 +134,7 @@ async fn unix_with_shs_works_both_ways() {
     let ours = MultiserverAddress::unix(our_dir.file("socket"), *server.identity()).to_string();
     let echoed = unix_echo_server(server, our_dir.path().join("socket").as_path());
     assert_eq!(
-        js_client(&ours, "from js over unix").await,
+        js_client(node, &ours, "from js over unix").await,
         "from js over unix"
     );
     assert_eq!(echoed.await.unwrap(), b"from js over unix");
@@ -129,10 +142,16 @@ async fn unix_with_shs_works_both_ways() {
 
 #[tokio::test]
 async fn unix_with_noauth_works_both_ways() {
+    let Some(node) = common::node::require() else {
+        return;
+    };
     // We dial the JS node's plain socket, through the call that says so.
     let js_dir = TempDir::new("js-unix-noauth");
-    let (_node, printed, _) =
-        js_node(json!([{"transport": "unix", "transform": "noauth", "dir": js_dir.path()}])).await;
+    let (_js, printed, _) = js_node(
+        node,
+        json!([{"transport": "unix", "transform": "noauth", "dir": js_dir.path()}]),
+    )
+    .await;
     assert_eq!(printed, format!("unix:{}~noauth", js_dir.file("socket")));
     assert!(
         dial::connect(&client(), &printed).await.is_err(),
@@ -152,6 +171,9 @@ async fn unix_with_noauth_works_both_ways() {
     let ours = NoauthAddress::unix(our_dir.file("socket")).to_string();
     let listener = UnixListener::bind(our_dir.file("socket")).unwrap();
     let served = tokio::spawn(async move { echo(listener.accept().await.unwrap().0).await });
-    assert_eq!(js_client(&ours, "plain from js").await, "plain from js");
+    assert_eq!(
+        js_client(node, &ours, "plain from js").await,
+        "plain from js"
+    );
     assert_eq!(served.await.unwrap(), b"plain from js");
 }

@@ -5,6 +5,7 @@
 mod common;
 
 use common::js_peer::JsPeer;
+use common::Node;
 use common::{hex, net, payload};
 use secret_handshake::hazmat::replay::sha256;
 use secret_handshake::{
@@ -36,10 +37,10 @@ impl JsPeer {
 }
 
 /// A JS server, listening; returns it with its port and key.
-async fn js_server(seed: [u8; 32], extra: Value) -> (JsPeer, u16, PublicKey) {
+async fn js_server(node: Node, seed: [u8; 32], extra: Value) -> (JsPeer, u16, PublicKey) {
     let mut config = json!({"role": "server", "network_key": net().to_hex(), "seed": hex(&seed)});
     merge(&mut config, extra);
-    let mut peer = JsPeer::spawn("peer.js", config);
+    let mut peer = JsPeer::spawn(node, "peer.js", config);
     let listening = peer.event().await;
     assert_eq!(listening["event"], "listening", "{listening}");
     let port = listening["port"].as_u64().expect("port") as u16;
@@ -49,13 +50,13 @@ async fn js_server(seed: [u8; 32], extra: Value) -> (JsPeer, u16, PublicKey) {
 }
 
 /// A JS client dialling `port`.
-fn js_client(port: u16, server: &PublicKey, extra: Value) -> JsPeer {
+fn js_client(node: Node, port: u16, server: &PublicKey, extra: Value) -> JsPeer {
     let mut config = json!({
         "role": "client", "network_key": net().to_hex(), "seed": hex(&[3; 32]),
         "port": port, "server_pk": server.to_hex(),
     });
     merge(&mut config, extra);
-    JsPeer::spawn("peer.js", config)
+    JsPeer::spawn(node, "peer.js", config)
 }
 
 fn merge(config: &mut Value, extra: Value) {
@@ -116,11 +117,11 @@ const SIZES: [usize; 7] = [0, 1, 4095, 4096, 4097, 100 * KIB, 8 * KIB * KIB];
 
 #[tokio::test]
 async fn our_client_with_the_js_server_both_directions_at_once() {
-    if !common::node_available() {
+    let Some(node) = common::node::require() else {
         return;
-    }
+    };
     for (i, size) in SIZES.into_iter().enumerate() {
-        let (js, port, key) = js_server([1; 32], json!({"send_bytes": size})).await;
+        let (js, port, key) = js_server(node, [1; 32], json!({"send_bytes": size})).await;
         let client = Client::new(Keypair::generate(), net());
         let tcp = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
         let stream = client.connect(tcp, &key).await.expect("handshake with JS");
@@ -138,14 +139,14 @@ async fn our_client_with_the_js_server_both_directions_at_once() {
 
 #[tokio::test]
 async fn the_js_client_with_our_server_both_directions_at_once() {
-    if !common::node_available() {
+    let Some(node) = common::node::require() else {
         return;
-    }
+    };
     for (i, size) in SIZES.into_iter().enumerate() {
         let server = Server::new(Keypair::generate(), net(), AllowAll);
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
-        let js = js_client(port, server.identity(), json!({"send_bytes": size}));
+        let js = js_client(node, port, server.identity(), json!({"send_bytes": size}));
         let (tcp, _) = listener.accept().await.unwrap();
         let stream = server.accept(tcp).await.expect("handshake with JS");
         assert_eq!(stream.peer_key(), Keypair::from_seed(&[3; 32]).public());
@@ -162,9 +163,9 @@ async fn the_js_client_with_our_server_both_directions_at_once() {
 
 #[tokio::test]
 async fn clean_end_started_from_either_side() {
-    if !common::node_available() {
+    let Some(node) = common::node::require() else {
         return;
-    }
+    };
     // (JS ends only after our goodbye, we end first) and (JS ends first, we answer).
     for js_waits in [true, false] {
         let end = if js_waits {
@@ -172,7 +173,8 @@ async fn clean_end_started_from_either_side() {
         } else {
             "after_send"
         };
-        let (js, port, key) = js_server([2; 32], json!({"send_bytes": 5000, "end": end})).await;
+        let (js, port, key) =
+            js_server(node, [2; 32], json!({"send_bytes": 5000, "end": end})).await;
         let client = Client::new(Keypair::generate(), net());
         let stream = client
             .connect(TcpStream::connect(("127.0.0.1", port)).await.unwrap(), &key)
@@ -186,6 +188,7 @@ async fn clean_end_started_from_either_side() {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let js = js_client(
+            node,
             port,
             server.identity(),
             json!({"send_bytes": 5000, "end": end}),
@@ -201,11 +204,11 @@ async fn clean_end_started_from_either_side() {
 
 #[tokio::test]
 async fn the_js_server_rejecting_us_is_reported_as_phase_3() {
-    if !common::node_available() {
+    let Some(node) = common::node::require() else {
         return;
-    }
+    };
     for policy in ["reject", "error"] {
-        let (js, port, key) = js_server([4; 32], json!({"authorize": policy})).await;
+        let (js, port, key) = js_server(node, [4; 32], json!({"authorize": policy})).await;
         let client = Client::new(Keypair::generate(), net());
         let tcp = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
         let e = client.connect(tcp, &key).await.expect_err("rejected");
@@ -221,22 +224,28 @@ async fn the_js_server_rejecting_us_is_reported_as_phase_3() {
 
 #[tokio::test]
 async fn our_server_rejecting_the_js_client() {
-    if !common::node_available() {
+    let Some(node) = common::node::require() else {
         return;
-    }
+    };
     reject_js_client(
+        node,
         Server::new(Keypair::generate(), net(), AllowList::new([])),
         "allow list",
     )
     .await;
     let failing = |_key: PublicKey| async { Err::<Option<()>, _>("authorizer down".to_string()) };
-    reject_js_client(Server::new(Keypair::generate(), net(), failing), "error").await;
+    reject_js_client(
+        node,
+        Server::new(Keypair::generate(), net(), failing),
+        "error",
+    )
+    .await;
 }
 
-async fn reject_js_client<A: Authorize>(server: Server<A>, what: &str) {
+async fn reject_js_client<A: Authorize>(node: Node, server: Server<A>, what: &str) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
-    let js = js_client(port, server.identity(), json!({}));
+    let js = js_client(node, port, server.identity(), json!({}));
     let e = server
         .accept(listener.accept().await.unwrap().0)
         .await
@@ -250,12 +259,12 @@ async fn reject_js_client<A: Authorize>(server: Server<A>, what: &str) {
 
 #[tokio::test]
 async fn wrong_network_key_each_way() {
-    if !common::node_available() {
+    let Some(node) = common::node::require() else {
         return;
-    }
+    };
     let other = NetworkKey::from_bytes([9; 32]);
     // Our client, other network, JS server.
-    let (js, port, key) = js_server([5; 32], json!({})).await;
+    let (js, port, key) = js_server(node, [5; 32], json!({})).await;
     let client = Client::new(Keypair::generate(), other.clone());
     let e = client
         .connect(TcpStream::connect(("127.0.0.1", port)).await.unwrap(), &key)
@@ -276,6 +285,7 @@ async fn wrong_network_key_each_way() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let js = js_client(
+        node,
         port,
         server.identity(),
         json!({"network_key": other.to_hex()}),
@@ -297,12 +307,12 @@ async fn wrong_network_key_each_way() {
 
 #[tokio::test]
 async fn wrong_server_key_each_way() {
-    if !common::node_available() {
+    let Some(node) = common::node::require() else {
         return;
-    }
+    };
     let impostor = *Keypair::generate().public();
     // Our client dials the JS server with the wrong key.
-    let (js, port, _key) = js_server([6; 32], json!({})).await;
+    let (js, port, _key) = js_server(node, [6; 32], json!({})).await;
     let client = Client::new(Keypair::generate(), net());
     let e = client
         .connect(
@@ -325,7 +335,7 @@ async fn wrong_server_key_each_way() {
     let server = Server::new(Keypair::generate(), net(), AllowAll);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
-    let js = js_client(port, &impostor, json!({}));
+    let js = js_client(node, port, &impostor, json!({}));
     let e = server
         .accept(listener.accept().await.unwrap().0)
         .await
@@ -340,15 +350,16 @@ async fn wrong_server_key_each_way() {
 
 #[tokio::test]
 async fn a_js_client_with_a_seed_identity() {
-    if !common::node_available() {
+    let Some(node) = common::node::require() else {
         return;
-    }
+    };
     let seed = [8; 32];
     let expected = *Keypair::from_seed(&seed).public();
     let server = Server::new(Keypair::generate(), net(), AllowList::new([expected]));
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let js = js_client(
+        node,
         port,
         server.identity(),
         json!({"seed_identity": hex(&seed), "send_bytes": 10}),
@@ -363,6 +374,7 @@ async fn a_js_client_with_a_seed_identity() {
 
     // And our client's seed identity against the JS server.
     let (js, port, key) = js_server(
+        node,
         [10; 32],
         json!({"authorize": format!("allow:{}", expected.to_hex())}),
     )
@@ -374,4 +386,62 @@ async fn a_js_client_with_a_seed_identity() {
         .expect("JS server allows the seeded identity");
     let received = exchange(stream, vec![], false).await;
     check_done(&js.outcome().await, &[], &received, "our seed identity");
+}
+
+/// Issue 20: a frame with no data. The JS reference's reader takes it as an empty chunk, and
+/// ours skips it: never the end of the stream. The JS side boxes it with the reference's own
+/// primitives (its writer drops empty writes); our hazmat sealer makes the same bytes.
+#[test]
+fn an_empty_frame_is_no_data_to_the_js_reference_and_to_us() {
+    use bytes::BytesMut;
+    use secret_handshake::boxstream::Frame;
+    use secret_handshake::hazmat;
+
+    let Some(node) = common::node::require() else {
+        return;
+    };
+    let (key, nonce) = ([0x11; 32], [0xfe; 24]);
+    let writes: [&[u8]; 5] = [b"", b"one", b"", b"two", b""];
+    let config = json!({
+        "key": hex(&key), "nonce": hex(&nonce),
+        "writes": writes.iter().map(|w| hex(w)).collect::<Vec<_>>(),
+    });
+    let out = node
+        .command("empty_frame.js")
+        .arg(config.to_string())
+        .output()
+        .expect("running node");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let js: Value = serde_json::from_slice(&out.stdout).expect("one JSON line");
+    assert_eq!(js["ended"], true, "the JS reader ended cleanly: {js}");
+    assert_eq!(
+        js["chunks"],
+        json!(["", "6f6e65", "", "74776f", ""]),
+        "{js}"
+    );
+
+    let mut sealer = hazmat::sealer_from_raw_parts(key, nonce);
+    let mut wire = BytesMut::new();
+    for write in writes {
+        let len = u16::try_from(write.len()).unwrap();
+        hazmat::seal_frame_claiming_length(&mut sealer, len, write, &mut wire);
+    }
+    sealer.seal_goodbye(&mut wire);
+    assert_eq!(js["wire"], hex(&wire), "the same bytes as the JS boxing");
+
+    let mut opener = hazmat::opener_from_raw_parts(key, nonce);
+    let mut frames = Vec::new();
+    while let Some(frame) = opener.open(&mut wire).expect("opens") {
+        let end = frame == Frame::Goodbye;
+        frames.push(frame);
+        if end {
+            break;
+        }
+    }
+    let message = |m: &[u8]| Frame::Message(BytesMut::from(m));
+    assert_eq!(frames, [message(b"one"), message(b"two"), Frame::Goodbye]);
 }

@@ -5,8 +5,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use secret_handshake::multiserver::{parse_multiaddress, Address, Protocol};
 use serde::Deserialize;
 
@@ -33,10 +31,9 @@ impl From<&Protocol> for JsProtocol {
     }
 }
 
-fn reference_cases(generated: usize) -> Vec<Case> {
-    common::ensure_node_modules();
-    let out = Command::new("node")
-        .arg(common::interop_dir().join("ms_address_cases.js"))
+fn reference_cases(node: common::Node, generated: usize) -> Vec<Case> {
+    let out = node
+        .command("ms_address_cases.js")
         .arg(generated.to_string())
         .output()
         .expect("node is required for the interop tests: install Node.js 20 and npm");
@@ -50,7 +47,10 @@ fn reference_cases(generated: usize) -> Vec<Case> {
 
 #[test]
 fn the_reference_packages_cases_parse_alike_and_print_back_unchanged() {
-    let cases = reference_cases(400);
+    let Some(node) = common::node::require() else {
+        return;
+    };
+    let cases = reference_cases(node, 400);
     let count = |source: &str| cases.iter().filter(|c| c.source == source).count();
     // The package's own lists, all of random.txt, and the generated ones.
     assert!(

@@ -109,6 +109,33 @@ fn the_default_secret_file_is_home_dot_ssb_secret() {
     std::fs::write(&expected, keys.to_ssb_secret()).expect("writing");
     let loaded = Keypair::from_default_ssb_secret_file().expect("the default file");
     assert_eq!(loaded.public(), keys.public());
+    // Writing the default file never replaces the one there.
+    let error = Keypair::generate()
+        .write_default_ssb_secret_file()
+        .expect_err("a file is there");
+    assert_eq!(io::Error::from(error).kind(), io::ErrorKind::AlreadyExists);
+    assert_eq!(
+        Keypair::from_default_ssb_secret_file().unwrap().public(),
+        keys.public()
+    );
+    // Writing it where `~/.ssb` is missing creates the directory, owner-only.
+    let fresh = TempDir::new("fresh-home");
+    std::env::set_var("HOME", fresh.path());
+    let written = keys
+        .write_default_ssb_secret_file()
+        .expect("writing the default file");
+    assert_eq!(written, fresh.path().join(".ssb").join("secret"));
+    assert_eq!(
+        Keypair::from_default_ssb_secret_file().unwrap().public(),
+        keys.public()
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode();
+        assert_eq!(mode(&fresh.path().join(".ssb")) & 0o777, 0o700);
+        assert_eq!(mode(&written) & 0o777, 0o600);
+    }
     // Without HOME (unset or empty) there is no default.
     for unset in [true, false] {
         if unset {
@@ -119,11 +146,89 @@ fn the_default_secret_file_is_home_dot_ssb_secret() {
         assert_eq!(Keypair::default_ssb_secret_path(), None);
         let error = Keypair::from_default_ssb_secret_file().expect_err("no HOME");
         assert!(matches!(error, SecretFileError::NoHome), "{error:?}");
+        let error = keys.write_default_ssb_secret_file().expect_err("no HOME");
+        assert!(matches!(error, SecretFileError::NoHome), "{error:?}");
         assert!(error.to_string().contains("HOME is not set"), "{error}");
         assert_eq!(io::Error::from(error).kind(), io::ErrorKind::NotFound);
     }
     match saved {
         Some(home) => std::env::set_var("HOME", home),
         None => std::env::remove_var("HOME"),
+    }
+}
+
+#[test]
+fn a_written_secret_file_reads_back_in_the_ssb_keys_layout() {
+    let dir = TempDir::new("write-secret-file");
+    let path = dir.path().join("secret");
+    let keys = Keypair::generate();
+    keys.write_ssb_secret_file(&path).expect("writing");
+    let text = std::fs::read_to_string(&path).expect("reading");
+    assert_eq!(text, keys.to_ssb_secret(), "the layout ssb-keys writes");
+    let back = Keypair::from_ssb_secret_file(&path).expect("reading back");
+    assert_eq!(back.public(), keys.public());
+    assert_eq!(back.secret_key_bytes(), keys.secret_key_bytes());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_written_secret_file_is_owner_only_whatever_the_umask_allows() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("secret-file-mode");
+    let path = dir.path().join("secret");
+    Keypair::generate()
+        .write_ssb_secret_file(&path)
+        .expect("writing");
+    let mode = std::fs::metadata(&path).expect("stat").permissions().mode();
+    assert_eq!(mode & 0o077, 0, "readable by others: {mode:o}");
+    assert_eq!(
+        mode & 0o600,
+        0o600,
+        "the owner reads and writes it: {mode:o}"
+    );
+}
+
+#[test]
+fn writing_never_overwrites_and_errors_name_the_path_not_the_key() {
+    let dir = TempDir::new("secret-file-exists");
+    let path = dir.path().join("secret");
+    std::fs::write(&path, "precious").expect("writing");
+    let keys = Keypair::generate();
+    let error = keys.write_ssb_secret_file(&path).expect_err("exists");
+    let SecretFileError::Write {
+        path: named,
+        source,
+    } = &error
+    else {
+        panic!("not a write error: {error:?}");
+    };
+    assert_eq!(named, &path);
+    assert_eq!(source.kind(), io::ErrorKind::AlreadyExists);
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "precious",
+        "untouched"
+    );
+
+    // A missing directory: named too. No message shows the key, in any form.
+    let nowhere = dir.path().join("missing").join("secret");
+    let missing = keys
+        .write_ssb_secret_file(&nowhere)
+        .expect_err("no directory");
+    assert!(matches!(&missing, SecretFileError::Write { path, .. } if *path == nowhere));
+    let text = keys.to_ssb_secret();
+    let private = text
+        .split("\"private\": \"")
+        .nth(1)
+        .and_then(|rest| rest.split('.').next())
+        .expect("the private key in the file's text");
+    assert_eq!(private.len(), 88, "base64 of 64 bytes");
+    for (error, named) in [(error, &path), (missing, &nowhere)] {
+        let shown = format!("{error} {error:?}");
+        assert!(shown.contains(&named.display().to_string()), "{shown}");
+        assert!(shown.starts_with("writing secret file "), "{shown}");
+        assert!(!shown.contains(&private[..16]), "{shown}");
+        let as_io = io::Error::from(error);
+        assert!(as_io.to_string().contains(&named.display().to_string()));
     }
 }

@@ -25,25 +25,24 @@ const MISBEHAVING_PEERS: usize = 25;
 
 #[test]
 fn shs1_test_server_suite() {
-    if !common::node_available() {
+    let Some(node) = common::node::require() else {
         return;
-    }
-    run_suite("server");
+    };
+    run_suite(node, "server");
 }
 
 #[test]
 fn shs1_test_client_suite() {
-    if !common::node_available() {
+    let Some(node) = common::node::require() else {
         return;
-    }
-    run_suite("client");
+    };
+    run_suite(node, "client");
 }
 
 /// Runs `shs1test<role>` against the example `shs1_<role>` and checks that every test passed.
-fn run_suite(role: &str) {
-    common::ensure_node_modules();
+fn run_suite(node: common::Node, role: &str) {
     let testee = common::example_path(&format!("shs1_{role}"));
-    let suite = common::interop_dir().join(format!("node_modules/.bin/shs1test{role}"));
+    let suite = node.bin(&format!("shs1test{role}"));
     let seed = seed();
     println!("shs1-test {role} suite, seed {seed} (rerun with SHS1_TEST_SEED={seed})");
 

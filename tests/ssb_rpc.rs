@@ -10,6 +10,7 @@ mod ssb_rpc;
 
 use bytes::{Bytes, BytesMut};
 use common::js_peer::JsPeer;
+use common::node::Node;
 use common::temp_dir::TempDir;
 use secret_handshake::Keypair;
 use serde_json::{json, Value};
@@ -106,8 +107,9 @@ async fn ssb_rpc(args: &[&str]) -> (Result<(), ssb_rpc::Failure>, String) {
 }
 
 /// A JS secret-stack node with identity `seed`: the process and its `listening` event.
-async fn js_node(seed: u8) -> (JsPeer, Value) {
+async fn js_node(js: Node, seed: u8) -> (JsPeer, Value) {
     let mut node = JsPeer::spawn(
+        js,
         "stack_node.js",
         json!({"role": "server", "seed": common::hex(&[seed; 32])}),
     );
@@ -120,8 +122,8 @@ async fn js_node(seed: u8) -> (JsPeer, Value) {
     (node, listening)
 }
 
-async fn calls_a_js_node(transport: &str) {
-    let (mut node, listening) = js_node(7).await;
+async fn calls_a_js_node(js: Node, transport: &str) {
+    let (mut node, listening) = js_node(js, 7).await;
     let address = listening[transport].as_str().expect("address");
     let id = listening["id"].as_str().expect("id");
 
@@ -151,26 +153,26 @@ async fn calls_a_js_node(transport: &str) {
 
 #[tokio::test]
 async fn calls_a_js_node_over_tcp() {
-    if !common::node_available() {
+    let Some(node) = common::node::require() else {
         return;
-    }
-    calls_a_js_node("net").await;
+    };
+    calls_a_js_node(node, "net").await;
 }
 
 #[tokio::test]
 async fn calls_a_js_node_over_websocket() {
-    if !common::node_available() {
+    let Some(node) = common::node::require() else {
         return;
-    }
-    calls_a_js_node("ws").await;
+    };
+    calls_a_js_node(node, "ws").await;
 }
 
 #[tokio::test]
 async fn calls_with_the_identity_of_a_secret_file_and_any_address_of_a_list() {
-    if !common::node_available() {
+    let Some(node) = common::node::require() else {
         return;
-    }
-    let (mut node, listening) = js_node(8).await;
+    };
+    let (mut node, listening) = js_node(node, 8).await;
     let dir = TempDir::new("ssb_rpc_secret");
     let secret = dir.path().join("secret");
     let ours = Keypair::from_seed(&[9; 32]);
@@ -377,9 +379,9 @@ async fn our_client_and_server_close_both_layers_cleanly() {
 
 #[tokio::test]
 async fn answers_a_js_client_over_tcp_and_websocket() {
-    if !common::node_available() {
+    let Some(node) = common::node::require() else {
         return;
-    }
+    };
     let server = Keypair::from_seed(&[10; 32]);
     let mut serving = Serving::start(&server).await;
     let client_seed = [11; 32];
@@ -391,7 +393,7 @@ async fn answers_a_js_client_over_tcp_and_websocket() {
     ] {
         let calls = json!([["whoami", []], ["greet.hello", ["js"]], ["greet.nope", []]]);
         let config = json!({"role": "client", "seed": common::hex(&client_seed), "address": address, "calls": calls});
-        let mut client = JsPeer::spawn("stack_node.js", config);
+        let mut client = JsPeer::spawn(node, "stack_node.js", config);
         let expected = [
             json!({"event": "connected", "id": server.public().to_ssb_id()}),
             json!({"event": "answer", "method": "whoami", "value": {"id": server.public().to_ssb_id()}}),

@@ -7,6 +7,7 @@ mod common;
 
 use common::js_peer::JsPeer;
 use common::ws::{exchange, SIZES};
+use common::Node;
 use common::{hex, net, payload};
 use secret_handshake::hazmat::replay::sha256;
 use secret_handshake::websocket::{self, Error, WsTransport};
@@ -54,11 +55,11 @@ impl JsPeer {
 }
 
 /// A JS multiserver ws+shs server, listening; returns it with the address it announces.
-async fn js_server(seed: u8, extra: Value) -> (JsPeer, MultiserverAddress) {
+async fn js_server(node: Node, seed: u8, extra: Value) -> (JsPeer, MultiserverAddress) {
     let mut config =
         json!({"role": "server", "network_key": net().to_hex(), "seed": hex(&[seed; 32])});
     merge(&mut config, extra);
-    let mut peer = JsPeer::spawn("ws_peer.js", config);
+    let mut peer = JsPeer::spawn(node, "ws_peer.js", config);
     let listening = peer.event().await;
     assert_eq!(listening["event"], "listening", "{listening}");
     let announced = listening["address"].as_str().expect("address");
@@ -87,12 +88,12 @@ async fn our_server() -> (TcpListener, Server<AllowAll>, MultiserverAddress) {
 }
 
 /// A JS multiserver ws+shs client dialling `address`.
-fn js_client(address: &str, extra: Value) -> JsPeer {
+fn js_client(node: Node, address: &str, extra: Value) -> JsPeer {
     let mut config = json!({
         "role": "client", "network_key": net().to_hex(), "seed": hex(&[3; 32]), "address": address,
     });
     merge(&mut config, extra);
-    JsPeer::spawn("ws_peer.js", config)
+    JsPeer::spawn(node, "ws_peer.js", config)
 }
 
 async fn accept_one(
@@ -132,11 +133,11 @@ fn check_done(done: &Value, sent: &[u8], received: &[u8], what: &str) {
 
 #[tokio::test]
 async fn our_client_with_the_js_ws_server_both_directions_at_once() {
-    if !common::node_available() {
+    let Some(node) = common::node::require() else {
         return;
-    }
+    };
     for (i, size) in SIZES.into_iter().enumerate() {
-        let (js, addr) = js_server(1, json!({"send_bytes": size})).await;
+        let (js, addr) = js_server(node, 1, json!({"send_bytes": size})).await;
         let client = Client::new(Keypair::generate(), net());
         let stream = common::ws::connect(&client, &addr)
             .await
@@ -155,12 +156,12 @@ async fn our_client_with_the_js_ws_server_both_directions_at_once() {
 
 #[tokio::test]
 async fn the_js_ws_client_with_our_server_both_directions_at_once() {
-    if !common::node_available() {
+    let Some(node) = common::node::require() else {
         return;
-    }
+    };
     for (i, size) in SIZES.into_iter().enumerate() {
         let (listener, server, addr) = our_server().await;
-        let js = js_client(&addr.to_string(), json!({"send_bytes": size}));
+        let js = js_client(node, &addr.to_string(), json!({"send_bytes": size}));
         let stream = accept_one(&listener, &server).await.expect("accept JS");
         assert_eq!(stream.peer_key(), Keypair::from_seed(&[3; 32]).public());
         let data = payload(size, 100 + i as u64);
@@ -176,9 +177,9 @@ async fn the_js_ws_client_with_our_server_both_directions_at_once() {
 
 #[tokio::test]
 async fn clean_end_started_from_either_side() {
-    if !common::node_available() {
+    let Some(node) = common::node::require() else {
         return;
-    }
+    };
     // JS ends only after our goodbye (we end first), and JS ends first (goodbye, then at once
     // its WebSocket Close) before we send anything.
     for js_waits in [true, false] {
@@ -190,7 +191,7 @@ async fn clean_end_started_from_either_side() {
         let extra = json!({"send_bytes": 5000, "end": end});
         let data = payload(300 * 1024, 7);
 
-        let (js, addr) = js_server(2, extra.clone()).await;
+        let (js, addr) = js_server(node, 2, extra.clone()).await;
         let client = Client::new(Keypair::generate(), net());
         let stream = common::ws::connect(&client, &addr).await.unwrap();
         let (received, _closed) = exchange(stream, &data, !js_waits).await;
@@ -202,7 +203,7 @@ async fn clean_end_started_from_either_side() {
         );
 
         let (listener, server, addr) = our_server().await;
-        let js = js_client(&addr.to_string(), extra);
+        let js = js_client(node, &addr.to_string(), extra);
         let stream = accept_one(&listener, &server).await.unwrap();
         let (received, _closed) = exchange(stream, &data, !js_waits).await;
         check_done(
@@ -216,13 +217,13 @@ async fn clean_end_started_from_either_side() {
 
 #[tokio::test]
 async fn an_invite_address_dials_as_the_seed_identity() {
-    if !common::node_available() {
+    let Some(node) = common::node::require() else {
         return;
-    }
+    };
     let seed = [8; 32];
     let (listener, server, mut addr) = our_server().await;
     addr.seed = Some(seed);
-    let js = js_client(&addr.to_string(), json!({}));
+    let js = js_client(node, &addr.to_string(), json!({}));
     let stream = accept_one(&listener, &server)
         .await
         .expect("seeded JS client");
@@ -230,7 +231,7 @@ async fn an_invite_address_dials_as_the_seed_identity() {
     let (_, _closed) = exchange(stream, b"welcome", false).await;
     check_done(&js.outcome().await, b"welcome", &[], "JS invite");
 
-    let (js, mut addr) = js_server(10, json!({})).await;
+    let (js, mut addr) = js_server(node, 10, json!({})).await;
     addr.seed = Some(seed);
     let client = Client::new(Keypair::generate(), net());
     let stream = common::ws::connect(&client, &addr)
@@ -262,11 +263,11 @@ fn assert_js_failed(outcome: &Value, phase: u8) {
 
 #[tokio::test]
 async fn wrong_network_key_each_way() {
-    if !common::node_available() {
+    let Some(node) = common::node::require() else {
         return;
-    }
+    };
     let other = NetworkKey::from_bytes([9; 32]);
-    let (js, addr) = js_server(5, json!({})).await;
+    let (js, addr) = js_server(node, 5, json!({})).await;
     let client = Client::new(Keypair::generate(), other.clone());
     let e = common::ws::connect(&client, &addr)
         .await
@@ -277,7 +278,11 @@ async fn wrong_network_key_each_way() {
     assert_js_failed(&js.outcome().await, 1);
 
     let (listener, server, addr) = our_server().await;
-    let js = js_client(&addr.to_string(), json!({"network_key": other.to_hex()}));
+    let js = js_client(
+        node,
+        &addr.to_string(),
+        json!({"network_key": other.to_hex()}),
+    );
     let e = accept_one(&listener, &server)
         .await
         .expect_err("wrong network");
@@ -289,11 +294,11 @@ async fn wrong_network_key_each_way() {
 
 #[tokio::test]
 async fn wrong_server_key_each_way() {
-    if !common::node_available() {
+    let Some(node) = common::node::require() else {
         return;
-    }
+    };
     let impostor: PublicKey = *Keypair::generate().public();
-    let (js, mut addr) = js_server(6, json!({})).await;
+    let (js, mut addr) = js_server(node, 6, json!({})).await;
     addr.key = impostor;
     let client = Client::new(Keypair::generate(), net());
     let e = common::ws::connect(&client, &addr)
@@ -306,7 +311,7 @@ async fn wrong_server_key_each_way() {
 
     let (listener, server, mut addr) = our_server().await;
     addr.key = impostor;
-    let js = js_client(&addr.to_string(), json!({}));
+    let js = js_client(node, &addr.to_string(), json!({}));
     let e = accept_one(&listener, &server).await.expect_err("wrong key");
     assert_handshake_error(&e, Phase::ClientAuth, |e| {
         matches!(e, HandshakeError::InvalidClientAuth)
@@ -316,10 +321,10 @@ async fn wrong_server_key_each_way() {
 
 #[tokio::test]
 async fn the_js_server_rejecting_us_is_reported_as_phase_3() {
-    if !common::node_available() {
+    let Some(node) = common::node::require() else {
         return;
-    }
-    let (js, addr) = js_server(4, json!({"authorize": "reject"})).await;
+    };
+    let (js, addr) = js_server(node, 4, json!({"authorize": "reject"})).await;
     let client = Client::new(Keypair::generate(), net());
     let e = common::ws::connect(&client, &addr)
         .await
@@ -334,10 +339,10 @@ async fn the_js_server_rejecting_us_is_reported_as_phase_3() {
 /// up, and we say the port is probably a WebSocket one.
 #[tokio::test]
 async fn dialling_the_js_websocket_port_as_net_says_so() {
-    if !common::node_available() {
+    let Some(node) = common::node::require() else {
         return;
-    }
-    let (js, addr) = js_server(11, json!({})).await;
+    };
+    let (js, addr) = js_server(node, 11, json!({})).await;
     let net_addr = format!("net:127.0.0.1:{}~shs:{}", addr.port, addr.key.to_base64());
     let e = secret_handshake::dial::connect(&Client::new(Keypair::generate(), net()), &net_addr)
         .await

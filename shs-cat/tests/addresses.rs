@@ -73,17 +73,23 @@ fn a_wrong_key_answer_ends_the_list_and_every_attempt_is_one_line() {
 
 #[test]
 fn unix_sockets_and_the_lists_a_js_node_prints() {
+    let Some(node) = support::common::node::require() else {
+        return;
+    };
     let home = TempDir::new("js-node-unix");
     let dir = TempDir::new("js-node-unix-socket");
-    let mut node = js::ms_node(json!({
-        "role": "server", "network_key": main_net_hex(), "seed": hex(&[4; 32]),
-        "plugs": [
-            {"transport": "unix", "transform": "shs", "dir": dir.path()},
-            {"transport": "net", "transform": "shs"},
-            {"transport": "ws", "transform": "shs"},
-        ],
-    }));
-    let listening = js::event(&mut node, "listening");
+    let mut js = js::ms_node(
+        node,
+        json!({
+            "role": "server", "network_key": main_net_hex(), "seed": hex(&[4; 32]),
+            "plugs": [
+                {"transport": "unix", "transform": "shs", "dir": dir.path()},
+                {"transport": "net", "transform": "shs"},
+                {"transport": "ws", "transform": "shs"},
+            ],
+        }),
+    );
+    let listening = js::event(&mut js, "listening");
     let printed = listening["address"].as_str().unwrap().to_owned();
     let js_id = *Keypair::from_seed(&[4; 32]).public();
     let unix = printed.split(';').next().unwrap();
@@ -95,7 +101,7 @@ fn unix_sockets_and_the_lists_a_js_node_prints() {
         client.assert_success();
         assert_eq!(client.stdout, b"echo me", "{address}");
         assert_eq!(connected_to(&client), js_id);
-        js::event(&mut node, "connected");
+        js::event(&mut js, "connected");
     }
 }
 

@@ -263,17 +263,20 @@ fn peer_closing_without_goodbye_is_a_failure() {
 
 #[test]
 fn connect_to_the_js_server() {
-    if !support::common::node_available() {
+    let Some(node) = support::common::node::require() else {
         return;
-    }
+    };
     let home = TempDir::new("js-server");
-    let mut js = js::peer(json!({
-        "role": "server",
-        "network_key": main_net_hex(),
-        "seed": "03".repeat(32),
-        "send_bytes": 100_000,
-        "timeout_ms": DEADLINE.as_millis() as u64,
-    }));
+    let mut js = js::peer(
+        node,
+        json!({
+            "role": "server",
+            "network_key": main_net_hex(),
+            "seed": "03".repeat(32),
+            "send_bytes": 100_000,
+            "timeout_ms": DEADLINE.as_millis() as u64,
+        }),
+    );
     let listening = js::event(&mut js, "listening");
     let port = listening["port"].as_u64().expect("port");
     let server_hex = listening["public_key"].as_str().expect("public_key");
@@ -295,21 +298,24 @@ fn connect_to_the_js_server() {
 
 #[test]
 fn the_js_client_connects_to_listen() {
-    if !support::common::node_available() {
+    let Some(node) = support::common::node::require() else {
         return;
-    }
+    };
     let home = TempDir::new("js-client");
     let input = pattern(KIB_100, 4);
     let (server, port, server_id) = listen(&home, &[], input.clone());
-    let mut js = js::peer(json!({
-        "role": "client",
-        "network_key": main_net_hex(),
-        "seed": "04".repeat(32),
-        "port": port,
-        "server_pk": server_id.to_hex(),
-        "send_bytes": 100_000,
-        "timeout_ms": DEADLINE.as_millis() as u64,
-    }));
+    let mut js = js::peer(
+        node,
+        json!({
+            "role": "client",
+            "network_key": main_net_hex(),
+            "seed": "04".repeat(32),
+            "port": port,
+            "server_pk": server_id.to_hex(),
+            "send_bytes": 100_000,
+            "timeout_ms": DEADLINE.as_millis() as u64,
+        }),
+    );
     let connected = js::event(&mut js, "connected");
     assert_eq!(connected["remote"], server_id.to_hex());
     let done = js::event(&mut js, "done");
@@ -323,16 +329,19 @@ fn the_js_client_connects_to_listen() {
 
 #[test]
 fn js_server_rejecting_us_fails_in_phase_3() {
-    if !support::common::node_available() {
+    let Some(node) = support::common::node::require() else {
         return;
-    }
+    };
     let home = TempDir::new("js-reject");
-    let mut js = js::peer(json!({
-        "role": "server",
-        "network_key": main_net_hex(),
-        "seed": "05".repeat(32),
-        "authorize": "reject",
-    }));
+    let mut js = js::peer(
+        node,
+        json!({
+            "role": "server",
+            "network_key": main_net_hex(),
+            "seed": "05".repeat(32),
+            "authorize": "reject",
+        }),
+    );
     let listening = js::event(&mut js, "listening");
     let port = listening["port"].as_u64().expect("port");
     let server_hex = listening["public_key"].as_str().expect("public_key");

@@ -341,6 +341,9 @@ fn listen_unix_leaves_other_files_and_live_sockets_alone_and_cleans_up_on_a_sign
 
 #[test]
 fn the_js_multiserver_unix_client_connects_to_listen_unix() {
+    let Some(node) = support::common::node::require() else {
+        return;
+    };
     let dir = TempDir::new("unix-js");
     let path = dir.path().join("shs.sock");
     let path_str = path.to_str().expect("UTF-8 temp dir");
@@ -349,15 +352,18 @@ fn the_js_multiserver_unix_client_connects_to_listen_unix() {
     let id = listening_id(&listening);
     let address = pasted_address(&mut server);
     // multiserver's own unix-socket plugin parses the address shs-cat printed.
-    let mut js = js::ws_peer(json!({
-        "role": "client",
-        "transport": "unix",
-        "network_key": main_net_hex(),
-        "seed": "18".repeat(32),
-        "address": address,
-        "send_bytes": 100_000,
-        "timeout_ms": DEADLINE.as_millis() as u64,
-    }));
+    let mut js = js::ws_peer(
+        node,
+        json!({
+            "role": "client",
+            "transport": "unix",
+            "network_key": main_net_hex(),
+            "seed": "18".repeat(32),
+            "address": address,
+            "send_bytes": 100_000,
+            "timeout_ms": DEADLINE.as_millis() as u64,
+        }),
+    );
     let connected = js::event(&mut js, "connected");
     assert_eq!(connected["remote"], id.to_hex());
     let done = js::event(&mut js, "done");

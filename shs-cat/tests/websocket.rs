@@ -9,6 +9,7 @@ use secret_handshake::{
     AllowAll, BoxStream, Client, Keypair, MultiserverAddress, NetworkKey, Server,
 };
 use serde_json::{json, Value};
+use support::common::Node;
 use support::js::{self, assert_done, assert_ws_peer_exits_promptly, main_net_hex};
 use support::session::{addr, connect, connected_to, fresh_id, listen, ws_addr};
 use support::{assert_bytes_eq, in_runtime, pattern, Finished, DEADLINE};
@@ -268,7 +269,7 @@ fn after_both_goodbyes_shs_cat_sends_a_websocket_close() {
 // ---- shs-cat against the JS multiserver ws plugin ----------------------------------------
 
 /// A JS multiserver ws + shs server, and the `ws://` address it announces.
-fn js_server(seed: u8, extra: Value) -> (Proc, String) {
+fn js_server(node: Node, seed: u8, extra: Value) -> (Proc, String) {
     let mut config = json!({
         "role": "server",
         "network_key": main_net_hex(),
@@ -276,14 +277,14 @@ fn js_server(seed: u8, extra: Value) -> (Proc, String) {
         "timeout_ms": DEADLINE.as_millis() as u64,
     });
     merge(&mut config, extra);
-    let mut js = js::ws_peer(config);
+    let mut js = js::ws_peer(node, config);
     let listening = js::event(&mut js, "listening");
     let address = listening["address"].as_str().expect("address").to_owned();
     assert!(address.starts_with("ws://127.0.0.1:"), "{listening}");
     (js, address)
 }
 
-fn js_client(address: &str, extra: Value) -> Proc {
+fn js_client(node: Node, address: &str, extra: Value) -> Proc {
     let mut config = json!({
         "role": "client",
         "network_key": main_net_hex(),
@@ -292,7 +293,7 @@ fn js_client(address: &str, extra: Value) -> Proc {
         "timeout_ms": DEADLINE.as_millis() as u64,
     });
     merge(&mut config, extra);
-    js::ws_peer(config)
+    js::ws_peer(node, config)
 }
 
 fn merge(config: &mut Value, extra: Value) {
@@ -303,11 +304,11 @@ fn merge(config: &mut Value, extra: Value) {
 
 #[test]
 fn connect_ws_to_the_js_server() {
-    if !support::common::node_available() {
+    let Some(node) = support::common::node::require() else {
         return;
-    }
+    };
     let home = TempDir::new("ws-js-server");
-    let (mut js, address) = js_server(0x14, json!({"send_bytes": 100_000}));
+    let (mut js, address) = js_server(node, 0x14, json!({"send_bytes": 100_000}));
     let input = pattern(KIB_100, 14);
     let client = connect(&home, &[&address], input.clone());
     client.assert_success();
@@ -324,13 +325,17 @@ fn connect_ws_to_the_js_server() {
 
 #[test]
 fn the_js_ws_client_connects_to_listen_ws() {
-    if !support::common::node_available() {
+    let Some(node) = support::common::node::require() else {
         return;
-    }
+    };
     let home = TempDir::new("ws-js-client");
     let input = pattern(KIB_100, 15);
     let (server, port, server_id) = listen(&home, &["--ws"], input.clone());
-    let mut js = js_client(&ws_addr(port, &server_id), json!({"send_bytes": 100_000}));
+    let mut js = js_client(
+        node,
+        &ws_addr(port, &server_id),
+        json!({"send_bytes": 100_000}),
+    );
     let connected = js::event(&mut js, "connected");
     assert_eq!(connected["remote"], server_id.to_hex());
     let done = js::event(&mut js, "done");
@@ -344,14 +349,14 @@ fn the_js_ws_client_connects_to_listen_ws() {
 
 #[test]
 fn the_js_side_may_end_first_and_still_gets_everything() {
-    if !support::common::node_available() {
+    let Some(node) = support::common::node::require() else {
         return;
-    }
+    };
     // The JS plugin sends its goodbye and at once its WebSocket Close; shs-cat still sends
     // all of stdin after that, and only then closes.
     let home = TempDir::new("ws-js-ends-first");
     let input = pattern(MIB, 17);
-    let (mut js, address) = js_server(0x17, json!({}));
+    let (mut js, address) = js_server(node, 0x17, json!({}));
     let client = connect(&home, &[&address], input.clone());
     client.assert_success();
     js::event(&mut js, "connected");
@@ -359,7 +364,7 @@ fn the_js_side_may_end_first_and_still_gets_everything() {
     assert_ws_peer_exits_promptly(js);
 
     let (server, port, server_id) = listen(&home, &["--ws"], input.clone());
-    let mut js = js_client(&ws_addr(port, &server_id), json!({}));
+    let mut js = js_client(node, &ws_addr(port, &server_id), json!({}));
     js::event(&mut js, "connected");
     assert_done(&js::event(&mut js, "done"), &[], &input);
     server.finish().assert_success();
@@ -368,11 +373,11 @@ fn the_js_side_may_end_first_and_still_gets_everything() {
 
 #[test]
 fn wrong_keys_with_the_js_ws_peers_name_the_phase() {
-    if !support::common::node_available() {
+    let Some(node) = support::common::node::require() else {
         return;
-    }
+    };
     let home = TempDir::new("ws-js-wrong-keys");
-    let (mut js, address) = js_server(0x18, json!({}));
+    let (mut js, address) = js_server(node, 0x18, json!({}));
     let other_network = "ab".repeat(32);
     let client = connect(
         &home,
@@ -391,7 +396,7 @@ fn wrong_keys_with_the_js_ws_peers_name_the_phase() {
     // The JS client dials listen --ws with a key that is not the server's.
     let (server, port, _) = listen(&home, &["--ws"], Vec::new());
     let wrong = *Keypair::generate().public();
-    let mut js = js_client(&ws_addr(port, &wrong), json!({}));
+    let mut js = js_client(node, &ws_addr(port, &wrong), json!({}));
     let failed = js::event(&mut js, "handshake_failed");
     assert!(
         failed["error"]

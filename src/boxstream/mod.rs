@@ -1,8 +1,8 @@
 //! Box-stream: the encrypted framing used after the handshake, as sans-IO sealer and opener.
 //!
 //! Each frame is a 34-byte encrypted header (`body length ‖ body MAC`, nonce `N+2i`) followed by
-//! the encrypted body (1 to 4096 bytes, nonce `N+2i+1`). A header of 18 encrypted zero bytes is
-//! the goodbye that ends a stream cleanly.
+//! the encrypted body (up to 4096 bytes, nonce `N+2i+1`; a frame of 0 carries no data and is
+//! skipped). A header of 18 encrypted zero bytes is the goodbye that ends a stream cleanly.
 //!
 //! [`BoxSealer`] and [`BoxOpener`] hold the only framing code: the async stream and the
 //! [`BoxStreamCodec`] are both built on them. Both come from [`BoxStreamKeys`], which a

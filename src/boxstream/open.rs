@@ -21,14 +21,16 @@ pub enum Frame {
 /// What [`BoxOpener::open_in_place`] found at the front of a buffer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Opened {
-    /// A whole frame of `consumed` bytes; its plaintext, decrypted in place, is `buf[body]`.
+    /// A whole frame of `consumed` bytes (with any empty frames before it, which carry no data
+    /// and are skipped); its plaintext, decrypted in place, is `buf[body]`, never empty.
     Message {
         /// Bytes of the buffer the frame took.
         consumed: usize,
         /// Where its plaintext is.
         body: Range<usize>,
     },
-    /// The goodbye (`consumed` is 34 the first time, 0 after). Nothing after it is read.
+    /// The goodbye (`consumed` is 34 the first time, plus any empty frames before it; 0 after).
+    /// Nothing after it is read.
     Goodbye {
         /// Bytes of the buffer the goodbye took.
         consumed: usize,
@@ -138,7 +140,32 @@ impl BoxOpener {
         BoxStreamError::Truncated { bytes: received }
     }
 
+    /// Opens one frame, skipping the empty ones before it: a length-0 header whose body MAC
+    /// authenticates no bytes is a frame with no data (the JS reference yields an empty buffer
+    /// for it), never an end of stream. The work is bounded by `buf`'s length.
     fn step(&mut self, buf: &mut [u8]) -> Result<Opened, BoxStreamError> {
+        let mut at = 0;
+        loop {
+            return Ok(match self.step_one(&mut buf[at..])? {
+                Opened::Message { consumed, body } if body.is_empty() => {
+                    at += consumed;
+                    continue;
+                }
+                Opened::Message { consumed, body } => Opened::Message {
+                    consumed: at + consumed,
+                    body: at + body.start..at + body.end,
+                },
+                Opened::Goodbye { consumed } => Opened::Goodbye {
+                    consumed: at + consumed,
+                },
+                Opened::Incomplete { consumed } => Opened::Incomplete {
+                    consumed: at + consumed,
+                },
+            });
+        }
+    }
+
+    fn step_one(&mut self, buf: &mut [u8]) -> Result<Opened, BoxStreamError> {
         let mut consumed = 0;
         if self.state == State::Header {
             let Some(header) = buf.get_mut(..HEADER_LEN) else {
@@ -182,7 +209,7 @@ impl BoxOpener {
             return Ok(State::Ended);
         }
         let len = u16::from_be_bytes([plain[0], plain[1]]);
-        if len == 0 || usize::from(len) > MAX_BODY_LEN {
+        if usize::from(len) > MAX_BODY_LEN {
             return Err(BoxStreamError::InvalidBodyLength(len));
         }
         let mut tag = [0; TAG_LEN];

@@ -44,7 +44,8 @@ impl BoxSealer {
     }
 
     /// A frame whose header claims `claimed_len` body bytes whatever `body` holds, as a
-    /// malicious peer could send (the opener must reject 0 and anything over 4096).
+    /// malicious or odd peer could send (the opener rejects anything over 4096 and skips an
+    /// empty frame).
     #[cfg(feature = "hazmat")]
     pub(crate) fn seal_frame_claiming_length(
         &mut self,
@@ -70,7 +71,7 @@ impl BoxSealer {
         frame[TAG_LEN..HEADER_LEN].copy_from_slice(&plain);
     }
 
-    /// Seals `frame` = 34 bytes of header space followed by a 1..=4096-byte body, in place.
+    /// Seals `frame` = 34 bytes of header space followed by a 0..=4096-byte body, in place.
     fn seal_frame_in_place(&mut self, frame: &mut [u8]) {
         let (header, body) = frame.split_at_mut(HEADER_LEN);
         let body_len = body.len() as u16; // at most MAX_BODY_LEN, see `seal`

@@ -4,7 +4,9 @@
 //! prime-order subgroup) costs about as much as a scalar multiplication, once per handshake on
 //! each side. Its input and output are public, so one cache can serve every handshake of a
 //! client or server. Only keys that passed the check are stored, so a cached key needs no second
-//! check, and every key that is not cached is converted (and checked) afresh.
+//! check, and every key that is not cached is converted (and checked) afresh. A server stores a
+//! client's key only once the client's signature has verified: keys that anyone can claim
+//! never displace proven ones.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -96,6 +98,19 @@ impl CurveCache {
         let curve = m::long_term_x25519(key)?;
         self.insert(*key, curve);
         Some(curve)
+    }
+
+    /// As [`convert`](Self::convert), without caching a key converted afresh: for a key that
+    /// is only claimed so far (a client's, before its signature is checked). Cache it with
+    /// [`remember`](Self::remember) once it is proven.
+    pub(crate) fn convert_uncached(&self, key: &PublicKey) -> Option<[u8; 32]> {
+        self.lookup(key).or_else(|| m::long_term_x25519(key))
+    }
+
+    /// Caches `curve`, the Curve25519 form of `key` that [`convert_uncached`](Self::convert_uncached)
+    /// returned, once the key is proven.
+    pub(crate) fn remember(&self, key: PublicKey, curve: [u8; 32]) {
+        self.insert(key, curve);
     }
 
     fn lookup(&self, key: &PublicKey) -> Option<[u8; 32]> {

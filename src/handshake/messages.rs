@@ -25,8 +25,16 @@ pub(crate) struct Ephemeral {
     pub(crate) public: [u8; 32],
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Ephemeral keys generated on this thread (tests: none for a junk hello).
+    pub(crate) static GENERATED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 impl Ephemeral {
     pub(crate) fn generate() -> Self {
+        #[cfg(test)]
+        GENERATED.with(|count| count.set(count.get() + 1));
         let (secret, public) = crypto::x25519_keypair();
         Ephemeral { secret, public }
     }

@@ -4,7 +4,7 @@
 use std::mem;
 use std::sync::Arc;
 
-use super::curve_cache::{peer_x25519, CurveCache};
+use super::curve_cache::CurveCache;
 use super::messages::{self as m, Ephemeral, CLIENT_AUTH_LEN, HELLO_LEN};
 use super::session::derive_keys;
 use super::{exact, Handshake, Next, Session};
@@ -20,8 +20,9 @@ use crate::secret::Secret;
 pub struct ServerHandshake {
     network: NetworkKey,
     identity: Keypair,
-    ephemeral: Ephemeral,
-    hello: [u8; HELLO_LEN],
+    /// A fixed ephemeral key (hazmat, vectors); `None`: a fresh one, made only once a client's
+    /// hello has checked out, so that junk connections cost no key generation.
+    fixed_ephemeral: Option<Ephemeral>,
     cache: Option<Arc<CurveCache>>,
     state: State,
 }
@@ -39,6 +40,9 @@ enum State {
 
 /// What the server knows once the client's hello checked out.
 struct Greeted {
+    ephemeral: Ephemeral,
+    /// Message 2, our hello.
+    hello: [u8; HELLO_LEN],
     client_nonce: [u8; NONCE_LEN],
     client_ephemeral: [u8; 32],
     ab: Secret<32>,
@@ -49,6 +53,7 @@ struct Greeted {
 struct Authenticated {
     client: PublicKey,
     client_nonce: [u8; NONCE_LEN],
+    server_nonce: [u8; NONCE_LEN],
     shash: Secret<32>,
     h: Secret<96>,
     key4: Secret<32>,
@@ -57,7 +62,7 @@ struct Authenticated {
 impl ServerHandshake {
     /// Starts a handshake as `identity` on `network`.
     pub fn new(identity: &Keypair, network: &NetworkKey) -> Self {
-        Self::with_ephemeral(identity, network, Ephemeral::generate())
+        Self::with_ephemeral(identity, network, None)
     }
 
     /// As [`new`](Self::new), converting the client's key through `cache` (shared by all
@@ -80,7 +85,7 @@ impl ServerHandshake {
         network: &NetworkKey,
         secret: [u8; 32],
     ) -> Self {
-        Self::with_ephemeral(identity, network, Ephemeral::from_secret(secret))
+        Self::with_ephemeral(identity, network, Some(Ephemeral::from_secret(secret)))
     }
 
     /// Tests only: derive the ephemeral key from `random` as the JS reference does (to replay
@@ -91,15 +96,18 @@ impl ServerHandshake {
         network: &NetworkKey,
         random: &[u8; 32],
     ) -> Self {
-        Self::with_ephemeral(identity, network, Ephemeral::from_js_random(random))
+        Self::with_ephemeral(identity, network, Some(Ephemeral::from_js_random(random)))
     }
 
-    fn with_ephemeral(identity: &Keypair, network: &NetworkKey, ephemeral: Ephemeral) -> Self {
+    fn with_ephemeral(
+        identity: &Keypair,
+        network: &NetworkKey,
+        fixed_ephemeral: Option<Ephemeral>,
+    ) -> Self {
         ServerHandshake {
-            hello: m::hello(network, &ephemeral.public),
             network: network.clone(),
             identity: identity.clone(),
-            ephemeral,
+            fixed_ephemeral,
             cache: None,
             state: State::AwaitClientHello,
         }
@@ -130,7 +138,7 @@ impl ServerHandshake {
                     &auth.client,
                     auth.client_nonce,
                     self.identity.public(),
-                    m::hello_nonce(&self.hello),
+                    auth.server_nonce,
                 );
                 let session = Session {
                     peer: auth.client,
@@ -155,17 +163,19 @@ impl ServerHandshake {
         }
     }
 
-    /// Message 1: check the client's hello, then prepare message 2.
-    fn on_client_hello(&self, msg: &[u8]) -> Result<Greeted, HandshakeError> {
+    /// Message 1: check the client's hello, then make our ephemeral key and message 2.
+    fn on_client_hello(&mut self, msg: &[u8]) -> Result<Greeted, HandshakeError> {
         let msg1 = exact::<HELLO_LEN>(msg, "message 1 must be 64 bytes")?;
         let client_ephemeral = m::open_hello(&self.network, &msg1, Phase::ClientHello)?;
-        let ab = m::shared(
-            &self.ephemeral.secret,
-            &client_ephemeral,
-            Phase::ClientHello,
-        )?;
+        let ephemeral = self
+            .fixed_ephemeral
+            .take()
+            .unwrap_or_else(Ephemeral::generate);
+        let ab = m::shared(&ephemeral.secret, &client_ephemeral, Phase::ClientHello)?;
         let shash = crypto::sha256(&[ab.expose()]);
         Ok(Greeted {
+            hello: m::hello(&self.network, &ephemeral.public),
+            ephemeral,
             client_nonce: m::hello_nonce(&msg1),
             client_ephemeral,
             ab,
@@ -190,15 +200,23 @@ impl ServerHandshake {
         // The key is checked (small order, prime-order subgroup) before the signature: the
         // bundled libsodium verifies signatures by a key with a torsion component for some
         // messages, and so such a key always fails here, never reaching the authorizer. (The JS
-        // server does not check this conversion and would throw.)
-        let client_curve =
-            peer_x25519(self.cache.as_deref(), &client).ok_or(HandshakeError::InvalidClientKey)?;
+        // server does not check this conversion and would throw.) It is cached only once its
+        // signature has verified: a key anyone can claim must not displace proven ones.
+        let client_curve = match self.cache.as_deref() {
+            Some(cache) => cache.convert_uncached(&client),
+            None => m::long_term_x25519(&client),
+        }
+        .ok_or(HandshakeError::InvalidClientKey)?;
         m::verify_client_auth(&self.network, self.identity.public(), &greeted.shash, &h)?;
-        let big_a_b = m::shared(&self.ephemeral.secret, &client_curve, Phase::ClientAuth)?;
+        if let Some(cache) = self.cache.as_deref() {
+            cache.remember(client, client_curve);
+        }
+        let big_a_b = m::shared(&greeted.ephemeral.secret, &client_curve, Phase::ClientAuth)?;
         let key4 = m::key4(&self.network, &greeted.ab, &a_b, &big_a_b);
         Ok(Authenticated {
             client,
             client_nonce: greeted.client_nonce,
+            server_nonce: m::hello_nonce(&greeted.hello),
             shash: greeted.shash.clone(),
             h,
             key4,
@@ -210,7 +228,7 @@ impl Handshake for ServerHandshake {
     fn next(&self) -> Next<'_> {
         match &self.state {
             State::AwaitClientHello => Next::Receive(HELLO_LEN),
-            State::SendHello(_) => Next::Send(&self.hello),
+            State::SendHello(greeted) => Next::Send(&greeted.hello),
             State::AwaitAuth(_) => Next::Receive(CLIENT_AUTH_LEN),
             State::Authorize(auth) => Next::Authorize(&auth.client),
             State::SendAccept(msg4, _) => Next::Send(msg4),

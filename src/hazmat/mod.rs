@@ -11,7 +11,7 @@ pub mod replay;
 use bytes::BytesMut;
 
 use crate::boxstream::{BoxOpener, BoxSealer, BoxStreamKeys};
-use crate::crypto::{self, NONCE_LEN};
+use crate::crypto::NONCE_LEN;
 use crate::secret::Secret;
 
 /// A copy of a session's raw keys and starting nonces (the shs1-test "outcome"). Wiped on drop.
@@ -28,8 +28,8 @@ pub struct RawSessionKeys {
 
 impl Drop for RawSessionKeys {
     fn drop(&mut self) {
-        crypto::wipe(&mut self.encrypt_key);
-        crypto::wipe(&mut self.decrypt_key);
+        zeroize::Zeroize::zeroize(&mut self.encrypt_key);
+        zeroize::Zeroize::zeroize(&mut self.decrypt_key);
     }
 }
 
@@ -60,7 +60,8 @@ pub fn opener_from_raw_parts(key: [u8; 32], nonce: [u8; NONCE_LEN]) -> BoxOpener
 }
 
 /// Appends a frame whose header claims `claimed_len` body bytes whatever `body` holds, as a
-/// malicious peer could send (an opener must reject 0 and anything over 4096).
+/// malicious or odd peer could send (an opener rejects anything over 4096; a claimed 0 with an
+/// empty `body` is a valid frame with no data, which openers skip).
 pub fn seal_frame_claiming_length(
     sealer: &mut BoxSealer,
     claimed_len: u16,

@@ -53,8 +53,72 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// });
 /// ```
 ///
-/// The method returns `impl Future`, so `dyn Authorize` does not exist; [`DynAuthorize`] is
-/// the boxed, type-erased form (for servers whose authorizer is picked at run time).
+/// An `Arc<A>` of an authorizer is one too (share it with the rest of the program), and so is a
+/// `Box` of a closure. The method returns `impl Future`, so `dyn Authorize` does not exist;
+/// [`DynAuthorize`] is the boxed, type-erased form (for servers whose authorizer is picked at
+/// run time, or a `Box` of your own type).
+///
+/// # `#[async_trait]`
+///
+/// The 0.1 trait was written with the `async-trait` macro; the trait now declares
+/// `fn authorize(&self, ..) -> impl Future + Send` instead, and an `#[async_trait::async_trait]`
+/// impl no longer matches it. The macro expands the method to this signature, which fails with
+/// E0195, "lifetime parameters or bounds on method `authorize` do not match the trait
+/// declaration":
+///
+/// ```compile_fail,E0195
+/// # use std::{future::Future, pin::Pin};
+/// # use secret_handshake::{Authorize, BoxError, PublicKey};
+/// struct Members;
+///
+/// // What `#[async_trait] impl Authorize for Members { async fn authorize(..) }` expands to.
+/// impl Authorize for Members {
+///     type Auth = ();
+///
+///     fn authorize<'life0, 'life1, 'async_trait>(
+///         &'life0 self,
+///         client: &'life1 PublicKey,
+///     ) -> Pin<Box<dyn Future<Output = Result<Option<()>, BoxError>> + Send + 'async_trait>>
+///     where
+///         'life0: 'async_trait,
+///         'life1: 'async_trait,
+///         Self: 'async_trait,
+///     {
+///         Box::pin(async move { Ok(Some(())) })
+///     }
+/// }
+/// ```
+///
+/// The fix: remove `#[async_trait]` and keep the `async fn` (as above), or, where the future
+/// must be built by hand, return `impl Future + Send` without lifetime parameters:
+///
+/// ```
+/// # use std::future::Future;
+/// # use secret_handshake::{Authorize, BoxError, PublicKey};
+/// struct Members;
+///
+/// impl Authorize for Members {
+///     type Auth = ();
+///
+///     fn authorize(
+///         &self,
+///         client: &PublicKey,
+///     ) -> impl Future<Output = Result<Option<()>, BoxError>> + Send {
+///         let client = *client;
+///         async move { Ok((client.as_bytes()[0] != 0).then_some(())) }
+///     }
+/// }
+/// # fn assert_authorizer(_: impl Authorize) {}
+/// # assert_authorizer(Members);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an authorizer (it does not implement `Authorize`)",
+    label = "not an authorizer",
+    note = "an authorizer is a closure `Fn(PublicKey) -> impl Future<Output = Result<Option<T>, E>>`, \
+            `AllowAll`, `AllowList`, `DynAuthorize`, a type of yours with `impl Authorize` \
+            (an `async fn authorize`, not `#[async_trait]`), or an `Arc` of any of these",
+    note = "for a `Box` of an authorizer of your own type, use `DynAuthorize::new` or `Arc`"
+)]
 pub trait Authorize: Send + Sync + 'static {
     /// What an accepted connection carries (JS `stream.auth`).
     type Auth: Send + Sync + 'static;
@@ -66,9 +130,10 @@ pub trait Authorize: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Option<Self::Auth>, BoxError>> + Send;
 }
 
+// `?Sized`: `Arc<dyn Fn(..)>` and `Box<dyn Fn(..)>` are authorizers (the latter as a `Fn`).
 impl<F, Fut, T, E> Authorize for F
 where
-    F: Fn(PublicKey) -> Fut + Send + Sync + 'static,
+    F: Fn(PublicKey) -> Fut + Send + Sync + 'static + ?Sized,
     Fut: Future<Output = Result<Option<T>, E>> + Send,
     T: Send + Sync + 'static,
     E: Into<BoxError>,
@@ -81,6 +146,19 @@ where
     ) -> impl Future<Output = Result<Option<T>, BoxError>> + Send {
         let decision = self(*client);
         async move { decision.await.map_err(Into::into) }
+    }
+}
+
+/// Shares an authorizer with the rest of the program. (A `Box<A>` cannot have the same impl: a
+/// boxed closure is already an authorizer as a `Fn`, and the two would overlap.)
+impl<A: Authorize + ?Sized> Authorize for Arc<A> {
+    type Auth = A::Auth;
+
+    fn authorize(
+        &self,
+        client: &PublicKey,
+    ) -> impl Future<Output = Result<Option<A::Auth>, BoxError>> + Send {
+        (**self).authorize(client)
     }
 }
 

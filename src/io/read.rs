@@ -20,6 +20,11 @@ const SMALL_READ: usize = 4 * MAX_FRAME_LEN;
 /// must be zeroed first, and a socket rarely holds more than this at once.
 const DIRECT_READ: usize = 64 * MAX_FRAME_LEN;
 
+/// Transport reads one `poll_read` makes while it has nothing to hand out before it yields (a
+/// wake-up and `Pending`): frames with no data, or a frame trickling in, cannot hold the task
+/// for ever on a transport that is always ready. Tokio's own I/O yields after 128 too.
+const READS_BEFORE_YIELD: u32 = 128;
+
 /// Decrypts frames from a transport and hands out their plaintext.
 ///
 /// A caller's buffer with room for a whole frame receives the ciphertext straight from the
@@ -82,6 +87,7 @@ impl ReadState {
             return Poll::Ready(Err(error));
         }
         let start = buf.filled().len();
+        let mut reads = 0;
         loop {
             if let Some(error) = &self.failed {
                 if buf.filled().len() > start {
@@ -105,6 +111,13 @@ impl ReadState {
                 let error = self.opener.truncated(self.wire.len());
                 self.fail(error);
                 continue;
+            }
+            if buf.filled().len() == start {
+                reads += 1;
+                if reads > READS_BEFORE_YIELD {
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
+                }
             }
             let fill = if buf.remaining() >= MAX_FRAME_LEN {
                 self.poll_read_direct(io.as_mut(), cx, buf)

@@ -109,7 +109,7 @@ impl Server<()> {
     /// each client and you decide. `()` is not an [`Authorize`], so `accept`, which would need
     /// one, does not compile on it:
     ///
-    /// ```compile_fail,E0599
+    /// ```compile_fail,E0277
     /// # use secret_handshake::{Keypair, NetworkKey, Server};
     /// let server = Server::without_authorizer(Keypair::generate(), NetworkKey::ssb_main_net());
     /// let (_, io) = tokio::io::duplex(64);
@@ -120,13 +120,16 @@ impl Server<()> {
     }
 }
 
-impl<A: Authorize> Server<A> {
+// `A: Authorize` on the method, not the impl: calling `accept` with a non-authorizer is then an
+// E0277 that shows `Authorize`'s `on_unimplemented` note, not an E0599 about `Fn`.
+impl<A> Server<A> {
     /// Performs the server handshake on `io`, letting the authorizer decide.
     ///
     /// A client that fails verification or is not authorized gets nothing more than the
     /// server's hello and a closed connection: the transport is dropped.
     pub fn accept<IO>(&self, io: IO) -> Accept<IO, A::Auth>
     where
+        A: Authorize,
         IO: AsyncRead + AsyncWrite,
     {
         let authorizer = Arc::clone(&self.authorizer) as Arc<dyn Decide<A::Auth>>;

@@ -15,12 +15,10 @@ pub struct JsPeer {
 }
 
 impl JsPeer {
-    /// Starts `tests/interop/<script>` with `config`, installing the npm packages first if
-    /// needed (panics saying what to install if node is missing).
-    pub fn spawn(script: &str, config: Value) -> JsPeer {
-        super::ensure_node_modules();
+    /// Starts `tests/interop/<script>` with `config` (`node` from [`super::node::require`]).
+    pub fn spawn(node: super::Node, script: &str, config: Value) -> JsPeer {
         let mut child = Command::new("node")
-            .arg(super::interop_dir().join(script))
+            .arg(node.script(script))
             .arg(config.to_string())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

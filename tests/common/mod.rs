@@ -9,13 +9,13 @@ pub mod dial;
 pub mod heap;
 pub mod js_peer;
 pub mod keys;
-mod node;
+pub mod node;
 pub mod pairs;
 pub mod peer;
 pub mod temp_dir;
 pub mod ws;
 
-pub use node::{ensure_node_modules, example_path, interop_dir, node_available, REQUIRE_NODE};
+pub use node::{example_path, Node, REQUIRE_NODE};
 
 use secret_handshake::NetworkKey;
 

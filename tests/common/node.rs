@@ -1,12 +1,52 @@
 //! The Node.js interop install and the example binaries.
+//!
+//! The one way to a JS tool is [`require`]: it returns a [`Node`] where Node.js, npm and the
+//! packages are there, and `None` (after one line saying what is skipped) where they are not, so
+//! a live suite starts with `let Some(node) = common::node::require() else { return };` and
+//! cannot forget to skip. Every path into `tests/interop` goes through a `Node`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+/// Proof that `node`, `npm` and `tests/interop/node_modules` are there: what every JS tool
+/// needs. Only [`require`] makes one.
+#[derive(Debug, Clone, Copy)]
+pub struct Node(());
+
+impl Node {
+    /// `tests/interop/<script>`, one of the JS peers (`peer.js`, `ws_peer.js`, `ms_node.js`, …).
+    pub fn script(self, script: &str) -> PathBuf {
+        interop_dir().join(script)
+    }
+
+    /// `tests/interop/node_modules/.bin/<tool>` (`shs1testserver`, …).
+    pub fn bin(self, tool: &str) -> PathBuf {
+        interop_dir().join("node_modules").join(".bin").join(tool)
+    }
+
+    /// `node tests/interop/<script>`, to add arguments to.
+    pub fn command(self, script: &str) -> Command {
+        let mut command = Command::new("node");
+        command.arg(self.script(script));
+        command
+    }
+}
+
+/// A [`Node`] where the live JS suites can run (installing the packages on first use); `None`
+/// where Node.js is missing, after one line on stderr saying what is skipped. With
+/// [`REQUIRE_NODE`] set (CI), a missing Node.js panics instead.
+pub fn require() -> Option<Node> {
+    if !node_available() {
+        return None;
+    }
+    ensure_node_modules();
+    Some(Node(()))
+}
+
 /// `tests/interop`: package.json and package-lock.json of the JS reference tools (shs1-test,
 /// secret-handshake, pull-box-stream, multiserver, secret-stack).
-pub fn interop_dir() -> PathBuf {
+fn interop_dir() -> PathBuf {
     // Also included by workspace members (shs-cat), so look upwards for it.
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .ancestors()
@@ -19,10 +59,10 @@ pub fn interop_dir() -> PathBuf {
 /// missing Node.js fails there instead of skipping.
 pub const REQUIRE_NODE: &str = "SHS_REQUIRE_NODE";
 
-/// Whether `node` and `npm` are on PATH. Without them, a test of the live JS suites calls this
-/// first and returns early: the suite prints one line saying so (once per test binary, past
-/// the test harness's capture), unless [`REQUIRE_NODE`] is set, which makes it a failure.
-pub fn node_available() -> bool {
+/// Whether `node` and `npm` are on PATH. Without them the suite prints one line saying so (once
+/// per test binary, past the test harness's capture), unless [`REQUIRE_NODE`] is set, which
+/// makes it a failure.
+fn node_available() -> bool {
     static FOUND: OnceLock<bool> = OnceLock::new();
     let found = *FOUND.get_or_init(|| {
         let found = ["node", "npm"].iter().all(|tool| {
@@ -61,9 +101,10 @@ fn node_required() -> bool {
     std::env::var_os(REQUIRE_NODE).is_some_and(|v| v != "0" && !v.is_empty())
 }
 
-/// Makes sure `node` and `npm` are on PATH and `tests/interop/node_modules` is installed,
-/// running `npm ci` there once per process if it is not. Panics with the reason otherwise.
-pub fn ensure_node_modules() {
+/// Makes sure `tests/interop/node_modules` is installed, running `npm ci` there once per
+/// process if it is not. Panics with the reason otherwise (node is there: a broken install is a
+/// failure, not a skip).
+fn ensure_node_modules() {
     static SETUP: OnceLock<Result<(), String>> = OnceLock::new();
     // Every caller panics with the same message, not just the first (a `Once` would poison).
     if let Err(message) = SETUP.get_or_init(install_node_modules) {

@@ -1,38 +1,35 @@
 //! The JS peers of `tests/interop`: `peer.js` (secret-handshake over TCP) and `ws_peer.js`
 //! (multiserver's ws + shs plugins), run with Node.js, and checks of what they print.
 
-use std::process::Command;
-
 use secret_handshake::NetworkKey;
 use serde_json::Value;
 
-use super::{common, Proc};
+use super::common::Node;
+use super::Proc;
 
 /// How soon `ws_peer.js` must exit after its session: ws keeps a TCP connection that the other
 /// side does not drop for 30 s.
 pub const EXIT_AFTER_DONE_MS: u64 = 3000;
 
-/// `node tests/interop/peer.js CONFIG`, after making sure Node.js and the packages are there.
-pub fn peer(config: Value) -> Proc {
-    spawn("peer.js", config)
+/// `node tests/interop/peer.js CONFIG` (`node` from `common::node::require()`).
+pub fn peer(node: Node, config: Value) -> Proc {
+    spawn(node, "peer.js", config)
 }
 
 /// `node tests/interop/ws_peer.js CONFIG`, likewise.
-pub fn ws_peer(config: Value) -> Proc {
-    spawn("ws_peer.js", config)
+pub fn ws_peer(node: Node, config: Value) -> Proc {
+    spawn(node, "ws_peer.js", config)
 }
 
 /// `node tests/interop/ms_node.js CONFIG`: a multiserver node (net, ws, unix; shs or noauth).
-pub fn ms_node(config: Value) -> Proc {
-    spawn("ms_node.js", config)
+pub fn ms_node(node: Node, config: Value) -> Proc {
+    spawn(node, "ms_node.js", config)
 }
 
-fn spawn(script: &str, config: Value) -> Proc {
-    common::ensure_node_modules();
-    let mut node = Command::new("node");
-    node.arg(common::interop_dir().join(script))
-        .arg(config.to_string());
-    Proc::spawn_lines(script, &mut node)
+fn spawn(node: Node, script: &str, config: Value) -> Proc {
+    let mut command = node.command(script);
+    command.arg(config.to_string());
+    Proc::spawn_lines(script, &mut command)
 }
 
 /// The peer's next stdout line, which must be the JSON event `event`.
@@ -67,7 +64,7 @@ pub fn sha256_hex(data: &[u8]) -> String {
     let script = "const h = require('crypto').createHash('sha256');\
                   process.stdin.on('data', d => h.update(d));\
                   process.stdin.on('end', () => process.stdout.write(h.digest('hex')));";
-    let mut node = Command::new("node");
+    let mut node = std::process::Command::new("node");
     node.args(["-e", script]);
     let run = Proc::spawn("node sha256", &mut node, data.to_vec()).finish();
     run.assert_success();

@@ -197,3 +197,69 @@ fn a_torsioned_server_key_is_known_before_anything_is_sent() {
     client.check_server_key().expect("a real key");
     assert_eq!(cache.len(), 1, "converted once, at creation");
 }
+
+/// Issue 18: a client that claims someone's key but cannot sign for it leaves nothing in the
+/// server's cache; a client that proves its key is cached.
+#[test]
+fn a_server_caches_a_client_key_only_once_its_signature_verifies() {
+    let (server_id, net) = (Keypair::generate(), NetworkKey::default());
+    let cache = Arc::new(CurveCache::new());
+    for _ in 0..200 {
+        // A valid, convertible key, signed for by another secret key.
+        let claimed = *Keypair::generate().public().as_bytes();
+        let liar = Keypair::generate().with_public_for_tests(claimed);
+        let client = ClientHandshake::new(&liar, &net, server_id.public());
+        let server = ServerHandshake::new_cached(&server_id, &net, &cache);
+        let error = run(client, server).expect_err("a bad signature");
+        assert_eq!(error.phase(), Some(Phase::ClientAuth), "{error:?}");
+        assert!(
+            !matches!(error, HandshakeError::InvalidClientKey),
+            "{error:?}"
+        );
+    }
+    assert_eq!(cache.len(), 0, "keys with bad signatures were cached");
+
+    let honest = Keypair::generate();
+    let client = ClientHandshake::new(&honest, &net, server_id.public());
+    run(
+        client,
+        ServerHandshake::new_cached(&server_id, &net, &cache),
+    )
+    .expect("honest");
+    assert_eq!(cache.len(), 1);
+}
+
+/// Issue 18: the server makes its ephemeral key only for a hello that checks out, not for
+/// every connection (junk costs no key generation).
+#[test]
+fn a_server_makes_no_ephemeral_key_before_a_valid_hello() {
+    use crate::handshake::messages::GENERATED;
+    let generated = || GENERATED.with(|count| count.get());
+    let (server_id, net) = (Keypair::generate(), NetworkKey::default());
+    let before = generated();
+    for junk in 0..100u8 {
+        let mut server = ServerHandshake::new(&server_id, &net);
+        assert!(server.received(&[junk; 64]).is_err());
+        assert!(matches!(server.next(), Next::Failed));
+    }
+    // A hello for another network is junk too.
+    let mut client = ClientHandshake::new(&Keypair::generate(), &net, server_id.public());
+    let other_net = NetworkKey::from_bytes([7; 32]);
+    let mut server = ServerHandshake::new(&server_id, &other_net);
+    let before_hellos = generated();
+    assert!(relay(&mut client, &mut server).is_err());
+    assert_eq!(
+        generated(),
+        before_hellos,
+        "a key for a hello of another network"
+    );
+    assert_eq!(generated() - before, 1, "only the client's own key");
+
+    // A valid hello: one key, and the handshake completes with it.
+    let client = ClientHandshake::new(&Keypair::generate(), &net, server_id.public());
+    let before = generated();
+    let server = ServerHandshake::new(&server_id, &net);
+    assert_eq!(generated(), before, "none at construction");
+    run(client, server).expect("a valid handshake");
+    assert_eq!(generated() - before, 1);
+}
