@@ -10,21 +10,15 @@
 
 mod codec;
 mod keys;
+mod layout;
 mod nonce;
 mod open;
 mod seal;
 
 pub use codec::{BoxStreamCodec, Goodbye};
 pub use keys::BoxStreamKeys;
+use layout::HEADER_PLAIN_LEN;
+pub use layout::{HEADER_LEN, MAX_BODY_LEN, MAX_FRAME_LEN};
 pub use open::{BoxOpener, Frame, Opened};
 pub(crate) use seal::sealed_len;
 pub use seal::BoxSealer;
-
-/// The largest frame body; longer writes are split into several frames.
-pub const MAX_BODY_LEN: usize = 4096;
-/// The size of an encrypted frame header (and of a goodbye).
-pub const HEADER_LEN: usize = 34;
-/// The size of the largest frame on the wire: a header and a full body.
-pub const MAX_FRAME_LEN: usize = HEADER_LEN + MAX_BODY_LEN;
-/// The size of a header's plaintext: `u16` body length and the body's 16-byte MAC.
-const HEADER_PLAIN_LEN: usize = 18;

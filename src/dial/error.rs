@@ -135,7 +135,7 @@ impl fmt::Display for Failure {
             Failure::TooLong { bytes } => write!(
                 f,
                 "address text of {bytes} bytes refused: at most {} bytes are read",
-                super::MAX_ADDRESS_TEXT
+                super::bounds::MAX_ADDRESS_TEXT
             ),
             Failure::Unsupported(what) => f.write_str(what),
             Failure::NotLocal => f.write_str(
@@ -312,7 +312,7 @@ impl fmt::Display for DialError {
                 f,
                 "; {} more entries not tried (at most {} are dialled from one list)",
                 self.skipped,
-                super::MAX_LIST_ENTRIES
+                super::bounds::MAX_LIST_ENTRIES
             )?;
         }
         Ok(())

@@ -63,34 +63,22 @@
 //! [`connect`] never dials them; [`connect_noauth`] does, and only on this machine (a Unix
 //! socket, or `net:` to a loopback address).
 
+mod bounds;
+mod connect;
 mod connection;
 mod deadline;
+mod dialer;
 mod error;
 mod open;
 mod run;
 
-use std::borrow::Cow;
-use std::net::IpAddr;
-use std::time::Duration;
-
+pub use bounds::{MAX_ADDRESS_TEXT, MAX_LIST_ENTRIES};
 pub use connection::Connection;
+pub(crate) use dialer::WebSocketOptions;
+pub use dialer::{Dialer, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_TOTAL_TIMEOUT};
 pub use error::{Attempt, DialError, Failure, Step};
 
-use self::open::{open, Progress};
-use self::run::Target;
 use crate::io::{BoxStream, Client};
-use crate::multiserver::{split_list, Endpoint, MultiserverAddress, NoauthAddress, TransportKind};
-
-/// How long one attempt may take, unless [`Dialer::attempt_timeout`] says otherwise.
-pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long a whole dial may take, unless [`Dialer::total_timeout`] says otherwise.
-pub const DEFAULT_TOTAL_TIMEOUT: Duration = Duration::from_secs(30);
-/// The longest address text read, in bytes: longer text is refused whole
-/// ([`Failure::TooLong`]), before any of it is parsed.
-pub const MAX_ADDRESS_TEXT: usize = 8 * 1024;
-/// The most entries of one list (or slice of addresses) dialled; the rest are counted
-/// ([`DialError::skipped`]) and not tried.
-pub const MAX_LIST_ENTRIES: usize = 16;
 
 /// Dials `addresses`, a multiserver address or a `;`-separated list, with the default
 /// timeouts, and runs the secret handshake as `client`. See the [module docs](self).
@@ -102,208 +90,4 @@ pub async fn connect(client: &Client, addresses: &str) -> Result<BoxStream<Conne
 /// `addresses` that answers, on this machine only. See the [module docs](self).
 pub async fn connect_noauth(addresses: &str) -> Result<Connection, DialError> {
     Dialer::new().connect_noauth(addresses).await
-}
-
-/// Dial options: the timeouts, whether local targets may be dialled, WebSocket options.
-#[derive(Clone, Debug)]
-pub struct Dialer {
-    attempt_timeout: Duration,
-    total_timeout: Duration,
-    allow_local: bool,
-    websocket: WebSocketOptions,
-}
-
-/// How WebSockets are opened: limits, and for `wss://` the TLS roots (feature `websocket`).
-#[cfg(feature = "websocket")]
-pub(crate) type WebSocketOptions = crate::websocket::DialOptions;
-#[cfg(not(feature = "websocket"))]
-pub(crate) type WebSocketOptions = ();
-
-impl Default for Dialer {
-    fn default() -> Self {
-        Dialer::new()
-    }
-}
-
-impl Dialer {
-    /// A dialler with the default timeouts that dials local targets too.
-    pub fn new() -> Self {
-        Dialer {
-            attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
-            total_timeout: DEFAULT_TOTAL_TIMEOUT,
-            allow_local: true,
-            websocket: WebSocketOptions::default(),
-        }
-    }
-
-    /// Bounds each attempt: connecting, TLS, the WebSocket upgrade and the secret handshake
-    /// together (`Duration::MAX`: no bound).
-    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
-        self.attempt_timeout = timeout;
-        self
-    }
-
-    /// Bounds the whole dial, all attempts together (`Duration::MAX`: no bound).
-    pub fn total_timeout(mut self, timeout: Duration) -> Self {
-        self.total_timeout = timeout;
-        self
-    }
-
-    /// Whether targets on this machine or its link may be dialled (default: yes, so you can
-    /// dial your own local server). Set `false` for addresses that come from peers: then a
-    /// `unix:` socket, `localhost`, a loopback, unspecified (`0.0.0.0`, `::`) or link-local
-    /// address, or a name that resolves only to those, fails with [`Failure::Local`] before
-    /// anything is sent. `noauth` dials ignore it (they only ever go to this machine).
-    pub fn allow_local(mut self, allow: bool) -> Self {
-        self.allow_local = allow;
-        self
-    }
-
-    /// How `ws://` and `wss://` addresses are opened: WebSocket limits, and for `wss://` the
-    /// TLS roots or a whole `rustls::ClientConfig` (default: the webpki roots).
-    #[cfg(feature = "websocket")]
-    pub fn websocket_options(mut self, options: crate::websocket::DialOptions) -> Self {
-        self.websocket = options;
-        self
-    }
-
-    /// [`connect`] with these options.
-    pub async fn connect(
-        &self,
-        client: &Client,
-        addresses: &str,
-    ) -> Result<BoxStream<Connection>, DialError> {
-        if addresses.len() > MAX_ADDRESS_TEXT {
-            return Err(too_long(addresses));
-        }
-        // Parsed one at a time, as each turn comes: the text is never held twice.
-        let entries = split_list(addresses).enumerate().map(|(i, text)| {
-            text.parse::<MultiserverAddress>()
-                .map_err(|e| (format!("entry {}", i + 1), Failure::Address(e)))
-        });
-        let skipped = split_list(addresses)
-            .count()
-            .saturating_sub(MAX_LIST_ENTRIES);
-        self.connect_each(client, entries.take(MAX_LIST_ENTRIES), skipped)
-            .await
-    }
-
-    /// Dials addresses already parsed, in order (at most [`MAX_LIST_ENTRIES`] of them).
-    pub async fn connect_to(
-        &self,
-        client: &Client,
-        addresses: &[MultiserverAddress],
-    ) -> Result<BoxStream<Connection>, DialError> {
-        let skipped = addresses.len().saturating_sub(MAX_LIST_ENTRIES);
-        let entries = addresses.iter().take(MAX_LIST_ENTRIES).cloned().map(Ok);
-        self.connect_each(client, entries, skipped).await
-    }
-
-    async fn connect_each(
-        &self,
-        client: &Client,
-        entries: impl Iterator<Item = Result<MultiserverAddress, (String, Failure)>>,
-        skipped: usize,
-    ) -> Result<BoxStream<Connection>, DialError> {
-        let targets = entries.map(|entry| {
-            entry.map(|address| {
-                let label = address.redacted().to_string();
-                Target {
-                    label,
-                    endpoint: address.endpoint(),
-                    address,
-                }
-            })
-        });
-        self.run(targets, skipped, |target, progress| async move {
-            shs_attempt(client, &target.address, self, &progress).await
-        })
-        .await
-    }
-
-    /// [`connect_noauth`] with these options.
-    pub async fn connect_noauth(&self, addresses: &str) -> Result<Connection, DialError> {
-        if addresses.len() > MAX_ADDRESS_TEXT {
-            return Err(too_long(addresses));
-        }
-        let targets = split_list(addresses).enumerate().map(|(i, text)| {
-            let label = || format!("entry {}", i + 1);
-            let address = text
-                .parse::<NoauthAddress>()
-                .map_err(|e| (label(), Failure::Address(e)))?;
-            Ok(Target {
-                label: address.to_string(),
-                endpoint: address.endpoint(),
-                address,
-            })
-        });
-        let skipped = split_list(addresses)
-            .count()
-            .saturating_sub(MAX_LIST_ENTRIES);
-        let targets = targets.take(MAX_LIST_ENTRIES);
-        self.run(targets, skipped, |target, progress| async move {
-            if !on_this_machine(&target.endpoint) {
-                return Err(Failure::NotLocal);
-            }
-            open(&target.endpoint, None, &self.websocket, true, &progress).await
-        })
-        .await
-    }
-}
-
-/// The error for address text over [`MAX_ADDRESS_TEXT`].
-fn too_long(addresses: &str) -> DialError {
-    DialError {
-        attempts: vec![Attempt {
-            address: "the address list".to_owned(),
-            socket_address: None,
-            failure: Failure::TooLong {
-                bytes: addresses.len(),
-            },
-        }],
-        total_timeout: None,
-        skipped: 0,
-    }
-}
-
-/// One secret-handshake attempt: the transport, then the handshake as `client` or as the
-/// invite's identity.
-async fn shs_attempt(
-    client: &Client,
-    address: &MultiserverAddress,
-    dialer: &Dialer,
-    progress: &Progress,
-) -> Result<BoxStream<Connection>, Failure> {
-    // An unusable server key is refused before anything is dialled.
-    client.check_server_key(&address.key)?;
-    let endpoint = address.endpoint();
-    let connection = open(
-        &endpoint,
-        Some(address),
-        &dialer.websocket,
-        dialer.allow_local,
-        progress,
-    )
-    .await?;
-    progress.set(Step::Handshake);
-    let client = match &address.seed {
-        Some(seed) => Cow::Owned(client.clone().with_seed_identity(seed)),
-        None => Cow::Borrowed(client),
-    };
-    Ok(client.connect(connection, &address.key).await?)
-}
-
-/// Whether `endpoint` is on this machine: a Unix socket, or a loopback address.
-fn on_this_machine(endpoint: &Endpoint) -> bool {
-    match endpoint.transport {
-        TransportKind::Unix => true,
-        TransportKind::Net | TransportKind::Ws => {
-            endpoint.host == "localhost"
-                || endpoint
-                    .host
-                    .parse::<IpAddr>()
-                    .is_ok_and(|ip| ip.is_loopback())
-        }
-        _ => false,
-    }
 }

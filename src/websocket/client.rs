@@ -10,10 +10,11 @@ use tokio_tungstenite::tungstenite::error::ProtocolError;
 use tokio_tungstenite::tungstenite::http::Uri;
 use tokio_tungstenite::tungstenite::Error as WsError;
 
+use super::config::seconds;
 use super::stream::WsStream;
 use super::tap::Tap;
 use super::transport::{to_io, WsTransport};
-use super::{seconds, Config, DialOptions, Error};
+use super::{Config, DialOptions, Error};
 use crate::io::within;
 
 impl<S: AsyncRead + AsyncWrite + Unpin> WsTransport<S> {

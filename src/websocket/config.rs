@@ -4,7 +4,6 @@ use std::time::Duration;
 
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
-use super::MAX_WRITE_MESSAGE;
 use crate::DEFAULT_HANDSHAKE_TIMEOUT;
 
 /// The largest message (and frame) accepted from a peer by default: twice our own largest
@@ -109,3 +108,11 @@ impl Config {
             .max_frame_size(Some(self.max_message))
     }
 }
+
+/// A timeout for people: "5 s", "1.5 s".
+pub(super) fn seconds(d: std::time::Duration) -> String {
+    format!("{} s", d.as_secs_f64())
+}
+
+/// The most we send in one message.
+pub(super) const MAX_WRITE_MESSAGE: usize = 16 * 1024;

@@ -123,11 +123,3 @@ pub use tokio_rustls::rustls;
 pub use transport::WsTransport;
 
 pub(crate) use tap::GET;
-
-/// A timeout for people: "5 s", "1.5 s".
-fn seconds(d: std::time::Duration) -> String {
-    format!("{} s", d.as_secs_f64())
-}
-
-/// The most we send in one message.
-const MAX_WRITE_MESSAGE: usize = 16 * 1024;

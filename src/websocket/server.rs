@@ -12,9 +12,10 @@ use tokio_tungstenite::tungstenite::protocol::Role;
 use tokio_tungstenite::tungstenite::Error as WsError;
 use tokio_tungstenite::{accept_hdr_async_with_config, WebSocketStream};
 
+use super::config::seconds;
 use super::tap::{not_http, Tap, HEAD, TLS_HANDSHAKE};
 use super::transport::{to_io, WsTransport};
-use super::{seconds, Config, Error};
+use super::{Config, Error};
 use crate::io::within;
 use crate::{Authorize, BoxStream, Server};
 

@@ -11,9 +11,8 @@ use tokio_tungstenite::tungstenite::error::{Error as WsError, ProtocolError};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
-use super::config::Config;
+use super::config::{Config, MAX_WRITE_MESSAGE};
 use super::tap::Tap;
-use super::MAX_WRITE_MESSAGE;
 
 /// Messages without data (Pings, Pongs, empty messages) taken in one `poll_read`.
 const YIELD_AFTER: usize = 32;
