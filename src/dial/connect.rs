@@ -14,7 +14,7 @@ use crate::io::{BoxStream, Client};
 use crate::multiserver::{split_list, Endpoint, MultiserverAddress, NoauthAddress, TransportKind};
 
 impl Dialer {
-    /// [`connect`] with these options.
+    /// [`connect`](super::connect) with these options.
     pub async fn connect(
         &self,
         client: &Client,
@@ -68,7 +68,7 @@ impl Dialer {
         .await
     }
 
-    /// [`connect_noauth`] with these options.
+    /// [`connect_noauth`](super::connect_noauth) with these options.
     pub async fn connect_noauth(&self, addresses: &str) -> Result<Connection, DialError> {
         if addresses.len() > MAX_ADDRESS_TEXT {
             return Err(too_long(addresses));
