@@ -8,7 +8,9 @@ use super::deadline::{after, passed, until};
 use super::error::{Attempt, DialError, Failure};
 use super::open::Progress;
 use super::Dialer;
+use crate::io::timer::no_time_driver;
 use crate::multiserver::Endpoint;
+use crate::HandshakeError;
 
 impl Dialer {
     /// Tries each target in order, each within the attempt timeout and all within the total.
@@ -52,6 +54,7 @@ impl Dialer {
                 let failure = match outcome {
                     Ok(Ok(done)) => return Outcome::Connected(done),
                     Ok(Err(failure)) => failure,
+                    Err(_) if no_time_driver() => HandshakeError::NoTimeDriver.into(),
                     Err(_) => Failure::TimedOut {
                         step: progress.get(),
                         after: self.attempt_timeout,

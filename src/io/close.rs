@@ -10,7 +10,7 @@ use futures::FutureExt;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::Instant;
 
-use super::timer::until;
+use super::timer::{no_time_driver, no_time_driver_error, until};
 
 use super::stream::BoxStream;
 
@@ -41,11 +41,12 @@ pub(super) trait Ending {
 /// Takes the steps of [`Ending`] within `timeout`.
 pub(super) async fn close<E: Ending + ?Sized>(stream: &mut E, timeout: Duration) -> io::Result<()> {
     let deadline = Instant::now().checked_add(timeout);
-    let expired = |what: &str| {
-        io::Error::new(
+    let expired = |what: &str| match no_time_driver() {
+        true => no_time_driver_error(),
+        false => io::Error::new(
             io::ErrorKind::TimedOut,
             format!("close: {what} within {} s", timeout.as_secs_f64()),
-        )
+        ),
     };
     match until(deadline, poll_fn(|cx| stream.poll_goodbye(cx))).await {
         Some(sent) => sent?,

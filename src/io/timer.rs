@@ -134,15 +134,29 @@ impl Timer {
     }
 }
 
+thread_local! {
+    static NO_DRIVER: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether a deadline that [`until`] (or a handshake) gave up on could not be kept at all:
+/// outside Tokio, or on a runtime built without its time driver. Callers report
+/// [`HandshakeError::NoTimeDriver`](crate::HandshakeError::NoTimeDriver) then, not a timeout.
+pub(crate) fn no_time_driver() -> bool {
+    NO_DRIVER.get() || tokio::runtime::Handle::try_current().is_err()
+}
+
+/// [`HandshakeError::NoTimeDriver`](crate::HandshakeError::NoTimeDriver) as an `io::Error`,
+/// for the steps that report in those.
+pub(crate) fn no_time_driver_error() -> std::io::Error {
+    crate::HandshakeError::NoTimeDriver.into()
+}
+
 /// A Tokio `Sleep` until `at`, if this thread is in a Tokio runtime with a time driver. The
 /// answer "no driver" is remembered for the thread, so Tokio's panic message is printed once
 /// per thread (a thread that later runs another runtime, with timers, is still refused).
 /// Built with `panic = "abort"` the panic cannot be caught: a runtime without timers then
 /// aborts the process when a deadline is set (Tokio's own panic).
 fn sleep_until(at: Instant) -> Option<Pin<Box<Sleep>>> {
-    thread_local! {
-        static NO_DRIVER: Cell<bool> = const { Cell::new(false) };
-    }
     if NO_DRIVER.get() || tokio::runtime::Handle::try_current().is_err() {
         return None;
     }
@@ -169,8 +183,8 @@ pub(crate) fn within<F: Future>(
 
 /// `future`, or `None` if it is not done by `deadline` on Tokio's clock (`None`: never). The
 /// deadline is checked before `future` is polled, as in [`within`]. On a runtime without a
-/// time driver (or outside Tokio) a deadline counts as passed at once: `None` without polling
-/// `future` (fail closed).
+/// time driver (or outside Tokio) a deadline cannot be kept: `None` at once without polling
+/// `future` (fail closed), and [`no_time_driver`] says so.
 ///
 /// `future` is pinned once, where it is: [`within`] is not an `async fn` around this one, as
 /// each layer would hold its own copy, and the dialler's nested futures would outgrow a test

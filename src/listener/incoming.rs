@@ -11,7 +11,8 @@ use tokio::time::Instant;
 
 use super::connection::{Connection, Kind};
 use super::ClientError;
-use crate::io::timer::until;
+use crate::io::timer::{no_time_driver, until};
+use crate::HandshakeError;
 use crate::{Authorize, BoxStream, Server};
 
 #[cfg(feature = "websocket")]
@@ -58,9 +59,12 @@ pub(super) async fn authenticate<A: Authorize>(
             .await
             .map_err(ClientError::Handshake)
     };
-    until(deadline, steps)
-        .await
-        .unwrap_or(Err(ClientError::Deadline(limit)))
+    until(deadline, steps).await.unwrap_or_else(|| {
+        Err(match no_time_driver() {
+            true => ClientError::Handshake(HandshakeError::NoTimeDriver),
+            false => ClientError::Deadline(limit),
+        })
+    })
 }
 
 #[cfg_attr(not(feature = "websocket"), allow(clippy::unused_async))]

@@ -15,6 +15,7 @@ use super::stream::WsStream;
 use super::tap::Tap;
 use super::transport::{to_io, WsTransport};
 use super::{Config, DialOptions, Error};
+use crate::io::timer::{no_time_driver, no_time_driver_error};
 use crate::io::within;
 
 impl<S: AsyncRead + AsyncWrite + Unpin> WsTransport<S> {
@@ -132,6 +133,9 @@ impl Target {
 
 /// "no answer within 5 s", say.
 fn timed_out(config: &Config, what: &str) -> io::Error {
+    if no_time_driver() {
+        return no_time_driver_error();
+    }
     let limit = seconds(config.upgrade_timeout().unwrap_or_default());
     io::Error::new(io::ErrorKind::TimedOut, format!("{what} within {limit}"))
 }

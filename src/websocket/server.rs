@@ -16,7 +16,9 @@ use super::config::seconds;
 use super::tap::{not_http, Tap, HEAD, TLS_HANDSHAKE};
 use super::transport::{to_io, WsTransport};
 use super::{Config, Error};
+use crate::io::timer::{no_time_driver, no_time_driver_error};
 use crate::io::within;
+use crate::HandshakeError;
 use crate::{Authorize, BoxStream, Server};
 
 impl<S: AsyncRead + AsyncWrite + Unpin> WsTransport<S> {
@@ -146,6 +148,9 @@ async fn refuse<S: AsyncRead + AsyncWrite + Unpin>(io: &mut S) {
 }
 
 fn timed_out(config: &Config) -> Error {
+    if no_time_driver() {
+        return Error::Upgrade(no_time_driver_error());
+    }
     let limit = seconds(config.upgrade_timeout().unwrap_or_default());
     Error::Upgrade(io::Error::new(
         io::ErrorKind::TimedOut,
@@ -187,7 +192,10 @@ where
         let ws = WsTransport::accept_with(io, config).await?;
         Ok(server.accept(ws).await?)
     };
-    within(deadline, steps)
-        .await
-        .unwrap_or_else(|| Err(Error::Deadline(deadline.unwrap_or_default())))
+    within(deadline, steps).await.unwrap_or_else(|| {
+        Err(match no_time_driver() {
+            true => Error::Handshake(HandshakeError::NoTimeDriver),
+            false => Error::Deadline(deadline.unwrap_or_default()),
+        })
+    })
 }
