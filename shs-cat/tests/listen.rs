@@ -59,6 +59,33 @@ impl Trickler {
     }
 }
 
+/// Connections waiting to be accepted by the IPv4 listener on `port`: the `rx_queue` of its
+/// LISTEN line in `/proc/net/tcp` (Linux).
+fn accept_queue(port: u16) -> usize {
+    let table = std::fs::read_to_string("/proc/net/tcp").expect("read /proc/net/tcp");
+    let local = format!(":{port:04X}");
+    let queued = table.lines().skip(1).find_map(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let listening = fields.get(1)?.ends_with(&local) && fields.get(3) == Some(&"0A");
+        let rx_queue = fields.get(4)?.split(':').nth(1)?;
+        listening.then(|| usize::from_str_radix(rx_queue, 16).ok())?
+    });
+    queued.unwrap_or_else(|| panic!("no listener on port {port} in /proc/net/tcp"))
+}
+
+/// Waits until exactly `n` connections wait in the accept queue of the listener on `port`
+/// (at most [`DEADLINE`]; the queue is read every 10 ms).
+fn until_queued(port: u16, n: usize) {
+    let start = Instant::now();
+    while accept_queue(port) != n {
+        assert!(
+            start.elapsed() < DEADLINE,
+            "the accept queue never held {n}"
+        );
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
 /// The id at the end of the rest of a listening line, `ADDRESS as ID`.
 fn listening_id(rest: &str) -> PublicKey {
     let id = rest.rsplit_once(" as ").expect("`as ID`").1;
@@ -70,9 +97,9 @@ fn keep_open_serves_other_clients_while_one_trickles() {
     let home = TempDir::new("trickle");
     let (server, port, server_id) = listen(&home, &["--keep-open"], b"stdin".to_vec());
     let trickler = Trickler::start(port);
-    // Long enough for the server to accept it and start its handshake: before, that
-    // handshake held the accept loop, and every client below timed out.
-    thread::sleep(Duration::from_millis(1500));
+    // The server has accepted it and started its handshake: before, that handshake held the
+    // accept loop, and every client below timed out.
+    until_queued(port, 0);
     let address = ms_addr(port, &server_id);
     let first = connect(&home, &[&address], b"one ".to_vec());
     first.assert_success();
@@ -96,14 +123,14 @@ fn max_handshakes_holds_further_clients_in_the_listen_queue() {
     let (server, port, server_id) =
         listen(&home, &["--keep-open", "--max-handshakes", "1"], Vec::new());
     let trickler = Trickler::start(port);
-    thread::sleep(Duration::from_millis(1500));
+    until_queued(port, 0);
     // The one slot is the trickler's: this client waits in the kernel's queue...
     let address = ms_addr(port, &server_id);
     let waiting = {
         let home = Arc::clone(&home);
         thread::spawn(move || connect(&home, &[&address], b"waited".to_vec()))
     };
-    thread::sleep(Duration::from_millis(1500));
+    until_queued(port, 1);
     // ...until the trickler goes: its handshake fails and frees the slot.
     drop(trickler.stop());
     let waited = waiting.join().expect("client thread");

@@ -11,6 +11,7 @@ pub mod keys;
 mod node;
 pub mod pairs;
 pub mod peer;
+pub mod tally;
 pub mod temp_dir;
 pub mod ws;
 
