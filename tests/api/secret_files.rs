@@ -1,7 +1,7 @@
 //! Keys and secret files as a user meets them: `KeyError` as an `io::Error`, a missing or
 //! unreadable secret file named in its error, and the default `$HOME/.ssb/secret`.
 
-mod common;
+use crate::common;
 
 use std::error::Error;
 use std::io;

@@ -1,8 +1,8 @@
-//! The API shapes of issue 9: staged accept, fallible futures, `get_ref` mid-handshake, a
+//! The API shapes: staged accept, fallible futures, `get_ref` mid-handshake, a
 //! transport that is not `Unpin`, typed auth values, settings at their extremes, the codec's end
 //! at the goodbye, and the causes errors name.
 
-mod common;
+use crate::common;
 
 use std::io;
 use std::marker::PhantomPinned;
@@ -301,17 +301,4 @@ async fn the_codec_ends_at_the_goodbye_while_the_transport_stays_open() {
     framed.send(Goodbye).await.unwrap();
     drop(peer);
     assert!(framed.next().await.is_none());
-}
-
-fn assert_send_sync<T: Send + Sync>() {}
-fn assert_send<T: Send>() {}
-
-#[test]
-fn the_futures_and_streams_are_send_and_where_possible_sync() {
-    assert_send_sync::<BoxStream<tokio::net::TcpStream>>();
-    assert_send_sync::<secret_handshake::Connect<tokio::net::TcpStream>>();
-    assert_send_sync::<secret_handshake::Authenticate<tokio::net::TcpStream>>();
-    assert_send_sync::<secret_handshake::Authenticated<tokio::net::TcpStream>>();
-    assert_send_sync::<secret_handshake::BoxReader<tokio::net::tcp::OwnedReadHalf>>();
-    assert_send::<secret_handshake::Accept<tokio::net::TcpStream>>();
 }

@@ -1,9 +1,9 @@
-//! What a tokio-rustls user expects to find (issue 14, items 4 and 5): fallible staged accept,
+//! What a tokio-rustls user expects to find: fallible staged accept,
 //! `get_mut` mid-handshake, reunited `split_with` halves, `into_inner` on halves, raw file
 //! descriptors, splits without a `Clone` auth value, a server without an authorizer; and the
-//! consistency fixes of item 7 (phase names, empty writes, polling after completion).
+//! same answers everywhere (phase names, empty writes, polling after completion).
 
-mod common;
+use crate::common;
 
 use common::net;
 use secret_handshake::{
@@ -194,19 +194,4 @@ async fn fallible_connect_polled_after_completion_panics_naming_itself() {
     drop(s);
     let server_key = *Keypair::generate().public();
     let _ = poll_twice(client.connect(c, &server_key).into_fallible()).await;
-}
-
-fn assert_send_sync<T: Send + Sync>() {}
-fn assert_send<T: Send>() {}
-
-#[test]
-fn the_new_futures_and_types_are_send_and_where_possible_sync() {
-    use secret_handshake::{
-        AcceptSession, BoxFramed, ConnectSession, DynAuthorize, FallibleAuthenticate,
-    };
-    assert_send_sync::<ConnectSession<TcpStream>>();
-    assert_send::<AcceptSession<TcpStream, Ticket>>(); // holds the authorizer's future
-    assert_send_sync::<FallibleAuthenticate<TcpStream>>();
-    assert_send_sync::<BoxFramed<TcpStream>>();
-    assert_send_sync::<DynAuthorize<Ticket>>();
 }

@@ -1,7 +1,7 @@
-//! `Authorize` without macros (issue 14, item 1): a plain `async fn` on one's own type, the
+//! `Authorize` without macros: a plain `async fn` on one's own type, the
 //! closures, and the boxed form for authorizers chosen at run time.
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

@@ -7,7 +7,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
 use tokio::time::timeout;
 
 use crate::common::net;
-use crate::{MSG1, MSG2, MSG3, MSG4, NO_HANG};
+use crate::wire::{MSG1, MSG2, MSG3, MSG4, NO_HANG};
 
 /// Relays the four handshake messages between `c` and `s`, XOR-ing `mask` into byte `at` of
 /// message `msg` (1 to 4), then relays the rest untouched. Hangs up both sides as soon as either

@@ -12,7 +12,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::time::timeout;
 
 use crate::common::{net, peer};
-use crate::{HEADER, NO_HANG};
+use crate::wire::{HEADER, NO_HANG};
 
 #[test]
 fn headers_claiming_a_body_of_0_or_over_4096_bytes_are_rejected() {

@@ -14,7 +14,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::time::timeout;
 
 use crate::common::{net, peer};
-use crate::{read_until_end, CLIENT_HANDSHAKE, MSG1, MSG2, NO_HANG, SERVER_HANDSHAKE};
+use crate::wire::{read_until_end, CLIENT_HANDSHAKE, MSG1, MSG2, NO_HANG, SERVER_HANDSHAKE};
 
 /// A transport that counts the bytes read from it.
 struct Counted<IO> {

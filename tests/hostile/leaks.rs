@@ -2,11 +2,11 @@
 //! rejected, timed-out, hung-up and garbage-spewing clients, leave no file descriptors, tasks or
 //! memory behind.
 //!
-//! One test only, on its own runtime: the measurements are process-wide, so nothing else may
-//! run in this binary at the same time.
+//! The measurements are process-wide, so the test runs alone in a process of its own: the
+//! binary runs itself again with only this test.
 #![cfg(target_os = "linux")]
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::io::ErrorKind;
@@ -21,10 +21,6 @@ use secret_handshake::{Client, HandshakeError, Keypair, NetworkKey, PublicKey, S
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, Semaphore};
-
-/// Counts the bytes currently allocated on the heap: far more sensitive than the resident set.
-#[global_allocator]
-static HEAP: common::heap::Counting = common::heap::Counting;
 
 const CONNECTIONS: usize = 10_000;
 const WARM_UP: usize = 500;
@@ -241,12 +237,18 @@ struct Usage {
     tasks: usize,
 }
 
-async fn usage() -> Usage {
-    // Let the runtime finish dropping what the last tasks released.
-    for _ in 0..10 {
+/// What the process holds once the runtime has released every task but `tasks_left` (a leaked
+/// task fails the test's assertion after a bounded wait).
+async fn usage(tasks_left: usize) -> Usage {
+    let alive = || {
+        tokio::runtime::Handle::current()
+            .metrics()
+            .num_alive_tasks()
+    };
+    let started = Instant::now();
+    while alive() > tasks_left && started.elapsed() < Duration::from_secs(10) {
         tokio::task::yield_now().await;
     }
-    tokio::time::sleep(Duration::from_millis(100)).await;
     Usage {
         fds: open_fds(),
         heap: common::heap::live(),
@@ -257,8 +259,36 @@ async fn usage() -> Usage {
     }
 }
 
+/// Set in the process that runs the measurement.
+const ALONE: &str = "SHS_LEAKS_ALONE";
+
 #[test]
 fn ten_thousand_connections_leave_no_fds_tasks_or_memory_behind() {
+    if std::env::var_os(ALONE).is_some() {
+        return measure();
+    }
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "leaks::ten_thousand_connections_leave_no_fds_tasks_or_memory_behind",
+        ])
+        .args(["--test-threads", "1", "--nocapture"])
+        .env(ALONE, "1")
+        .output()
+        .expect("run the test alone");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    );
+    eprintln!("{stderr}");
+    assert!(output.status.success(), "{}\n{stdout}", output.status);
+    assert!(
+        stdout.contains("1 passed"),
+        "the test did not run alone:\n{stdout}"
+    );
+}
+
+fn measure() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -294,7 +324,7 @@ fn ten_thousand_connections_leave_no_fds_tasks_or_memory_behind() {
 
         let started = Instant::now();
         run_batch(0..WARM_UP, address, server_key, &mut outcomes, &peak_fds).await;
-        let before = usage().await;
+        let before = usage(1).await; // the acceptor
         let warm_up = started.elapsed();
 
         let started = Instant::now();
@@ -307,7 +337,7 @@ fn ten_thousand_connections_leave_no_fds_tasks_or_memory_behind() {
         )
         .await;
         let elapsed = started.elapsed();
-        let after = usage().await;
+        let after = usage(1).await;
 
         eprintln!(
             "warm-up: {WARM_UP} connections in {warm_up:.2?}; then {CONNECTIONS} in {elapsed:.2?} \

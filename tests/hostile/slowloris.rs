@@ -10,7 +10,7 @@ use tokio::time::{timeout, Instant};
 
 use crate::common::net;
 use crate::common::peer::{self, Write};
-use crate::{CLIENT_HANDSHAKE, MSG1, MSG2, SERVER_HANDSHAKE};
+use crate::wire::{CLIENT_HANDSHAKE, MSG1, MSG2, SERVER_HANDSHAKE};
 
 /// A server that answers honestly but sends message 2 a byte every `msg2_every` and message 4
 /// a byte every `msg4_every`, then a frame and the goodbye.

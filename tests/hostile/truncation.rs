@@ -10,7 +10,9 @@ use tokio::time::timeout;
 
 use crate::common::net;
 use crate::common::peer::{self, Scripted, Write};
-use crate::{read_until_end, CLIENT_HANDSHAKE, HEADER, MSG1, MSG2, NO_HANG, SERVER_HANDSHAKE};
+use crate::wire::{
+    read_until_end, CLIENT_HANDSHAKE, HEADER, MSG1, MSG2, NO_HANG, SERVER_HANDSHAKE,
+};
 
 /// Writes at most `budget` more bytes in total; false once the budget (or the transport) ran out.
 async fn write_within(io: &mut DuplexStream, budget: &mut usize, data: &[u8]) -> bool {

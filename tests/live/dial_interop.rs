@@ -2,7 +2,7 @@
 //! tests/interop/ms_node.js): the addresses it prints (net over IPv4 and IPv6, ws, unix, `;`
 //! joined) round-trip and dial, and unix works both ways with shs and with noauth.
 
-mod common;
+use crate::common;
 
 use common::dial::{any_server, echo, exchange, unix_echo_server, TempDir};
 use common::js_peer::JsPeer;

@@ -2,11 +2,11 @@
 //! loopback TCP, in both roles. The Node side is `tests/interop/peer.js`; node and npm are
 //! required, and the packages are installed from `tests/interop/package-lock.json` on first use.
 
-mod common;
+use crate::common;
 
+use crate::{check_done, merge};
 use common::js_peer::JsPeer;
 use common::{hex, net, payload};
-use secret_handshake::hazmat::replay::sha256;
 use secret_handshake::{
     AllowAll, AllowList, Authorize, BoxStream, Client, HandshakeError, Keypair, NetworkKey, Phase,
     PublicKey, Server,
@@ -58,12 +58,6 @@ fn js_client(port: u16, server: &PublicKey, extra: Value) -> JsPeer {
     JsPeer::spawn("peer.js", config)
 }
 
-fn merge(config: &mut Value, extra: Value) {
-    if let (Some(c), Value::Object(e)) = (config.as_object_mut(), extra) {
-        c.extend(e);
-    }
-}
-
 /// Sends `data` and receives everything at the same time. With `after_peer`, our goodbye
 /// waits for the peer's. Returns what was received.
 async fn exchange<IO>(stream: BoxStream<IO>, data: Vec<u8>, after_peer: bool) -> Vec<u8>
@@ -89,27 +83,6 @@ where
     let _ = peer_done_tx.send(());
     sender.await.expect("sender");
     received
-}
-
-/// Checks the JS `done` line against what we sent and received.
-fn check_done(done: &Value, sent: &[u8], received: &[u8], what: &str) {
-    assert_eq!(done["event"], "done", "{what}: {done}");
-    assert_eq!(
-        done["end"], "goodbye",
-        "{what}: JS saw no clean end: {done}"
-    );
-    assert_eq!(done["received_bytes"], sent.len(), "{what}: {done}");
-    assert_eq!(
-        done["received_sha256"],
-        hex(&sha256(sent)),
-        "{what}: JS got other bytes"
-    );
-    assert_eq!(done["sent_bytes"], received.len(), "{what}: {done}");
-    assert_eq!(
-        done["sent_sha256"],
-        hex(&sha256(received)),
-        "{what}: we got other bytes"
-    );
 }
 
 const SIZES: [usize; 7] = [0, 1, 4095, 4096, 4097, 100 * KIB, 8 * KIB * KIB];

@@ -3,7 +3,7 @@
 //! `tests/interop/ms_address_cases.js`. Every string the package accepts parses to the same
 //! protocols and data and prints back unchanged; every string it rejects is rejected.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

@@ -9,11 +9,11 @@
 //! Needs Node.js and npm (`npm ci` runs in `tests/interop` if needed) and the built examples
 //! (`cargo test` builds them; before `cargo test --test shs1`, run `cargo build --examples`).
 
-mod common;
+use crate::common;
 
 use std::fs::{self, File};
 use std::io::Read;
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
 /// The suite has no timeout of its own; a testee that hangs would hang it forever.
@@ -39,6 +39,20 @@ fn shs1_test_client_suite() {
     run_suite("client");
 }
 
+/// Runs `command` until it exits, or kills it after `limit`; `None` if it had to be killed.
+fn wait_at_most(command: Command, limit: Duration) -> std::io::Result<Option<ExitStatus>> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let mut child = tokio::process::Command::from(command).spawn()?;
+        match tokio::time::timeout(limit, child.wait()).await {
+            Ok(status) => status.map(Some),
+            Err(_) => child.kill().await.map(|()| None),
+        }
+    })
+}
+
 /// Runs `shs1test<role>` against the example `shs1_<role>` and checks that every test passed.
 fn run_suite(role: &str) {
     common::ensure_node_modules();
@@ -51,27 +65,16 @@ fn run_suite(role: &str) {
     let log_path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("shs1-{role}-{}-{seed}.log", std::process::id()));
     let log = File::create(&log_path).expect("create the suite log");
-    let mut child = Command::new(&suite)
+    let mut command = Command::new(&suite);
+    command
         .arg(&testee)
         .arg(&seed)
         .stdin(Stdio::null())
         .stdout(log.try_clone().expect("clone the log handle"))
-        .stderr(log)
-        .spawn()
-        .unwrap_or_else(|e| panic!("could not start {}: {e}", suite.display()));
-
+        .stderr(log);
     let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for the suite") {
-            break Some(status);
-        }
-        if started.elapsed() > SUITE_TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = wait_at_most(command, SUITE_TIMEOUT)
+        .unwrap_or_else(|e| panic!("could not run {}: {e}", suite.display()));
     let elapsed = started.elapsed();
     let mut output = String::new();
     File::open(&log_path)

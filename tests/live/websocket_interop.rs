@@ -3,12 +3,12 @@
 //! Node side is `tests/interop/ws_peer.js`; node and npm are required, and the packages are
 //! installed from `tests/interop/package-lock.json` on first use.
 
-mod common;
+use crate::common;
 
+use crate::{check_done, merge};
 use common::js_peer::JsPeer;
 use common::ws::{exchange, SIZES};
 use common::{hex, net, payload};
-use secret_handshake::hazmat::replay::sha256;
 use secret_handshake::websocket::{self, Error, WsTransport};
 use secret_handshake::{
     AllowAll, BoxStream, Client, HandshakeError, Keypair, MultiserverAddress, NetworkKey, Phase,
@@ -21,7 +21,12 @@ use tokio::net::{TcpListener, TcpStream};
 /// TCP connection the other side does not drop.
 const EXIT_AFTER_DONE_MS: u64 = 3000;
 
-impl JsPeer {
+/// How a multiserver peer's session ended (its own checks, beside `interop.rs`'s).
+trait Outcome {
+    async fn outcome(self) -> Value;
+}
+
+impl Outcome for JsPeer {
     /// The peer's final session event (`done`, `handshake_failed` or `connect_failed`), after
     /// checking that the process then exits by itself, successfully and promptly.
     async fn outcome(mut self) -> Value {
@@ -101,33 +106,6 @@ async fn accept_one(
 ) -> Result<BoxStream<WsTransport<TcpStream>>, Error> {
     let (tcp, _) = listener.accept().await.unwrap();
     websocket::accept(server, tcp).await
-}
-
-fn merge(config: &mut Value, extra: Value) {
-    if let (Some(c), Value::Object(e)) = (config.as_object_mut(), extra) {
-        c.extend(e);
-    }
-}
-
-/// Checks the JS `done` line against what we sent and received.
-fn check_done(done: &Value, sent: &[u8], received: &[u8], what: &str) {
-    assert_eq!(done["event"], "done", "{what}: {done}");
-    assert_eq!(
-        done["end"], "goodbye",
-        "{what}: JS saw no clean end: {done}"
-    );
-    assert_eq!(done["received_bytes"], sent.len(), "{what}: {done}");
-    assert_eq!(
-        done["received_sha256"],
-        hex(&sha256(sent)),
-        "{what}: JS got other bytes"
-    );
-    assert_eq!(done["sent_bytes"], received.len(), "{what}: {done}");
-    assert_eq!(
-        done["sent_sha256"],
-        hex(&sha256(received)),
-        "{what}: we got other bytes"
-    );
 }
 
 #[tokio::test]

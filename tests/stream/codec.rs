@@ -1,7 +1,7 @@
 //! `tokio_util::codec` on both sides of the handshake: `Framed<BoxStream<_>, LinesCodec>`, and
 //! the box-stream codec itself on a raw transport.
 
-mod common;
+use crate::common;
 
 use common::{net, peer};
 use futures::{SinkExt, StreamExt};

@@ -2,7 +2,7 @@
 //! frames per transport write, reads straight into large buffers, partial frames across reads,
 //! cancel-safe reads, and buffers freed once a stream is quiet.
 
-mod common;
+use crate::common;
 
 use std::io;
 use std::pin::Pin;

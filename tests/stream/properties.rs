@@ -7,7 +7,7 @@
 //! per property are modest so the file runs in a few seconds in debug; set `PROPTEST_CASES` to
 //! run more.
 
-mod common;
+use crate::common;
 
 use bytes::BytesMut;
 use common::payload;

@@ -1,8 +1,8 @@
-//! The handshake for codec and custom-framing users (issue 14, items 2 and 3): `into_session`
+//! The handshake for codec and custom-framing users: `into_session`
 //! gives the transport and the session, `BoxFramed` closes with a goodbye, and the plain
 //! `Framed` trap is what its docs say.
 
-mod common;
+use crate::common;
 
 use bytes::Bytes;
 use common::net;

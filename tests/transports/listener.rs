@@ -1,7 +1,7 @@
 //! `websocket::Listener`: many clients at once, each handshake in its own task, a bound on
 //! handshakes in flight, and failures reported per client without ending the listener.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

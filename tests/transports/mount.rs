@@ -2,7 +2,7 @@
 //! `/ssb` to an upgrade, answers 101 with `websocket::accept_key`, and hands the upgraded
 //! connection to `WsTransport::from_upgraded`; other paths stay ordinary HTTP.
 
-mod common;
+use crate::common;
 
 use std::convert::Infallible;
 

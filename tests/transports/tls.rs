@@ -1,7 +1,7 @@
 //! `wss://` end to end: a local TLS WebSocket server (tokio-rustls, a self-signed certificate
 //! made here with rcgen) behind our `websocket::accept`, dialled with `websocket::open`.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

@@ -2,7 +2,7 @@
 //! the upgrade as multiserver does it, any chunking in, binary messages only, pings, no
 //! half-close, and `close` ending the TCP connection.
 
-mod common;
+use crate::common;
 
 use std::io;
 use std::time::Duration;
@@ -295,20 +295,6 @@ async fn our_client_and_server_end_cleanly_from_either_side() {
         );
     }
 }
-
-#[test]
-fn streams_and_futures_are_send_and_sync_for_spawning() {
-    fn send_sync<T: Send + Sync>() {}
-    fn send<T: Send>(_: &T) {}
-    send_sync::<WsTransport<TcpStream>>();
-    send_sync::<secret_handshake::BoxStream<WsTransport<TcpStream>>>();
-    let client = Client::new(Keypair::generate(), NetworkKey::ssb_main_net());
-    let server = Server::new(Keypair::generate(), NetworkKey::ssb_main_net(), AllowAll);
-    let addr = ws_addr(1);
-    send(&websocket::connect(&client, &addr));
-    send(&websocket::accept(&server, tokio::io::duplex(1).0));
-}
-
 #[tokio::test]
 async fn accepting_on_one_path_answers_others_with_404_and_the_dialled_path_is_requested() {
     use secret_handshake::websocket::{Config, DialOptions};
