@@ -1,6 +1,6 @@
 //! Events counted across tasks, so that a test waits until something has happened on every
-//! connection rather than sleeping: a [`Tally`], and [`ReadTally`], a transport that adds the
-//! bytes its reader has taken in to one once that reader has handled them and waits for more.
+//! connection rather than sleeping: a [`Tally`], and [`ReadTally`], a transport that counts
+//! what its reader has handled once that reader waits for more.
 
 use std::io;
 use std::pin::Pin;
@@ -53,22 +53,59 @@ impl Tally {
     }
 }
 
-/// A transport that adds to its tally the bytes its reader took in, each time that reader
-/// finds nothing more to read: the tally counts only bytes that whatever reads has handled.
+/// A transport that counts what its reader has handled: each time that reader finds nothing
+/// more to read, it adds to its tally either the bytes taken in since the last time
+/// ([`ReadTally::bytes`]), or one, once, if it has taken in at least a given number
+/// ([`ReadTally::once_read`]). Dropped, it counts what it has not counted yet (whatever read
+/// it is done with it).
 pub struct ReadTally<T> {
     inner: T,
     read: usize,
-    counted: usize,
+    count: Count,
     tally: Arc<Tally>,
 }
 
+enum Count {
+    /// The bytes read, of which `counted` are in the tally.
+    Bytes { counted: usize },
+    /// One, once `after` bytes have been read.
+    Once { after: usize },
+    /// The one is in the tally.
+    Done,
+}
+
 impl<T> ReadTally<T> {
-    pub fn new(inner: T, tally: &Arc<Tally>) -> Self {
+    /// Adds the bytes read, once handled.
+    pub fn bytes(inner: T, tally: &Arc<Tally>) -> Self {
+        Self::new(inner, Count::Bytes { counted: 0 }, tally)
+    }
+
+    /// Adds one when the reader has handled at least `bytes` and waits for more.
+    pub fn once_read(inner: T, bytes: usize, tally: &Arc<Tally>) -> Self {
+        Self::new(inner, Count::Once { after: bytes }, tally)
+    }
+
+    fn new(inner: T, count: Count, tally: &Arc<Tally>) -> Self {
         Self {
             inner,
             read: 0,
-            counted: 0,
+            count,
             tally: tally.clone(),
+        }
+    }
+
+    /// Counts what is due: everything, or only what the reader has handled (`waiting`).
+    fn count(&mut self, waiting: bool) {
+        match self.count {
+            Count::Bytes { ref mut counted } if self.read > *counted => {
+                self.tally.add_n(self.read - *counted);
+                *counted = self.read;
+            }
+            Count::Once { after } if self.read >= after || !waiting => {
+                self.tally.add();
+                self.count = Count::Done;
+            }
+            _ => {}
         }
     }
 }
@@ -83,15 +120,19 @@ impl<T: AsyncRead + Unpin> AsyncRead for ReadTally<T> {
         let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
         match polled {
             Poll::Ready(Ok(())) => self.read += buf.filled().len() - before,
-            Poll::Pending if self.read > self.counted => {
-                self.tally.add_n(self.read - self.counted);
-                self.counted = self.read;
-            }
-            _ => {}
+            Poll::Pending => self.count(true),
+            Poll::Ready(Err(_)) => {}
         }
         polled
     }
 }
+
+impl<T> Drop for ReadTally<T> {
+    fn drop(&mut self) {
+        self.count(false);
+    }
+}
+
 impl<T: AsyncWrite + Unpin> AsyncWrite for ReadTally<T> {
     fn poll_write(
         mut self: Pin<&mut Self>,
