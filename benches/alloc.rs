@@ -7,10 +7,11 @@
 //! transport's own share is measured separately (`plain` rows) and subtracted where it says so.
 
 mod common;
+#[allow(dead_code)]
+#[path = "../tests/common/heap.rs"]
+mod heap;
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
 
 use bytes::BytesMut;
 use common::tcp_pair;
@@ -21,46 +22,9 @@ use secret_handshake::{AllowAll, BoxStream, Client, Keypair, NetworkKey, Server}
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, DuplexStream};
 use tokio::net::{TcpListener, TcpStream};
 
-/// Counts calls and live bytes, then defers to the system allocator.
-struct Counting;
-
-static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
-static ALLOCATED_BYTES: AtomicU64 = AtomicU64::new(0);
-static LIVE_BYTES: AtomicI64 = AtomicI64::new(0);
-
-// SAFETY: every method forwards to `System` with the caller's arguments unchanged; the counters
-// are plain atomics.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Relaxed);
-        ALLOCATED_BYTES.fetch_add(layout.size() as u64, Relaxed);
-        LIVE_BYTES.fetch_add(layout.size() as i64, Relaxed);
-        System.alloc(layout)
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Relaxed);
-        ALLOCATED_BYTES.fetch_add(layout.size() as u64, Relaxed);
-        LIVE_BYTES.fetch_add(layout.size() as i64, Relaxed);
-        System.alloc_zeroed(layout)
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE_BYTES.fetch_sub(layout.size() as i64, Relaxed);
-        System.dealloc(ptr, layout)
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // A reallocation is an allocation as far as the hot path is concerned.
-        ALLOCATIONS.fetch_add(1, Relaxed);
-        ALLOCATED_BYTES.fetch_add(new_size as u64, Relaxed);
-        LIVE_BYTES.fetch_add(new_size as i64 - layout.size() as i64, Relaxed);
-        System.realloc(ptr, layout, new_size)
-    }
-}
-
+/// The tests' counting allocator.
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: heap::Counting = heap::Counting;
 
 #[derive(Clone, Copy)]
 struct Snapshot {
@@ -71,9 +35,9 @@ struct Snapshot {
 
 fn snapshot() -> Snapshot {
     Snapshot {
-        allocations: ALLOCATIONS.load(Relaxed),
-        bytes: ALLOCATED_BYTES.load(Relaxed),
-        live: LIVE_BYTES.load(Relaxed),
+        allocations: heap::allocations(),
+        bytes: heap::allocated_bytes(),
+        live: heap::live() as i64,
     }
 }
 

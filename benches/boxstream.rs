@@ -43,7 +43,7 @@ fn core(c: &mut Criterion) {
     let mut g = c.benchmark_group("boxstream_4096");
     g.throughput(Throughput::Bytes(MSG as u64));
 
-    // The limit the issue names: one secretbox seal and one open of 4096 bytes.
+    // The physical limit: one secretbox seal and one open of 4096 bytes.
     g.bench_function("raw_secretbox_seal_open", |b| {
         let mut buf = data.clone();
         b.iter(|| {

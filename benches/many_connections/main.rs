@@ -1,4 +1,4 @@
-//! Many concurrent established box-streams over loopback TCP in one process (issue 8, item 6).
+//! Many concurrent established box-streams over loopback TCP in one process.
 //!
 //! `cargo bench --bench many_connections` (a plain program, not criterion): raises the open-file
 //! limit to its hard limit, then, on a 2-worker tokio runtime, opens `--pairs` client/server
@@ -19,6 +19,9 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+#[allow(dead_code)]
+#[path = "../../tests/common/heap.rs"]
+mod heap;
 mod meter;
 mod one_core;
 mod tcp;
@@ -35,6 +38,10 @@ use tcp::{
     cpu_us, ping_all_at_once, ping_one_at_a_time, runtime, set_up_box_streams, set_up_plain_tcp,
     Pair, Peers, SetUp,
 };
+
+/// The tests' counting allocator: `meter` reads it.
+#[global_allocator]
+static GLOBAL: heap::Counting = heap::Counting;
 
 /// The two worker threads every TCP figure runs on.
 const WORKERS: usize = 2;

@@ -1,51 +1,15 @@
-//! Counters for the benchmark: a counting global allocator and the process's CPU time.
+//! Counters for the benchmark: the heap (through the tests' counting allocator) and the
+//! process's CPU time.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
-/// Counts allocations and live bytes, then defers to the system allocator.
-struct Counting;
-
-static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
-static LIVE_BYTES: AtomicI64 = AtomicI64::new(0);
-
-// SAFETY: every method forwards to `System` with the caller's arguments unchanged; the counters
-// are plain atomics.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Relaxed);
-        LIVE_BYTES.fetch_add(layout.size() as i64, Relaxed);
-        System.alloc(layout)
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Relaxed);
-        LIVE_BYTES.fetch_add(layout.size() as i64, Relaxed);
-        System.alloc_zeroed(layout)
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE_BYTES.fetch_sub(layout.size() as i64, Relaxed);
-        System.dealloc(ptr, layout)
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Relaxed);
-        LIVE_BYTES.fetch_add(new_size as i64 - layout.size() as i64, Relaxed);
-        System.realloc(ptr, layout, new_size)
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
+/// Live heap bytes, counted by the tests' allocator (installed in `main.rs`).
 pub(crate) fn live() -> i64 {
-    LIVE_BYTES.load(Relaxed)
+    crate::heap::live() as i64
 }
 
 pub(crate) fn allocations() -> u64 {
-    ALLOCATIONS.load(Relaxed)
+    crate::heap::allocations()
 }
 
 /// User and system CPU time of the whole process so far, from /proc/self/stat.

@@ -1,12 +1,13 @@
-//! A counting global allocator, for tests that bound memory: live bytes, the peak since the
-//! last [`reset_peak`], and the number of allocations. A test binary opts in with
+//! A counting global allocator, for tests and benches that bound memory: live bytes, the peak
+//! since the last [`reset_peak`], the number of allocations and the bytes they asked for. A test
+//! binary opts in with
 //!
 //! ```ignore
 //! #[global_allocator]
 //! static HEAP: common::heap::Counting = common::heap::Counting;
 //! ```
 //!
-//! The counts are process-wide: a test that reads them must not share the process with others
+//! (the benches include this file with `#[path]`). The counts are process-wide: a test that reads them must not share the process with others
 //! running at the same time (take [`exclusive`] for the whole measurement).
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -20,6 +21,14 @@ pub struct Counting;
 static LIVE: AtomicIsize = AtomicIsize::new(0);
 static PEAK: AtomicIsize = AtomicIsize::new(0);
 static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+static ALLOCATED: AtomicU64 = AtomicU64::new(0);
+
+/// One allocation (or reallocation) of `size` bytes that grew the heap by `by`.
+fn allocated(size: usize, by: isize) {
+    ALLOCATIONS.fetch_add(1, Relaxed);
+    ALLOCATED.fetch_add(size as u64, Relaxed);
+    grew(by);
+}
 
 thread_local! {
     // Const-initialised without a destructor: safe to touch from the allocator.
@@ -43,8 +52,7 @@ unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let p = System.alloc(layout);
         if !p.is_null() {
-            ALLOCATIONS.fetch_add(1, Relaxed);
-            grew(layout.size() as isize);
+            allocated(layout.size(), layout.size() as isize);
         }
         p
     }
@@ -52,8 +60,7 @@ unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         let p = System.alloc_zeroed(layout);
         if !p.is_null() {
-            ALLOCATIONS.fetch_add(1, Relaxed);
-            grew(layout.size() as isize);
+            allocated(layout.size(), layout.size() as isize);
         }
         p
     }
@@ -67,8 +74,7 @@ unsafe impl GlobalAlloc for Counting {
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         let p = System.realloc(ptr, layout, new_size);
         if !p.is_null() {
-            ALLOCATIONS.fetch_add(1, Relaxed);
-            grew(new_size as isize - layout.size() as isize);
+            allocated(new_size, new_size as isize - layout.size() as isize);
         }
         p
     }
@@ -99,9 +105,14 @@ pub fn thread_peak_of(work: impl FnOnce()) -> isize {
     THREAD_PEAK.with(Cell::get) - before
 }
 
-/// Allocations made so far.
+/// Allocations made so far (a reallocation counts as one).
 pub fn allocations() -> u64 {
     ALLOCATIONS.load(Relaxed)
+}
+
+/// Bytes asked for by the allocations made so far (a reallocation counts its new size).
+pub fn allocated_bytes() -> u64 {
+    ALLOCATED.load(Relaxed)
 }
 
 /// Serialises the tests of one binary that measure the heap (poisoning is ignored: a failed

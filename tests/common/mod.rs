@@ -12,6 +12,7 @@ pub mod keys;
 pub mod node;
 pub mod pairs;
 pub mod peer;
+pub mod tally;
 pub mod temp_dir;
 pub mod ws;
 

@@ -34,16 +34,3 @@ fn refused_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     listener.local_addr().expect("local address").port()
 }
-
-/// Dials can run in spawned tasks, and their results cross threads.
-#[test]
-fn dial_futures_and_results_are_send() {
-    fn assert_send<T: Send>(_: &T) {}
-    fn assert_send_sync<T: Send + Sync>() {}
-    let client = client();
-    assert_send(&secret_handshake::dial::connect(&client, ""));
-    assert_send(&secret_handshake::dial::connect_noauth(""));
-    assert_send_sync::<secret_handshake::dial::DialError>();
-    assert_send_sync::<secret_handshake::dial::Connection>();
-    assert_send_sync::<secret_handshake::BoxStream<secret_handshake::dial::Connection>>();
-}

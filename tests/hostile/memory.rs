@@ -8,6 +8,7 @@ use secret_handshake::{AllowAll, Client, Keypair, Server, DEFAULT_WRITE_BUFFER};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+use crate::common::tally::{ReadTally, Tally};
 use crate::common::{heap, net};
 
 /// The docs' bound for a connection whose handshake is in progress.
@@ -15,6 +16,8 @@ const HANDSHAKING: isize = 4 * 1024;
 /// The docs' bound for an established stream: the write buffer's limit, the 16 KiB read
 /// buffer, and the stream itself.
 const ESTABLISHED: isize = DEFAULT_WRITE_BUFFER as isize + 20 * 1024;
+/// A bound on waiting for an event, far above its time on a loaded machine.
+const NO_HANG: Duration = Duration::from_secs(60);
 
 /// Runs `test` alone in the binary, on a runtime of its own that is gone before the next
 /// measurement starts (a runtime frees its tasks when dropped).
@@ -48,19 +51,24 @@ async fn stalled_mid_handshake() {
     // The clients first, so that their sockets are not counted as the server's.
     let mut clients = Vec::with_capacity(CLIENTS);
     let mut accepted = Vec::with_capacity(CLIENTS);
+    let read = Tally::new();
     for _ in 0..CLIENTS {
         let (client, incoming) = tokio::join!(TcpStream::connect(addr), listener.accept());
         let mut client = client.unwrap();
         client.write_all(&half_hello).await.unwrap();
         clients.push(client);
-        accepted.push(incoming.unwrap().0);
+        let tcp = incoming.unwrap().0;
+        accepted.push(ReadTally::once_read(tcp, half_hello.len(), &read));
     }
     let before = heap::live();
     let handshakes: Vec<_> = accepted
         .into_iter()
         .map(|tcp| tokio::spawn(server.accept(tcp)))
         .collect();
-    tokio::time::sleep(Duration::from_millis(500)).await; // every handshake has read its 30 bytes
+    // Every handshake has read its 30 bytes and waits for the rest.
+    tokio::time::timeout(NO_HANG, read.until(CLIENTS))
+        .await
+        .expect("the handshakes read what the clients sent");
     let per_connection = (heap::live() - before) / CLIENTS as isize;
     eprintln!("mid-handshake: {per_connection} B per connection");
     assert!(
@@ -85,6 +93,7 @@ async fn flooded_and_never_read() {
     let server = Server::new(Keypair::generate(), net(), AllowAll);
     let client = Client::new(Keypair::generate(), net());
     static FLOOD: [u8; 16 * 1024] = [0x5a; 16 * 1024];
+    let echoes_blocked = Tally::new();
     let before = heap::live();
     heap::reset_peak();
     let mut tasks = Vec::new();
@@ -100,17 +109,28 @@ async fn flooded_and_never_read() {
         tasks.push(tokio::spawn(async move {
             while attacker.write_all(&FLOOD).await.is_ok() {}
         }));
-        // The server echoes what it reads, so its writes back fill up and wait.
+        // The server echoes what it reads, so its writes back fill up and wait; the first
+        // write that waits (its buffer full, the socket too) is counted.
+        let blocked = echoes_blocked.clone();
         tasks.push(tokio::spawn(async move {
             let mut buf = vec![0; 1024];
+            let mut counted = false;
             while let Ok(n @ 1..) = echo.read(&mut buf).await {
-                if echo.write_all(&buf[..n]).await.is_err() {
+                let mut write = std::pin::pin!(echo.write_all(&buf[..n]));
+                if !counted && futures::poll!(write.as_mut()).is_pending() {
+                    counted = true;
+                    blocked.add();
+                }
+                if write.await.is_err() {
                     break;
                 }
             }
         }));
     }
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Every server's writes wait, its read buffer and its write buffer as full as they get.
+    tokio::time::timeout(NO_HANG, echoes_blocked.until(CLIENTS))
+        .await
+        .expect("the echoes' writes fill up");
     let per_connection = (heap::peak() - before) / CLIENTS as isize;
     eprintln!("established, flooded: {per_connection} B per connection pair at peak");
     // Both ends of each connection live in this process: the server's stream, and the

@@ -10,10 +10,13 @@ use secret_handshake::{AllowAll, Client, Keypair, Server};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+use crate::common::tally::{ReadTally, Tally};
 use crate::common::{heap, net};
 
 const MIB: isize = 1024 * 1024;
 const KIB: isize = 1024;
+/// A bound on waiting for an event, far above its time on a loaded machine.
+const NO_HANG: Duration = Duration::from_secs(60);
 
 const UPGRADE: &[u8] = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\n\
 Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
@@ -174,12 +177,18 @@ fn a_ping_flood_after_the_handshake_fails_the_connection_instead_of_growing() {
 /// growth per connection while they are all held open.
 async fn held_per_connection(count: usize, sent: &[u8]) -> isize {
     let (listener, port) = listen().await;
+    // A connection is settled when its server has read what was sent and waits for more, or
+    // has turned it away (dropping the transport).
+    let settled = Tally::new();
     let base = heap::live();
+    let tally = settled.clone();
+    let read = UPGRADE.len() + sent.len();
     let serving = tokio::spawn(async move {
         let server = server();
         let mut tasks = Vec::with_capacity(count);
         for _ in 0..count {
             let (tcp, _) = listener.accept().await.unwrap();
+            let tcp = ReadTally::once_read(tcp, read, &tally);
             let server = server.clone();
             tasks.push(tokio::spawn(async move {
                 websocket::accept(&server, tcp).await.map(drop)
@@ -194,8 +203,9 @@ async fn held_per_connection(count: usize, sent: &[u8]) -> isize {
         clients.push(tcp);
     }
     let tasks = serving.await.unwrap();
-    // Let the server take in what was sent.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    tokio::time::timeout(NO_HANG, settled.until(count))
+        .await
+        .expect("the server reads what was sent or turns the client away");
     let held = (heap::live() - base) / count as isize;
     drop(clients);
     for task in tasks {
@@ -364,16 +374,24 @@ fn after_the_handshake_a_connection_stays_within_its_stated_bound() {
         let key = *server.identity();
         let client = Client::new(Keypair::generate(), net());
         let url = format!("ws://127.0.0.1:{port}/");
+        let (read, waiting) = (Tally::new(), Tally::new());
         let base = heap::live();
+        let tallies = (read.clone(), waiting.clone());
         let serving = tokio::spawn(async move {
             let mut readers = Vec::with_capacity(COUNT);
             for _ in 0..COUNT {
                 let (tcp, _) = listener.accept().await.unwrap();
+                let tcp = ReadTally::bytes(tcp, &tallies.0);
                 let mut stream = websocket::accept(&server, tcp).await.expect("handshake");
                 // The application waits for data, as servers do.
+                let waiting = tallies.1.clone();
                 readers.push(tokio::spawn(async move {
                     let mut buf = [0; 16];
-                    stream.read(&mut buf).await.map(drop)
+                    let mut read = std::pin::pin!(stream.read(&mut buf));
+                    if futures::poll!(read.as_mut()).is_pending() {
+                        waiting.add();
+                    }
+                    read.await.map(drop)
                 }));
             }
             readers
@@ -387,14 +405,20 @@ fn after_the_handshake_a_connection_stays_within_its_stated_bound() {
             clients.push(client.connect(ws, &key).await.expect("handshake"));
         }
         let readers = serving.await.unwrap();
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        tokio::time::timeout(NO_HANG, waiting.until(COUNT))
+            .await
+            .expect("every server waits for data");
         // Both ends of each connection: an upper bound for the server's.
         let established = (heap::live() - base) / COUNT as isize;
         let before = heap::live();
+        let handshakes_read = read.count();
         for stream in &mut clients {
             stream.get_mut().get_mut().write_all(&attack).await.unwrap();
         }
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        // Every server has taken in the attack and waits for the rest of it.
+        tokio::time::timeout(NO_HANG, read.until(handshakes_read + COUNT * attack.len()))
+            .await
+            .expect("the servers read the attack");
         let attacked = (heap::live() - before) / COUNT as isize;
         eprintln!(
             "after the handshake, per connection: {} KiB for both ends, +{} KiB on the server \

@@ -1,10 +1,14 @@
 //! Replays every vector in `vectors/` (generated from the JS reference) byte for byte: the
 //! op-level vectors of test-secret-handshake, whole handshakes, and box-stream sessions.
 
+#[path = "../common/mod.rs"]
+mod common;
+
 mod boxstream;
 mod handshakes;
 mod op_level;
 
+use common::hex;
 use serde::de::{DeserializeOwned, Error as _};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
@@ -75,10 +79,6 @@ fn arr<const N: usize>(v: &Value) -> [u8; N] {
     b.as_slice()
         .try_into()
         .unwrap_or_else(|_| panic!("expected {N} bytes, got {}", b.len()))
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// Asserts `actual` equals the hex string `expected`, naming the field on failure.

@@ -1,0 +1,263 @@
+//! Garbage instead of a handshake message or a frame: fails fast, after reading no more
+//! than it must.
+
+use std::io::{self, ErrorKind};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::BytesMut;
+use secret_handshake::handshake::{ClientHandshake, ServerHandshake};
+use secret_handshake::{AllowAll, Client, HandshakeError, Keypair, Phase, Server};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::time::timeout;
+
+use crate::common::{net, peer};
+use crate::wire::{read_until_end, CLIENT_HANDSHAKE, MSG1, MSG2, NO_HANG, SERVER_HANDSHAKE};
+
+/// A transport that counts the bytes read from it.
+struct Counted<IO> {
+    io: IO,
+    read: Arc<AtomicUsize>,
+}
+
+impl<IO> Counted<IO> {
+    fn new(io: IO) -> (Self, Arc<AtomicUsize>) {
+        let read = Arc::new(AtomicUsize::new(0));
+        (
+            Counted {
+                io,
+                read: Arc::clone(&read),
+            },
+            read,
+        )
+    }
+}
+
+impl<IO: AsyncRead + Unpin> AsyncRead for Counted<IO> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let result = Pin::new(&mut self.io).poll_read(cx, buf);
+        self.read
+            .fetch_add(buf.filled().len() - before, Ordering::SeqCst);
+        result
+    }
+}
+
+impl<IO: AsyncWrite + Unpin> AsyncWrite for Counted<IO> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+}
+
+/// Deterministic pseudo-random bytes (xorshift64*).
+struct Garbage(u64);
+
+impl Garbage {
+    fn fill(&mut self, buf: &mut [u8]) {
+        for chunk in buf.chunks_mut(8) {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            let word = self.0.wrapping_mul(0x2545_f491_4f6c_dd1d).to_le_bytes();
+            chunk.copy_from_slice(&word[..chunk.len()]);
+        }
+    }
+}
+
+/// Writes garbage until the transport fails or `limit` bytes went out; returns how many did.
+async fn spew<W: AsyncWrite + Unpin>(io: &mut W, seed: u64, limit: usize) -> usize {
+    let mut garbage = Garbage(seed | 1);
+    let mut chunk = vec![0; 8192];
+    let mut sent = 0;
+    while sent < limit {
+        garbage.fill(&mut chunk);
+        match io.write(&chunk).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => sent += n,
+        }
+    }
+    sent
+}
+
+const HUNDRED_MIB: usize = 100 << 20;
+
+#[tokio::test]
+async fn garbage_instead_of_a_hello_fails_phase_1_after_reading_exactly_64_bytes() {
+    // At the server, instead of message 1.
+    let server = Server::new(Keypair::generate(), net(), AllowAll);
+    let (mut c, s) = tokio::io::duplex(1 << 16);
+    let (s, read) = Counted::new(s);
+    let spewer = tokio::spawn(async move { spew(&mut c, 1, HUNDRED_MIB).await });
+    let e = timeout(NO_HANG, server.accept(s))
+        .await
+        .unwrap()
+        .expect_err("garbage");
+    assert!(
+        matches!(e, HandshakeError::InvalidHello(Phase::ClientHello)),
+        "{e:?}"
+    );
+    assert_eq!(read.load(Ordering::SeqCst), MSG1);
+    let pushed = timeout(NO_HANG, spewer)
+        .await
+        .expect("spewer stopped")
+        .unwrap();
+    assert!(pushed < 1 << 20, "pushed {pushed} bytes");
+
+    // At the client, instead of message 2.
+    let client = Client::new(Keypair::generate(), net());
+    let (c, mut s) = tokio::io::duplex(1 << 16);
+    let (c, read) = Counted::new(c);
+    let spewer = tokio::spawn(async move {
+        let mut msg1 = [0; MSG1];
+        s.read_exact(&mut msg1).await.unwrap();
+        spew(&mut s, 2, HUNDRED_MIB).await
+    });
+    let e = timeout(NO_HANG, client.connect(c, Keypair::generate().public()))
+        .await
+        .unwrap()
+        .expect_err("garbage");
+    assert!(
+        matches!(e, HandshakeError::InvalidHello(Phase::ServerHello)),
+        "{e:?}"
+    );
+    assert_eq!(read.load(Ordering::SeqCst), MSG2);
+    let pushed = timeout(NO_HANG, spewer)
+        .await
+        .expect("spewer stopped")
+        .unwrap();
+    assert!(pushed < 1 << 20, "pushed {pushed} bytes");
+}
+
+#[tokio::test]
+async fn garbage_instead_of_message_3_or_4_fails_after_reading_exactly_that_message() {
+    // The server reads message 1, then 112 bytes of garbage.
+    let server = Server::new(Keypair::generate(), net(), AllowAll);
+    let (mut c, s) = tokio::io::duplex(1 << 16);
+    let (s, read) = Counted::new(s);
+    let machine = ClientHandshake::new(&Keypair::generate(), &net(), server.identity());
+    let spewer = tokio::spawn(async move {
+        peer::run_up_to(machine, &mut c, 3).await;
+        spew(&mut c, 3, HUNDRED_MIB).await
+    });
+    let e = timeout(NO_HANG, server.accept(s))
+        .await
+        .unwrap()
+        .expect_err("garbage");
+    assert!(matches!(e, HandshakeError::InvalidClientAuth), "{e:?}");
+    assert_eq!(read.load(Ordering::SeqCst), CLIENT_HANDSHAKE);
+    let pushed = timeout(NO_HANG, spewer)
+        .await
+        .expect("spewer stopped")
+        .unwrap();
+    assert!(pushed < 1 << 20, "pushed {pushed} bytes");
+
+    // The client reads message 2, then 80 bytes of garbage.
+    let client = Client::new(Keypair::generate(), net());
+    let keys = Keypair::generate();
+    let key = *keys.public();
+    let (c, mut s) = tokio::io::duplex(1 << 16);
+    let (c, read) = Counted::new(c);
+    let spewer = tokio::spawn(async move {
+        peer::run_up_to(ServerHandshake::new(&keys, &net()), &mut s, 4).await;
+        spew(&mut s, 4, HUNDRED_MIB).await
+    });
+    let e = timeout(NO_HANG, client.connect(c, &key))
+        .await
+        .unwrap()
+        .expect_err("garbage");
+    assert!(matches!(e, HandshakeError::InvalidServerAccept), "{e:?}");
+    assert_eq!(read.load(Ordering::SeqCst), SERVER_HANDSHAKE);
+    let pushed = timeout(NO_HANG, spewer)
+        .await
+        .expect("spewer stopped")
+        .unwrap();
+    assert!(pushed < 1 << 20, "pushed {pushed} bytes");
+}
+
+#[tokio::test]
+async fn an_authenticated_peer_streaming_garbage_fails_fast_with_bounded_reads() {
+    for valid_frames_first in [0usize, 3] {
+        // Server → client.
+        let client = Client::new(Keypair::generate(), net());
+        let keys = Keypair::generate();
+        let key = *keys.public();
+        let (c, mut s) = tokio::io::duplex(1 << 16);
+        let (c, read) = Counted::new(c);
+        let spewer = tokio::spawn(async move {
+            let session = peer::handshake(ServerHandshake::new(&keys, &net()), &mut s).await;
+            let (mut sealer, _) = session.keys.into_sealer_and_opener();
+            let mut wire = BytesMut::new();
+            for _ in 0..valid_frames_first {
+                sealer.seal(b"valid", &mut wire);
+            }
+            s.write_all(&wire).await.unwrap();
+            spew(&mut s, 5, HUNDRED_MIB).await
+        });
+        let mut stream = timeout(NO_HANG, client.connect(c, &key))
+            .await
+            .unwrap()
+            .unwrap();
+        let (got, end) = read_until_end(&mut stream).await;
+        assert_eq!(got, b"valid".repeat(valid_frames_first));
+        let e = end.expect_err("garbage");
+        assert_eq!(e.kind(), ErrorKind::InvalidData, "{e}");
+        let after = read.load(Ordering::SeqCst) - SERVER_HANDSHAKE;
+        // The reader asks for a few frames' worth at a time and stops at the first bad header.
+        assert!(after <= 64 << 10, "client read {after} bytes of garbage");
+        let e = stream.read(&mut [0; 8]).await.expect_err("still failed");
+        assert_eq!(e.kind(), ErrorKind::InvalidData);
+        drop(stream); // closes the transport: the spewer stops
+        let pushed = timeout(NO_HANG, spewer)
+            .await
+            .expect("spewer stopped")
+            .unwrap();
+        assert!(pushed < 1 << 20, "server pushed {pushed} bytes");
+
+        // Client → server.
+        let server = Server::new(Keypair::generate(), net(), AllowAll);
+        let server_key = *server.identity();
+        let (mut c, s) = tokio::io::duplex(1 << 16);
+        let (s, read) = Counted::new(s);
+        let spewer = tokio::spawn(async move {
+            let machine = ClientHandshake::new(&Keypair::generate(), &net(), &server_key);
+            let session = peer::handshake(machine, &mut c).await;
+            let (mut sealer, _) = session.keys.into_sealer_and_opener();
+            let mut wire = BytesMut::new();
+            for _ in 0..valid_frames_first {
+                sealer.seal(b"valid", &mut wire);
+            }
+            c.write_all(&wire).await.unwrap();
+            spew(&mut c, 6, HUNDRED_MIB).await
+        });
+        let mut stream = timeout(NO_HANG, server.accept(s)).await.unwrap().unwrap();
+        let (got, end) = read_until_end(&mut stream).await;
+        assert_eq!(got, b"valid".repeat(valid_frames_first));
+        assert_eq!(end.expect_err("garbage").kind(), ErrorKind::InvalidData);
+        let after = read.load(Ordering::SeqCst) - CLIENT_HANDSHAKE;
+        assert!(after <= 64 << 10, "server read {after} bytes of garbage");
+        drop(stream);
+        let pushed = timeout(NO_HANG, spewer)
+            .await
+            .expect("spewer stopped")
+            .unwrap();
+        assert!(pushed < 1 << 20, "client pushed {pushed} bytes");
+    }
+}
