@@ -40,16 +40,6 @@ impl Connection {
             Kind::WebSocket(ws) => Some(ws.get_ref()),
         }
     }
-
-    /// The WebSocket, if the client came over one: for its Close
-    /// ([`WsTransport::close`]) once both goodbyes are through.
-    #[cfg(feature = "websocket")]
-    pub fn websocket_mut(&mut self) -> Option<&mut WsTransport<TcpStream>> {
-        match &mut self.0 {
-            Kind::WebSocket(ws) => Some(&mut **ws),
-            _ => None,
-        }
-    }
 }
 
 macro_rules! each {

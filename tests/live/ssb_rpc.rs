@@ -4,15 +4,15 @@
 
 #[allow(dead_code)]
 #[path = "../../examples/ssb_rpc/main.rs"]
-mod ssb_rpc;
+mod example;
 
 use crate::common::js_peer::JsPeer;
 use crate::common::node::Node;
 use crate::common::temp_dir::TempDir;
 use bytes::{Bytes, BytesMut};
+use example::codec::{BodyType, Frame, Packet, PacketCodec, MAX_BODY};
 use secret_handshake::Keypair;
 use serde_json::{json, Value};
-use ssb_rpc::codec::{BodyType, Frame, Packet, PacketCodec, MAX_BODY};
 use tokio::sync::mpsc;
 use tokio_util::codec::{Decoder, Encoder};
 
@@ -97,10 +97,10 @@ fn unknown_types_and_huge_bodies_are_refused_from_the_header() {
 }
 
 /// Runs the example with `args`: its result and what it printed on stdout.
-async fn ssb_rpc(args: &[&str]) -> (Result<(), ssb_rpc::Failure>, String) {
+async fn ssb_rpc(args: &[&str]) -> (Result<(), example::Failure>, String) {
     let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
     let mut out = Vec::new();
-    let result = ssb_rpc::run(&args, &mut out).await;
+    let result = example::run(&args, &mut out).await;
     (result, String::from_utf8(out).expect("UTF-8 output"))
 }
 
@@ -234,7 +234,7 @@ async fn a_failed_dial_exits_1_and_prints_nothing() {
     let (result, out) = ssb_rpc(&[&format!("net:127.0.0.1:{port}~shs:{key}"), "whoami"]).await;
     let failure = result.expect_err("nobody listens");
     assert_eq!(failure.exit_code(), 1, "{failure}");
-    assert!(matches!(failure, ssb_rpc::Failure::Failed(_)), "{failure}");
+    assert!(matches!(failure, example::Failure::Failed(_)), "{failure}");
     assert_eq!(out, "");
 }
 
@@ -272,7 +272,7 @@ impl Serving {
         let args = ["--secret", &secret, "--serve", "0", "--ws", "127.0.0.1:0"].map(String::from);
         let (tx, lines) = mpsc::unbounded_channel();
         let task = tokio::spawn(async move {
-            ssb_rpc::run(&args, Lines(tx))
+            example::run(&args, Lines(tx))
                 .await
                 .map_err(|e| e.to_string())
         });
