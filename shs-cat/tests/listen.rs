@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use secret_handshake::{Client, Keypair, MultiserverAddress, NetworkKey, PublicKey};
 use serde_json::json;
+use support::common::crowd::Kind;
 use support::js::{self, assert_done, assert_ws_peer_exits_promptly, main_net_hex};
 use support::session::{connect, listen, listen_args, ms_addr, pasted_address};
 use support::{in_runtime, pattern, shs_cat, Proc, TempDir, DEADLINE};
@@ -425,18 +426,47 @@ fn listen_unix_makes_its_socket_owner_only_from_the_start_even_under_umask_0() {
 
 #[test]
 fn keep_open_lets_an_honest_client_in_within_2_s_despite_256_tricklers() {
-    use support::common::crowd::{from_another_address, Kind, Running};
-    const CROWD: usize = 256;
+    honest_client_despite_a_crowd(Kind::Tcp, 256);
+}
+
+#[test]
+fn keep_open_lets_an_honest_client_in_within_2_s_despite_1000_tricklers() {
+    honest_client_despite_a_crowd(Kind::Tcp, 1000);
+}
+
+#[test]
+fn keep_open_ws_lets_an_honest_client_in_within_2_s_despite_256_tricklers() {
+    honest_client_despite_a_crowd(Kind::Ws, 256);
+}
+
+#[test]
+fn keep_open_ws_lets_an_honest_client_in_within_2_s_despite_1000_tricklers() {
+    honest_client_despite_a_crowd(Kind::Ws, 1000);
+}
+
+/// `crowd` sockets from 127.0.0.1 trickle a byte every 3 s (over WebSocket, once upgraded),
+/// reconnecting when cut; an honest client from 127.0.0.2 must be through its handshake
+/// within 2 s, three times in a row.
+fn honest_client_despite_a_crowd(kind: Kind, crowd_size: usize) {
+    use secret_handshake::websocket::{Config, WsTransport};
+    use support::common::crowd::{from_another_address, raise_fd_limit, Running};
+    if !raise_fd_limit(2 * crowd_size as u64 + 256) {
+        return;
+    }
     let home = TempDir::new("crowd");
-    let (server, port, server_id) = listen(&home, &["--keep-open"], Vec::new());
-    let running = Running::start(CROWD, port, Kind::Tcp, Duration::from_secs(3));
+    let args: &[&str] = match kind {
+        Kind::Tcp => &["--keep-open"],
+        Kind::Ws => &["--keep-open", "--ws"],
+    };
+    let (server, port, server_id) = listen(&home, args, Vec::new());
+    let running = Running::start(crowd_size, port, kind, Duration::from_secs(3));
     let crowd = Arc::clone(&running.crowd);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime");
     runtime.block_on(async {
-        tokio::time::timeout(DEADLINE, crowd.all_in(CROWD, 32))
+        tokio::time::timeout(DEADLINE, crowd.all_in(crowd_size, 32))
             .await
             .expect("the crowd never got in");
         for attempt in 0..3 {
@@ -444,15 +474,23 @@ fn keep_open_lets_an_honest_client_in_within_2_s_despite_256_tricklers() {
             let client = Client::new(Keypair::generate(), NetworkKey::ssb_main_net());
             let handshake = async {
                 let tcp = from_another_address(port).await.expect("connect");
-                client.connect(tcp, &server_id).await.expect("handshake")
+                match kind {
+                    Kind::Tcp => drop(client.connect(tcp, &server_id).await.expect("handshake")),
+                    Kind::Ws => {
+                        let url = format!("ws://127.0.0.1:{port}/");
+                        let ws = WsTransport::connect_with(tcp, &url, &Config::default())
+                            .await
+                            .expect("upgrade");
+                        drop(client.connect(ws, &server_id).await.expect("handshake"));
+                    }
+                }
             };
-            let stream = tokio::time::timeout(Duration::from_secs(10), handshake)
+            tokio::time::timeout(Duration::from_secs(10), handshake)
                 .await
                 .expect("locked out for 10 s");
             let took = started.elapsed();
             eprintln!("honest client {attempt}: {took:?}");
             assert!(took < Duration::from_secs(2), "attempt {attempt}: {took:?}");
-            drop(stream);
         }
     });
     drop(running);

@@ -157,3 +157,14 @@ impl Drop for Running {
         }
     }
 }
+
+/// Raises this process's open-file limit to the hard limit; `false` (saying so) if that is
+/// still under `needed`, for a test to skip.
+pub fn raise_fd_limit(needed: u64) -> bool {
+    let soft = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(0);
+    if soft < needed {
+        eprintln!("skipped: {needed} file descriptors needed, the hard limit allows {soft}");
+        return false;
+    }
+    true
+}

@@ -16,7 +16,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::common::crowd::{
-    from_another_address, upgrade_by_hand, Kind, Running, FRAME_HEAD, UPGRADE,
+    from_another_address, raise_fd_limit, upgrade_by_hand, Kind, Running, FRAME_HEAD, UPGRADE,
 };
 use crate::common::{heap, net};
 
@@ -26,15 +26,6 @@ const PENDING_WS: isize = 64 * 1024;
 
 /// How long an honest client may take under attack.
 const HONEST: Duration = Duration::from_secs(2);
-
-fn raise_fd_limit(needed: u64) -> bool {
-    let soft = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(0);
-    if soft < needed {
-        eprintln!("skipped: {needed} file descriptors needed, the hard limit allows {soft}");
-        return false;
-    }
-    true
-}
 
 async fn listening(kind: Kind, limits: Limits) -> (Listener<AllowAll>, PublicKey, u16) {
     let server = Server::new(Keypair::generate(), net(), AllowAll).with_limits(limits);
