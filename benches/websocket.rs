@@ -11,9 +11,10 @@ mod common;
 use std::time::Instant;
 
 use criterion::{BenchmarkId, Criterion, Throughput};
+use secret_handshake::multiserver::MultiserverAddress;
 use secret_handshake::websocket::{self, WsTransport};
 use secret_handshake::Server;
-use secret_handshake::{AllowAll, BoxStream, Client, Keypair, MultiserverAddress, NetworkKey};
+use secret_handshake::{AllowAll, BoxStream, Client, Keypair, NetworkKey};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::runtime::Runtime;

@@ -416,4 +416,3 @@ pub use io::{
 };
 pub use keys::{Keypair, NetworkKey, PublicKey};
 pub use listener::{AcceptError, Accepted, ClientError, Connection, Listener, PeerAddr};
-pub use multiserver::{AddressError, MultiserverAddress, NoauthAddress, TransportKind};

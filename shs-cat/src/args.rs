@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
-use secret_handshake::{AddressError, MultiserverAddress, NetworkKey, PublicKey, TransportKind};
+use secret_handshake::multiserver::{AddressError, MultiserverAddress, TransportKind};
+use secret_handshake::{NetworkKey, PublicKey};
 
 use crate::values::{host_port, public_key, NetworkKeyParser};
 

@@ -91,7 +91,7 @@ fn dual_stack() -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use secret_handshake::MultiserverAddress;
+    use secret_handshake::multiserver::MultiserverAddress;
 
     fn ips(list: &[&str]) -> Vec<IpAddr> {
         list.iter().map(|ip| ip.parse().expect("an IP")).collect()

@@ -5,7 +5,8 @@ mod support;
 
 use std::os::unix::fs::PermissionsExt;
 
-use secret_handshake::{AllowAll, Keypair, MultiserverAddress, NetworkKey, Server};
+use secret_handshake::multiserver::MultiserverAddress;
+use secret_handshake::{AllowAll, Keypair, NetworkKey, Server};
 use serde_json::json;
 use support::js::{self, assert_done, main_net_hex};
 use support::session::{addr, connect, connected_to, fresh_id, listen, ms_addr};

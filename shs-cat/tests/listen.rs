@@ -13,7 +13,8 @@ use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use secret_handshake::{Client, Keypair, MultiserverAddress, NetworkKey, PublicKey};
+use secret_handshake::multiserver::MultiserverAddress;
+use secret_handshake::{Client, Keypair, NetworkKey, PublicKey};
 use serde_json::json;
 use support::common::crowd::Kind;
 use support::js::{self, assert_done, assert_ws_peer_exits_promptly, main_net_hex};

@@ -4,10 +4,9 @@
 
 mod support;
 
+use secret_handshake::multiserver::MultiserverAddress;
 use secret_handshake::websocket::{self, WsTransport};
-use secret_handshake::{
-    AllowAll, BoxStream, Client, Keypair, MultiserverAddress, NetworkKey, Server,
-};
+use secret_handshake::{AllowAll, BoxStream, Client, Keypair, NetworkKey, Server};
 use serde_json::{json, Value};
 use support::common::Node;
 use support::js::{self, assert_done, assert_ws_peer_exits_promptly, main_net_hex};

@@ -77,7 +77,7 @@
 //! shutdown, all within a timeout (5 s by default), so a peer that never answers cannot hold it.
 //!
 //! ```no_run
-//! # async fn demo(client: secret_handshake::Client, addr: secret_handshake::MultiserverAddress)
+//! # async fn demo(client: secret_handshake::Client, addr: secret_handshake::multiserver::MultiserverAddress)
 //! # -> Result<(), Box<dyn std::error::Error>> {
 //! use tokio::io::{AsyncReadExt, AsyncWriteExt};
 //!

@@ -52,8 +52,8 @@ fn dials() {
 #[test]
 fn websockets() {
     use secret_handshake::dial::Dialer;
+    use secret_handshake::multiserver::MultiserverAddress;
     use secret_handshake::websocket::{self, WsTransport};
-    use secret_handshake::MultiserverAddress;
     send_sync::<WsTransport<TcpStream>>();
     send_sync::<secret_handshake::BoxStream<WsTransport<TcpStream>>>();
     let client = Client::new(Keypair::generate(), NetworkKey::ssb_main_net());

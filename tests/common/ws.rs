@@ -1,8 +1,9 @@
 //! WebSocket sessions for the tests: an exchange over a `BoxStream<WsTransport<_>>` that ends
 //! the way the module docs say.
 
+use secret_handshake::multiserver::{MultiserverAddress, TransportKind};
 use secret_handshake::websocket::{self, DialOptions, WsStream, WsTransport};
-use secret_handshake::{BoxStream, Client, MultiserverAddress, TransportKind};
+use secret_handshake::{BoxStream, Client};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 pub const KIB: usize = 1024;

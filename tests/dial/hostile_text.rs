@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use secret_handshake::dial::{self, Dialer, Failure, MAX_ADDRESS_TEXT, MAX_LIST_ENTRIES};
 use secret_handshake::multiserver::parse_multiaddress;
-use secret_handshake::{Keypair, MultiserverAddress};
+use secret_handshake::multiserver::MultiserverAddress;
+use secret_handshake::Keypair;
 use tokio::net::TcpListener;
 
 use super::common::dial::TempDir;

@@ -1,7 +1,7 @@
 //! `noauth`: a plain stream, only through `connect_noauth`, only on this machine.
 
 use secret_handshake::dial::{self, Failure};
-use secret_handshake::AddressError;
+use secret_handshake::multiserver::AddressError;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, UnixListener};
 

@@ -1,7 +1,7 @@
 //! `unix:PATH~shs:KEY`: dialled like any address; served by `Server::accept` on a `UnixStream`.
 
 use secret_handshake::dial::{self, Failure};
-use secret_handshake::TransportKind;
+use secret_handshake::multiserver::TransportKind;
 
 use super::client;
 use super::common::dial::{any_server, exchange, unix_echo_server, TempDir};

@@ -10,10 +10,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures::{SinkExt, StreamExt, TryStreamExt};
+use secret_handshake::multiserver::MultiserverAddress;
 use secret_handshake::websocket::{self, Config, WsTransport};
-use secret_handshake::{
-    AllowAll, BoxFramed, BoxStream, Client, Keypair, MultiserverAddress, Server,
-};
+use secret_handshake::{AllowAll, BoxFramed, BoxStream, Client, Keypair, Server};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, DuplexStream, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::codec::{Framed, LengthDelimitedCodec};

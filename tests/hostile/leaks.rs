@@ -66,21 +66,34 @@ fn kind(i: usize) -> Kind {
 fn server_outcome(kind: Kind) -> &'static str {
     match kind {
         Kind::Honest => "ok",
-        Kind::WrongNetwork => "InvalidHello(ClientHello)",
-        Kind::Banned => "Unauthorized",
-        Kind::Silent => "Timeout(ClientHello)",
-        Kind::StallsAfterHello => "Timeout(ClientAuth)",
-        Kind::HangsUp => "PeerClosed(ClientHello)",
+        Kind::WrongNetwork => "InvalidHello in phase 1",
+        Kind::Banned => "Unauthorized in phase 3",
+        Kind::Silent => "Timeout in phase 1",
+        Kind::StallsAfterHello => "Timeout in phase 3",
+        Kind::HangsUp => "PeerClosed in phase 1",
         Kind::Garbage => "read InvalidData",
     }
+}
+
+/// A failed handshake as [`server_outcome`] names it: the variant and the phase.
+fn outcome_of(e: &HandshakeError) -> String {
+    let variant = match e {
+        HandshakeError::InvalidHello(_) => "InvalidHello",
+        HandshakeError::Unauthorized => "Unauthorized",
+        HandshakeError::Timeout(_) => "Timeout",
+        HandshakeError::PeerClosed(_) => "PeerClosed",
+        _ => return format!("unexpected {e}"),
+    };
+    let phase = e.phase().map_or(0, |p| p.number());
+    format!("{variant} in phase {phase}")
 }
 
 /// Serves one connection; returns what happened, as in [`server_outcome`].
 async fn serve<A: secret_handshake::Authorize>(server: Server<A>, tcp: TcpStream) -> String {
     let mut stream = match server.accept(tcp).await {
         Ok(stream) => stream,
-        Err(e @ HandshakeError::Io(..)) => return format!("unexpected {e:?}"),
-        Err(e) => return format!("{e:?}"),
+        Err(e @ HandshakeError::Io(..)) => return format!("unexpected {e}"),
+        Err(e) => return outcome_of(&e),
     };
     let mut ping = Vec::new();
     if let Err(e) = stream.read_to_end(&mut ping).await {

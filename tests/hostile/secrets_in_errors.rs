@@ -5,7 +5,8 @@
 use std::io;
 
 use base64::Engine;
-use secret_handshake::{Keypair, MultiserverAddress, NetworkKey, PublicKey};
+use secret_handshake::multiserver::MultiserverAddress;
+use secret_handshake::{Keypair, NetworkKey, PublicKey};
 
 use crate::common::temp_dir::TempDir;
 use crate::common::{hex, payload};

@@ -198,7 +198,8 @@ async fn a_websocket_dial_to_a_q_plus_t2_key_opens_no_connection() {
         "ws://127.0.0.1:{port}~shs:{}",
         PublicKey::from_bytes(plus_order_2_point(&real)).to_base64()
     );
-    let address: secret_handshake::MultiserverAddress = address.parse().expect("an address");
+    let address: secret_handshake::multiserver::MultiserverAddress =
+        address.parse().expect("an address");
     let client = Client::new(Keypair::generate(), net());
     let e = secret_handshake::dial::Dialer::new()
         .connect_to(&client, &[address])

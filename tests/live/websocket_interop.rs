@@ -10,10 +10,10 @@ use common::js_peer::JsPeer;
 use common::ws::{exchange, SIZES};
 use common::Node;
 use common::{hex, net, payload};
+use secret_handshake::multiserver::{MultiserverAddress, TransportKind};
 use secret_handshake::websocket::{self, Error, WsTransport};
 use secret_handshake::{
-    AllowAll, BoxStream, Client, HandshakeError, Keypair, MultiserverAddress, NetworkKey, Phase,
-    PublicKey, Server, TransportKind,
+    AllowAll, BoxStream, Client, HandshakeError, Keypair, NetworkKey, Phase, PublicKey, Server,
 };
 use serde_json::{json, Value};
 use tokio::net::{TcpListener, TcpStream};

@@ -119,7 +119,7 @@ async fn dialling_wss_with_a_multiserver_address_uses_tls() {
     let key = *server.identity();
     let (port, _serving, _) = tls_server(server, Vec::new()).await;
     let addr = format!("wss://localhost:{port}~shs:{}", key.to_base64());
-    let addr: secret_handshake::MultiserverAddress = addr.parse().expect("address");
+    let addr: secret_handshake::multiserver::MultiserverAddress = addr.parse().expect("address");
     let client = Client::new(Keypair::generate(), net());
     let e = common::ws::connect(&client, &addr)
         .await
