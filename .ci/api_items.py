@@ -48,7 +48,10 @@ def walk(module_id, prefix, seen):
             use = item["inner"]["use"]
             target_id = use.get("id")
             target = index.get(str(target_id)) if target_id is not None else None
-            if target is None or hidden(target):
+            if target is None:  # a re-export of another crate's item
+                found[f"{prefix}::{use['name']}" if prefix else use["name"]] = "re-export"
+                continue
+            if hidden(target):
                 continue
             if use["is_glob"]:
                 walk(str(target_id), prefix, seen)

@@ -267,7 +267,8 @@ pub enum BoxStreamError {
     /// A header announced a body of more than 4096 bytes. (A length-0 frame is one with no
     /// data: it is skipped.)
     InvalidBodyLength(u16),
-    /// The stream ended without a goodbye, `bytes` into an unfinished frame (0 at a frame boundary).
+    /// The stream ended without a goodbye, `bytes` into an unfinished frame (0 at a frame
+    /// boundary).
     Truncated {
         /// Bytes of the unfinished frame that did arrive.
         bytes: usize,
@@ -483,8 +484,8 @@ impl std::error::Error for SecretFileError {
     }
 }
 
-/// The read or write error's own kind (`NotFound`, `AlreadyExists`, …); `InvalidData` for a malformed
-/// file; `NotFound` without `HOME`.
+/// The read or write error's own kind (`NotFound`, `AlreadyExists`, …); `InvalidData` for a
+/// malformed file; `NotFound` without `HOME`.
 #[cfg(feature = "ssb-secret-file")]
 impl From<SecretFileError> for io::Error {
     fn from(error: SecretFileError) -> Self {

@@ -95,7 +95,8 @@ impl Keypair {
 
     /// Reads the default secret file, [`default_ssb_secret_path`](Self::default_ssb_secret_path):
     /// `$HOME/.ssb/secret`. Without `HOME` (unset or empty) it fails with
-    /// [`SecretFileError::NoHome`]; pass a path to [`from_ssb_secret_file`](Self::from_ssb_secret_file)
+    /// [`SecretFileError::NoHome`]; pass a path to
+    /// [`from_ssb_secret_file`](Self::from_ssb_secret_file)
     /// instead.
     pub fn from_default_ssb_secret_file() -> Result<Self, SecretFileError> {
         Self::from_ssb_secret_file(Self::default_ssb_secret_path().ok_or(SecretFileError::NoHome)?)

@@ -24,7 +24,8 @@ use super::{BoxOpener, BoxSealer, BoxStreamKeys, Frame};
 /// [`BoxFramed`](crate::BoxFramed) wraps this codec with a `close` that does it for you.
 ///
 /// ```no_run
-/// # async fn demo(tcp: tokio::net::TcpStream, keys: secret_handshake::boxstream::BoxStreamKeys) -> std::io::Result<()> {
+/// # use secret_handshake::boxstream::BoxStreamKeys;
+/// # async fn demo(tcp: tokio::net::TcpStream, keys: BoxStreamKeys) -> std::io::Result<()> {
 /// use futures::{SinkExt, TryStreamExt};
 /// use secret_handshake::boxstream::{BoxStreamCodec, Frame, Goodbye};
 /// use tokio_util::codec::Framed;

@@ -54,8 +54,9 @@ impl Dialer {
     /// Whether targets on this machine or its link may be dialled (default: yes, so you can
     /// dial your own local server). Set `false` for addresses that come from peers: then a
     /// `unix:` socket, `localhost`, a loopback, unspecified (`0.0.0.0`, `::`) or link-local
-    /// address, or a name that resolves only to those, fails with [`Failure::Local`](super::Failure::Local) before
-    /// anything is sent. `noauth` dials ignore it (they only ever go to this machine).
+    /// address, or a name that resolves only to those, fails with
+    /// [`Failure::Local`](super::Failure::Local) before anything is sent. `noauth` dials ignore it
+    /// (they only ever go to this machine).
     pub fn allow_local(mut self, allow: bool) -> Self {
         self.allow_local = allow;
         self

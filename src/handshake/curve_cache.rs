@@ -49,7 +49,8 @@ struct Generations {
 }
 
 impl CurveCache {
-    /// The capacity of [`CurveCache::new`]: 1024 keys, about 130 KiB of heap, allocated at the first key.
+    /// The capacity of [`CurveCache::new`]: 1024 keys, about 130 KiB of heap, allocated at the
+    /// first key.
     pub const DEFAULT_CAPACITY: usize = 1024;
 
     /// An empty cache of [`DEFAULT_CAPACITY`](Self::DEFAULT_CAPACITY) keys.
@@ -107,7 +108,8 @@ impl CurveCache {
         self.lookup(key).or_else(|| m::long_term_x25519(key))
     }
 
-    /// Caches `curve`, the Curve25519 form of `key` that [`convert_uncached`](Self::convert_uncached)
+    /// Caches `curve`, the Curve25519 form of `key` that
+    /// [`convert_uncached`](Self::convert_uncached)
     /// returned, once the key is proven.
     pub(crate) fn remember(&self, key: PublicKey, curve: [u8; 32]) {
         self.insert(key, curve);

@@ -134,7 +134,8 @@ pub(crate) fn key4(
     ])
 }
 
-/// The client's signed identity `H = sig_A(K ‖ B_pk ‖ sha256(ab)) ‖ A_pk`, and message 3 sealing it.
+/// The client's signed identity `H = sig_A(K ‖ B_pk ‖ sha256(ab)) ‖ A_pk`, and message 3 sealing
+/// it.
 pub(crate) fn client_auth(
     network: &NetworkKey,
     client: &Keypair,

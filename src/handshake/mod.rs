@@ -1,6 +1,7 @@
 //! The SHS1 handshake as sans-IO state machines.
 //!
-//! [`ClientHandshake`] and [`ServerHandshake`] never touch a socket. Ask [`next`](ClientHandshake::next)
+//! [`ClientHandshake`] and [`ServerHandshake`] never touch a socket. Ask
+//! [`next`](ClientHandshake::next)
 //! what to do: send some bytes (then call `sent`), receive exactly `n` bytes (then call
 //! `received`), let the application authorize the client (server only), or finish. Every message
 //! has a fixed size (64, 64, 112, 80 bytes), so a driver never reads past the handshake.

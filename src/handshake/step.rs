@@ -14,7 +14,8 @@ pub enum Next<'a> {
     /// Read exactly this many bytes from the peer, then pass them to `received()`.
     Receive(usize),
     /// Server only: message 3 verified; decide whether this client may connect, then call
-    /// [`ServerHandshake::accept`](super::ServerHandshake::accept) or [`ServerHandshake::reject`](super::ServerHandshake::reject).
+    /// [`ServerHandshake::accept`](super::ServerHandshake::accept) or
+    /// [`ServerHandshake::reject`](super::ServerHandshake::reject).
     Authorize(&'a PublicKey),
     /// The handshake succeeded; call `finish()`.
     Done,

@@ -14,7 +14,8 @@ use crate::handshake::{Handshake, Next, ServerHandshake};
 use crate::keys::PublicKey;
 
 /// The first stage of a server handshake, from
-/// [`Server::authenticate`](crate::Server::authenticate): resolves to an [`Authenticated`] client once message 3 has been verified.
+/// [`Server::authenticate`](crate::Server::authenticate): resolves to an [`Authenticated`] client
+/// once message 3 has been verified.
 ///
 /// On failure the transport is dropped, which closes it; [`into_fallible`](Self::into_fallible)
 /// hands it back instead.
@@ -127,7 +128,8 @@ impl<IO> std::fmt::Debug for Authenticate<IO> {
 ///             drop(authenticated.reject()); // message 4 is never sent
 ///             return Ok(None);
 ///         }
-///         Ok::<_, secret_handshake::HandshakeError>(Some(authenticated.accept_with(attempt).await?))
+///         let stream = authenticated.accept_with(attempt).await?;
+///         Ok::<_, secret_handshake::HandshakeError>(Some(stream))
 ///     };
 ///     let (dialled, answered) = tokio::join!(dial, answer);
 ///     match attempt {

@@ -19,7 +19,8 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// no further bytes and a closed connection, exactly as with the JS reference.
 ///
 /// An authorizer sees only the client's key. To decide with per-connection context (the peer's
-/// address, the connections already open), use [`Server::authenticate`](crate::Server::authenticate)
+/// address, the connections already open), use
+/// [`Server::authenticate`](crate::Server::authenticate)
 /// instead, which stops the handshake at this point and hands you the client's key and the
 /// transport.
 ///
@@ -205,7 +206,8 @@ impl Authorize for AllowList {
 /// } else {
 ///     DynAuthorize::new(AllowList::new([]))
 /// };
-/// let server: Server<DynAuthorize> = Server::new(Keypair::generate(), NetworkKey::ssb_main_net(), authorizer);
+/// let server: Server<DynAuthorize> =
+///     Server::new(Keypair::generate(), NetworkKey::ssb_main_net(), authorizer);
 /// # drop(server);
 /// ```
 ///

@@ -21,7 +21,8 @@ use crate::keys::{Keypair, NetworkKey, PublicKey};
 /// conversion less.
 ///
 /// ```no_run
-/// # async fn demo(server_key: secret_handshake::PublicKey) -> Result<(), Box<dyn std::error::Error>> {
+/// # use secret_handshake::PublicKey;
+/// # async fn demo(server_key: PublicKey) -> Result<(), Box<dyn std::error::Error>> {
 /// use secret_handshake::{Client, Keypair, NetworkKey};
 /// use tokio::io::AsyncWriteExt;
 ///

@@ -11,6 +11,7 @@ mod framed;
 mod limits;
 mod mid_handshake;
 mod read;
+mod read_transport;
 mod reader;
 mod server;
 mod split;

@@ -47,7 +47,8 @@ type Outcome<T> = Result<BoxStream<Connection, T>, ClientError>;
 /// Its bounds are its [`Server`]'s [`Limits`](crate::Limits):
 ///
 /// * **One deadline per client**: the handshake deadline
-///   ([`DEFAULT_HANDSHAKE_DEADLINE`](crate::DEFAULT_HANDSHAKE_DEADLINE), 30 s) from the moment it is accepted
+///   ([`DEFAULT_HANDSHAKE_DEADLINE`](crate::DEFAULT_HANDSHAKE_DEADLINE), 30 s) from the moment
+///   it is accepted
 ///   until it is authenticated, covering every step; the client is then dropped, whatever it
 ///   sends. The [`Server`]'s own timeouts (5 s of silence) apply inside it.
 /// * **At most [`DEFAULT_MAX_HANDSHAKES`](crate::DEFAULT_MAX_HANDSHAKES) (256) pending

@@ -46,14 +46,14 @@
 //! * **Floods of messages without data** (Pings, Pongs, empty messages) are taken 32 per
 //!   poll, then the task yields, so the handshake's timer fires on time however fast they come.
 //!
-//! Memory per connection with the defaults, measured by `tests/hostile/websocket.rs` with a
-//! counting allocator:
+//! Memory per connection with the defaults (bounds from tungstenite's buffering; the figures
+//! measured by `tests/hostile/websocket.rs` are in `BENCHMARKS.md`):
 //!
-//! | when | bound (from tungstenite's buffering) | measured |
-//! |---|---|---|
-//! | before the handshake | 16 KiB read buffer + one frame of at most 32 KiB (the upgrade: ≤ 16 KiB of request) | 37 KiB with the largest frame announced; 0 after a 1 MiB header (refused at once) |
-//! | after the handshake, reading | read buffer and frame, a fragmented message of at most 32 KiB, the message being handed out: ≤ 160 KiB | 38 KiB both ends of an idle connection; +47 KiB with half a message and half a fragment held |
-//! | after the handshake, writing | the write buffer, ≤ 2 × 64 KiB with its growth | Ping flood never read: peak +130 KiB, then the connection fails |
+//! * before the handshake: a 16 KiB read buffer and one frame of at most 32 KiB (during the
+//!   upgrade, at most 16 KiB of request); a header announcing more is refused at once;
+//! * after the handshake, reading: the read buffer and a frame, a fragmented message of at
+//!   most 32 KiB, and the message being handed out: at most 160 KiB;
+//! * after the handshake, writing: the write buffer, at most 2 × 64 KiB with its growth.
 //!
 //! On top of this the [`BoxStream`](crate::BoxStream) holds its own buffers (its write limit
 //! and 16.5 KiB for reading). A Ping flood before the handshake peaks at about 200 KiB of heap
@@ -77,7 +77,8 @@
 //! shutdown, all within a timeout (5 s by default), so a peer that never answers cannot hold it.
 //!
 //! ```no_run
-//! # async fn demo(client: secret_handshake::Client, addr: secret_handshake::multiserver::MultiserverAddress)
+//! # use secret_handshake::multiserver::MultiserverAddress;
+//! # async fn demo(client: secret_handshake::Client, addr: MultiserverAddress)
 //! # -> Result<(), Box<dyn std::error::Error>> {
 //! use tokio::io::{AsyncReadExt, AsyncWriteExt};
 //!
@@ -108,7 +109,8 @@ mod stream;
 mod tap;
 mod transport;
 
-/// Why a WebSocket could not be opened or accepted: the dialler's [`Failure`](crate::dial::Failure),
+/// Why a WebSocket could not be opened or accepted: the dialler's
+/// [`Failure`](crate::dial::Failure),
 /// one type for the steps of every connection.
 pub use crate::dial::Failure as Error;
 pub use client::open;
