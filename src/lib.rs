@@ -395,6 +395,7 @@ pub mod multiserver;
 mod secret;
 #[cfg(feature = "ssb-secret-file")]
 mod secret_file;
+mod trace;
 #[cfg(feature = "websocket")]
 pub mod websocket;
 

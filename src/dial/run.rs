@@ -9,6 +9,7 @@ use super::error::{Attempt, DialError, Failure};
 use super::open::Progress;
 use super::Dialer;
 use crate::multiserver::Endpoint;
+use crate::trace;
 
 impl Dialer {
     /// Tries each target in order, each within the attempt timeout and all within the total.
@@ -58,6 +59,7 @@ impl Dialer {
                     },
                 };
                 let answered = failure.is_answer();
+                trace::attempt_failed(&address, &failure);
                 attempts.push(Attempt {
                     address,
                     socket_address: Some(socket_address),

@@ -41,6 +41,11 @@ impl<IO> Authenticate<IO> {
         self.mid.as_mut().map(|mid| mid.io.as_mut().get_mut())
     }
 
+    /// The handshake, while it runs.
+    pub(crate) fn mid(&self) -> Option<&MidHandshake<IO, ServerHandshake>> {
+        self.mid.as_ref()
+    }
+
     /// A future that gives the transport back with the error if phases 1 to 3 fail.
     pub fn into_fallible(self) -> FallibleAuthenticate<IO> {
         FallibleAuthenticate(self)
@@ -61,12 +66,13 @@ impl<IO: AsyncRead + AsyncWrite> Authenticate<IO> {
             return Poll::Ready(Err(Failed::misuse("Authenticate polled after completion")));
         };
         if let Err(error) = result {
-            return Poll::Ready(Err(Failed::with_io(error, mid.io)));
+            return Poll::Ready(Err(mid.fail(error)));
         }
         let Next::Authorize(&peer) = mid.machine.next() else {
             let error = HandshakeError::Misuse("server stopped before authorization");
-            return Poll::Ready(Err(Failed::with_io(error, mid.io)));
+            return Poll::Ready(Err(mid.fail(error)));
         };
+        mid.trace.authenticated(&peer);
         // The application decides now; the silence is counted again from message 4 on.
         Poll::Ready(Ok(Authenticated { mid, peer }))
     }
@@ -173,11 +179,12 @@ impl<IO> Authenticated<IO> {
     where
         IO: Unpin,
     {
-        *Pin::into_inner(self.mid.io)
+        *Pin::into_inner(self.reject_pinned())
     }
 
     /// [`reject`](Self::reject) for transports that are not `Unpin`.
     pub fn reject_pinned(self) -> Pin<Box<IO>> {
+        self.mid.trace.failed(&HandshakeError::Unauthorized);
         self.mid.io
     }
 }

@@ -37,4 +37,5 @@ pub use write::DEFAULT_WRITE_BUFFER;
 pub use writer::BoxWriter;
 
 /// Deadlines on Tokio's clock for any future (`timer::until` for an absolute one).
+#[cfg(feature = "websocket")]
 pub(crate) use timer::within;

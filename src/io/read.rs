@@ -11,6 +11,7 @@ use tokio::io::{AsyncRead, ReadBuf};
 use super::buffer::reserve_exact;
 use crate::boxstream::{BoxOpener, Opened, MAX_FRAME_LEN};
 use crate::error::BoxStreamError;
+use crate::trace;
 
 /// What a read for a caller with little room asks of the transport: several frames, so that
 /// small reads do not cost one system call per frame.
@@ -50,6 +51,8 @@ pub(crate) struct ReadState {
     /// A transport error that came after some plaintext was handed out: the next read reports
     /// it, once. Transport errors never end the stream: a retry continues where it was.
     transport_error: Option<io::Error>,
+    /// Where refused frames are reported (nothing without feature `tracing`).
+    pub(crate) trace: trace::Stream,
 }
 
 /// What one transport read brought.
@@ -62,7 +65,7 @@ enum Fill {
 }
 
 impl ReadState {
-    pub(crate) fn new(opener: BoxOpener) -> Self {
+    pub(crate) fn new(opener: BoxOpener, trace: trace::Stream) -> Self {
         ReadState {
             opener,
             wire: BytesMut::new(),
@@ -72,6 +75,7 @@ impl ReadState {
             paused: false,
             failed: None,
             transport_error: None,
+            trace,
         }
     }
 
@@ -291,6 +295,7 @@ impl ReadState {
 
     fn fail(&mut self, error: BoxStreamError) {
         if self.failed.is_none() {
+            self.trace.bad_frame(&error);
             self.failed = Some(error);
         }
         self.wire = BytesMut::new();

@@ -158,6 +158,7 @@ fn sleep_until(at: Instant) -> Option<Pin<Box<Sleep>>> {
 /// past the end of the clock, such as `Duration::MAX`: none either). Like
 /// `tokio::time::timeout`, but the clock is checked before `future` is polled, so a future
 /// kept busy by a peer cannot outrun it. Without a time driver, a limit counts as run out.
+#[cfg(feature = "websocket")]
 pub(crate) fn within<F: Future>(
     limit: Option<Duration>,
     future: F,

@@ -10,7 +10,7 @@ use tokio::net::{TcpStream, UnixStream};
 use tokio::time::Instant;
 
 use super::connection::{Connection, Kind};
-use super::ClientError;
+use super::{ClientError, PeerAddr};
 use crate::io::timer::until;
 use crate::{Authorize, BoxStream, Server};
 
@@ -40,6 +40,7 @@ pub(super) enum Socket {
 pub(super) async fn authenticate<A: Authorize>(
     server: Server<A>,
     socket: Socket,
+    peer: PeerAddr,
     speaks: Speaks,
     deadline: Option<Instant>,
     limit: Duration,
@@ -53,8 +54,10 @@ pub(super) async fn authenticate<A: Authorize>(
                 over_tcp(tcp, speaks).await?
             }
         };
+        let transport = connection.name();
         server
             .accept(Connection(connection))
+            .at(transport, &peer)
             .await
             .map_err(ClientError::Handshake)
     };
