@@ -32,22 +32,27 @@ mod on {
     use crate::keys::PublicKey;
     use crate::listener::ClientError;
 
+    /// Every span and event's target: filter with `secret_handshake=debug`, say.
+    const TARGET: &str = "secret_handshake";
+
     /// One handshake's span (direction, transport, peer address, then the peer's id) and clock.
     #[derive(Debug)]
     pub(crate) struct Handshake {
         span: Span,
         start: Instant,
+        direction: Direction,
     }
 
     impl Handshake {
         pub(crate) fn new(direction: Direction) -> Self {
-            let direction = match direction {
+            let name = match direction {
                 Direction::Client => "client",
                 Direction::Server => "server",
             };
             let span = tracing::info_span!(
+                target: TARGET,
                 "handshake",
-                direction,
+                direction = display(name),
                 transport = Empty,
                 peer_addr = Empty,
                 peer_id = Empty,
@@ -55,12 +60,13 @@ mod on {
             Handshake {
                 span,
                 start: Instant::now(),
+                direction,
             }
         }
 
         /// Where the peer is, when the caller knows: `tcp`, `ws`, `unix`….
         pub(crate) fn at(&self, transport: &str, peer_addr: &dyn Display) {
-            self.span.record("transport", transport);
+            self.span.record("transport", display(transport));
             self.span.record("peer_addr", display(peer_addr));
         }
 
@@ -76,9 +82,12 @@ mod on {
 
         /// The handshake is through: the stream's events go on in the same span.
         pub(crate) fn succeeded(self, peer: &PublicKey) -> Stream {
-            self.authenticated(peer);
+            // A server recorded the client's id at message 3 already.
+            if let Direction::Client = self.direction {
+                self.authenticated(peer);
+            }
             let duration_ms = self.duration_ms();
-            event!(parent: &self.span, Level::INFO, duration_ms, "handshake succeeded");
+            event!(target: TARGET, parent: &self.span, Level::INFO, duration_ms, "handshake succeeded");
             Stream(self.span)
         }
 
@@ -86,13 +95,14 @@ mod on {
         pub(crate) fn failed(&self, error: &HandshakeError) {
             let duration_ms = self.duration_ms();
             let phase = error.phase().map(|p| p.number());
-            let expired = expired(error);
+            let expired = expired(error).map(display);
             match error {
                 // Not the peer's doing: ours to fix.
                 HandshakeError::Authorizer(_)
                 | HandshakeError::AuthorizerTimeout
                 | HandshakeError::NoTimeDriver
                 | HandshakeError::Misuse(_) => event!(
+                    target: TARGET,
                     parent: &self.span,
                     Level::WARN,
                     phase,
@@ -102,6 +112,7 @@ mod on {
                     "handshake failed"
                 ),
                 HandshakeError::Unauthorized => event!(
+                    target: TARGET,
                     parent: &self.span,
                     Level::INFO,
                     phase,
@@ -109,6 +120,7 @@ mod on {
                     "client not authorized"
                 ),
                 _ => event!(
+                    target: TARGET,
                     parent: &self.span,
                     Level::INFO,
                     phase,
@@ -143,14 +155,16 @@ mod on {
 
         /// The peer sent a frame that is refused, or ended without a goodbye.
         pub(crate) fn bad_frame(&self, error: &BoxStreamError) {
-            event!(parent: &self.0, Level::INFO, error = %error, "box-stream refused");
+            event!(target: TARGET, parent: &self.0, Level::INFO, error = %error, "box-stream refused");
         }
 
         /// `close` ended with `result`.
         pub(crate) fn closed(&self, result: &io::Result<()>) {
             match result {
-                Ok(()) => event!(parent: &self.0, Level::DEBUG, "closed"),
-                Err(e) => event!(parent: &self.0, Level::INFO, error = %e, "close failed"),
+                Ok(()) => event!(target: TARGET, parent: &self.0, Level::DEBUG, "closed"),
+                Err(e) => {
+                    event!(target: TARGET, parent: &self.0, Level::INFO, error = %e, "close failed")
+                }
             }
         }
     }
@@ -158,6 +172,7 @@ mod on {
     /// The listener dropped a pending client to make room for another.
     pub(crate) fn evicted(source: &dyn Display, newcomer: &dyn Display) {
         event!(
+            target: TARGET,
             Level::INFO,
             source = %source,
             newcomer = %newcomer,
@@ -172,13 +187,15 @@ mod on {
         match error {
             ClientError::Handshake(_) => {}
             ClientError::Deadline(_) => event!(
+                target: TARGET,
                 Level::INFO,
                 peer_addr = %peer_addr,
-                expired = "listener_deadline",
+                expired = display("listener_deadline"),
                 error = %error,
                 "client not authenticated"
             ),
             _ => event!(
+                target: TARGET,
                 Level::INFO,
                 peer_addr = %peer_addr,
                 error = %error,
@@ -189,7 +206,7 @@ mod on {
 
     /// A dial attempt failed (`error` names its step and why).
     pub(crate) fn attempt_failed(address: &str, error: &dyn Display) {
-        event!(Level::DEBUG, address, error = %error, "dial attempt failed");
+        event!(target: TARGET, Level::DEBUG, address, error = %error, "dial attempt failed");
     }
 }
 

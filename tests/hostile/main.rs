@@ -23,5 +23,7 @@ mod lockout;
 mod memory;
 mod secrets_in_errors;
 mod torsion;
+#[cfg(feature = "tracing")]
+mod tracing;
 mod transient;
 mod websocket;
