@@ -67,6 +67,39 @@
 //! | `websocket` | no | `websocket`: multiserver's `ws://` transport over tokio-tungstenite: dial, accept, a listener, mounting on an HTTP server; limits on by default |
 //! | `wss` | no | `wss://` dialling over TLS (rustls with ring, webpki roots by default); implies `websocket` |
 //! | `hazmat` | no | `hazmat`: raw session keys, sealers and openers from raw parts, fixed ephemeral keys, hostile frames, the op-level replay functions. For tests and interop tools: misuse reuses nonces or makes keys predictable. With default features no public path leads from one handshake to two streams. |
+//! | `tracing` | no | spans and events for operators through the `tracing` facade: see below |
+//!
+//! # Logging and tracing
+//! With feature `tracing` the crate emits `tracing` spans and events, all with the target
+//! `secret_handshake`; without it none of this is compiled in (the calls are empty).
+//!
+//! * Span `handshake` (INFO), one per handshake, kept by its stream: `direction` (`client` or
+//!   `server`); `transport` (`net`, `ws`, `unix`) and `peer_addr` for a [`Listener`]'s clients
+//!   and the dialler's attempts; `peer_id` (`@….ed25519`) once the peer has proven it (a server
+//!   after message 3, a client at the end).
+//! * In it: `handshake succeeded` (INFO, `duration_ms`); `handshake failed` with `phase` (1 to
+//!   4), `duration_ms`, `error`, and `expired` (`handshake_timeout`, `handshake_deadline`,
+//!   `authorize_timeout`) when a bound fired: INFO, or WARN when the fault is on our side (the
+//!   authorizer failed or timed out, no time driver, misuse); `client not authorized` (INFO,
+//!   `phase=3`); later the stream's `box-stream refused` (INFO, `error`: a bad frame, or an end
+//!   without a goodbye), `closed` (DEBUG) or `close failed` (INFO).
+//! * A [`Listener`]'s: `pending client evicted to make room` (INFO, `source`, `newcomer`);
+//!   `client not authenticated` (INFO, `peer_addr`, `error`; `expired=listener_deadline` for
+//!   its deadline; a failed handshake is reported in its span instead). The dialler's: `dial
+//!   attempt failed` (DEBUG, `address` with any seed redacted, `error`).
+//!
+//! Only public ids, addresses, phases, durations and errors' `Display` are recorded: never a
+//! secret key, a seed, the network key or a session key (`tests/hostile/tracing.rs` checks).
+//! `shs-cat -v` prints them on stderr, as a `tracing-subscriber` fmt subscriber does (two lines,
+//! wrapped here):
+//!
+//! ```text
+//! INFO handshake{direction=server transport=net peer_addr=127.0.0.1:56458
+//!   peer_id=@I1xj….ed25519}: secret_handshake: handshake succeeded duration_ms=1.025
+//! INFO handshake{direction=server}: secret_handshake: handshake failed phase=1
+//!   duration_ms=0.041 error=handshake failed (phase 1): peer's hello is invalid: wrong
+//!   network key, or not a secret-handshake peer
+//! ```
 //!
 //! # FAQ
 //! **Why must I flush?** Writes are sealed into frames and buffered like a `BufWriter`, so many

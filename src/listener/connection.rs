@@ -55,8 +55,8 @@ impl Connection {
         }
     }
 
-    /// The WebSocket, if the client came over one: for its Close
-    /// ([`WsTransport::close`]) once both goodbyes are through.
+    /// The WebSocket, if the client came over one ([`BoxStream::close`](crate::BoxStream::close)
+    /// ends it with its Close after both goodbyes).
     #[cfg(feature = "websocket")]
     pub fn websocket_mut(&mut self) -> Option<&mut WsTransport<TcpStream>> {
         match &mut self.0 {
