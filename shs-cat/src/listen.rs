@@ -23,7 +23,6 @@ type Session = BoxStream<Connection>;
 /// How long to wait before accepting again after a failed accept (such as too many open
 /// files), instead of spinning.
 const ACCEPT_RETRY: Duration = Duration::from_millis(100);
-/// How long to wait for the peer's answer to our WebSocket Close.
 
 pub async fn run(opts: Listen) -> Result<(), String> {
     let (keypair, announce) = crate::identity::resolve(&opts.identity)?;
