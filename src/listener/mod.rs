@@ -38,7 +38,7 @@ pub type Accepted<T> = (BoxStream<Connection, T>, PeerAddr);
 type Outcome<T> = Result<BoxStream<Connection, T>, ClientError>;
 
 /// A server socket that yields authenticated clients. It accepts connections and runs each
-/// one's steps before authentication (with [`with_websocket_or_shs`](Self::with_websocket_or_shs),
+/// one's steps before authentication (with `with_websocket_or_shs`, feature `websocket`,
 /// telling WebSocket from secret-handshake by the first bytes; with a WebSocket, the upgrade;
 /// the secret handshake and the authorizer) in a Tokio task of its own, so that a slow client
 /// stalls no other.
@@ -64,7 +64,7 @@ type Outcome<T> = Result<BoxStream<Connection, T>, ClientError>;
 /// * **Memory per pending client**: its task and the handshake's state, at most 8 KiB over
 ///   TCP or a unix socket (7 KiB measured by `tests/hostile/lockout.rs`); over WebSocket, the
 ///   upgrade's buffers on top: at most 16 KiB of request, then tungstenite's read buffer and
-///   one frame, at most 64 KiB with the default [`Config`](crate::websocket::Config) (24 KiB
+///   one frame, at most 64 KiB with the default `websocket::Config` (24 KiB
 ///   measured once upgraded). So the default 256 pending clients hold at most 2 MiB (TCP) or
 ///   16 MiB (WebSocket) of heap.
 ///
