@@ -81,9 +81,10 @@
 //!   4), `duration_ms`, `error`, and `expired` (`handshake_timeout`, `handshake_deadline`,
 //!   `authorize_timeout`) when a bound fired: INFO, or WARN when the fault is on our side (the
 //!   authorizer failed or timed out, no time driver, misuse); `client not authorized` (INFO,
-//!   `phase=3`); later the stream's `box-stream refused` (INFO, `error`: a bad frame, or an end
+//!   `phase=3`); later the stream's `box-stream failed` (INFO, `error`: a bad frame, or an end
 //!   without a goodbye), `closed` (DEBUG) or `close failed` (INFO).
-//! * A [`Listener`]'s: `pending client evicted to make room` (INFO, `source`, `newcomer`);
+//! * A [`Listener`]'s: `client pending` (DEBUG, `peer_addr`, `in_flight`: the clients pending
+//!   before it); `pending client evicted to make room` (INFO, `source`, `newcomer`);
 //!   `client not authenticated` (INFO, `peer_addr`, `error`; `expired=listener_deadline` for
 //!   its deadline; a failed handshake is reported in its span instead). The dialler's: `dial
 //!   attempt failed` (DEBUG, `address` with any seed redacted, `error`).

@@ -155,7 +155,7 @@ mod on {
 
         /// The peer sent a frame that is refused, or ended without a goodbye.
         pub(crate) fn bad_frame(&self, error: &BoxStreamError) {
-            event!(target: TARGET, parent: &self.0, Level::INFO, error = %error, "box-stream refused");
+            event!(target: TARGET, parent: &self.0, Level::INFO, error = %error, "box-stream failed");
         }
 
         /// `close` ended with `result`.
@@ -167,6 +167,17 @@ mod on {
                 }
             }
         }
+    }
+
+    /// The listener took a client: it is pending until authenticated, with `in_flight` others.
+    pub(crate) fn admitted(peer_addr: &dyn Display, in_flight: usize) {
+        event!(
+            target: TARGET,
+            Level::DEBUG,
+            peer_addr = %peer_addr,
+            in_flight,
+            "client pending"
+        );
     }
 
     /// The listener dropped a pending client to make room for another.
@@ -254,6 +265,8 @@ mod off {
         pub(crate) fn closed(&self, _: &io::Result<()>) {}
     }
 
+    #[inline(always)]
+    pub(crate) fn admitted(_: &dyn Display, _: usize) {}
     #[inline(always)]
     pub(crate) fn evicted(_: &dyn Display, _: &dyn Display) {}
     #[inline(always)]

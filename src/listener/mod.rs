@@ -246,6 +246,7 @@ impl<A: Authorize> Listener<A> {
             deadline,
             limit,
         );
+        trace::admitted(&peer, self.pending.len());
         let handle = self.tasks.spawn(async move { (peer, task.await) });
         self.pending.insert(source, handle);
     }

@@ -272,6 +272,11 @@ async fn the_listener_names_transport_and_address_evictions_and_its_deadline() {
         other => panic!("the second client's deadline, not {other:?}"),
     }
     let evicted = captured.line(&["pending client evicted"]);
+    let pending = captured
+        .text()
+        .matches(": client pending peer_addr=127.0.0.1:")
+        .count();
+    assert_eq!(pending, 3, "each client accepted is logged");
     assert!(evicted.contains("source=127.0.0.1"), "{evicted}");
     let deadline = captured.line(&["client not authenticated"]);
     assert!(deadline.contains("expired=listener_deadline"), "{deadline}");
@@ -298,7 +303,7 @@ async fn a_refused_frame_is_reported_in_the_span_of_its_connection() {
     // Read again: the typed error comes back, and the event is not repeated.
     stream.read(&mut buf).await.unwrap_err();
     let alice_id = format!("peer_id={}", alice.public());
-    let line = captured.line(&["direction=server", &alice_id, "box-stream refused"]);
+    let line = captured.line(&["direction=server", &alice_id, "box-stream failed"]);
     assert!(line.contains("invalid frame header"), "{line}");
     assert_no_secret(&captured, &[&alice, &bob], &[&net]);
 }
