@@ -91,15 +91,11 @@ impl<IO, T> Accept<IO, T> {
         }
     }
 
-    /// Names the transport and the peer's address in the handshake's span (feature `tracing`).
+    /// Names the transport and the peer's address in the handshake's span (feature `tracing`),
+    /// before the first poll.
     pub(crate) fn at(self, transport: &str, peer_addr: &dyn std::fmt::Display) -> Self {
-        let mid = match &self.state {
-            State::Authenticating { stage, .. } => stage.mid(),
-            State::Deciding { mid, .. } | State::Sending { mid, .. } => Some(mid),
-            State::Done => None,
-        };
-        if let Some(mid) = mid {
-            mid.trace.at(transport, peer_addr);
+        if let State::Authenticating { stage, .. } = &self.state {
+            stage.trace_at(transport, peer_addr);
         }
         self
     }

@@ -41,9 +41,11 @@ impl<IO> Authenticate<IO> {
         self.mid.as_mut().map(|mid| mid.io.as_mut().get_mut())
     }
 
-    /// The handshake, while it runs.
-    pub(crate) fn mid(&self) -> Option<&MidHandshake<IO, ServerHandshake>> {
-        self.mid.as_ref()
+    /// Names the transport and the peer's address in the handshake's span (feature `tracing`).
+    pub(crate) fn trace_at(&self, transport: &str, peer_addr: &dyn std::fmt::Display) {
+        if let Some(mid) = &self.mid {
+            mid.trace.at(transport, peer_addr);
+        }
     }
 
     /// A future that gives the transport back with the error if phases 1 to 3 fail.
