@@ -1,7 +1,7 @@
 //! Feature `tracing`, read as an operator reads it: a `tracing-subscriber` fmt subscriber
 //! captures what a successful handshake, failed ones (another network, an unauthorized client,
-//! a silent client), clients of the `Listener` (accepted, evicted, past its deadline) and a
-//! refused frame print. Each test asserts the span's fields and the outcome's phase and
+//! a silent client), clients of the `Listener` (accepted, evicted, past its deadline), the
+//! dialler (an invite's address refused, the next one reached) and a refused frame print. Each test asserts the span's fields and the outcome's phase and
 //! duration, and that no secret key, seed or network key appears, whole or in 4-character
 //! pieces.
 
@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use base64::Engine;
 use secret_handshake::{
-    AcceptError, AllowAll, AllowList, Client, ClientError, Keypair, Limits, Listener, NetworkKey,
-    Server,
+    dial, AcceptError, AllowAll, AllowList, Client, ClientError, Keypair, Limits, Listener,
+    NetworkKey, Server,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -252,6 +252,27 @@ async fn the_listener_names_transport_and_address_evictions_and_its_deadline() {
         "handshake succeeded",
     ]);
 
+    // Through the dialler: an invite's address that nothing answers (its seed must not show),
+    // then the listener's; the client's span names the address it reached.
+    let invitee = keypair(5);
+    let mut seed = [0; 32];
+    seed.copy_from_slice(&payload(32, 5));
+    let key = bob.public().to_base64();
+    let list = format!(
+        "net:127.0.0.1:1~shs:{key}:{};net:{addr}~shs:{key}",
+        b64(&seed)
+    );
+    let (accepted, dialled) = tokio::join!(listener.accept(), dial::connect(&client, &list));
+    let (_stream, _dialled) = (accepted.unwrap(), dialled.unwrap());
+    let refused = captured.line(&["dial attempt failed"]);
+    assert!(refused.contains("<seed redacted>"), "{refused}");
+    let reached = format!("handshake{{direction=client transport=net peer_addr={addr}");
+    captured.line(&[
+        &reached,
+        &format!("peer_id={}", bob.public()),
+        "handshake succeeded",
+    ]);
+
     // Two silent clients from one address with room for one: the first is evicted (its
     // connection is closed), the second runs into the listener's deadline.
     let mut first = TcpStream::connect(addr).await.unwrap();
@@ -276,11 +297,11 @@ async fn the_listener_names_transport_and_address_evictions_and_its_deadline() {
         .text()
         .matches(": client pending peer_addr=127.0.0.1:")
         .count();
-    assert_eq!(pending, 3, "each client accepted is logged");
+    assert_eq!(pending, 4, "each client accepted is logged");
     assert!(evicted.contains("source=127.0.0.1"), "{evicted}");
     let deadline = captured.line(&["client not authenticated"]);
     assert!(deadline.contains("expired=listener_deadline"), "{deadline}");
-    assert_no_secret(&captured, &[&alice, &bob], &[&net]);
+    assert_no_secret(&captured, &[&alice, &bob, &invitee], &[&net]);
     drop(first.write_all(b"x").await);
 }
 
