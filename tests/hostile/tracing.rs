@@ -1,9 +1,9 @@
 //! Feature `tracing`, read as an operator reads it: a `tracing-subscriber` fmt subscriber
 //! captures what a successful handshake, failed ones (another network, an unauthorized client,
 //! a silent client), clients of the `Listener` (accepted, evicted, past its deadline), the
-//! dialler (an invite's address refused, the next one reached) and a refused frame print. Each test asserts the span's fields and the outcome's phase and
-//! duration, and that no secret key, seed or network key appears, whole or in 4-character
-//! pieces.
+//! dialler (an invite's address refused, the next one reached) and a refused frame print. Each
+//! test asserts the span's fields and the outcome's phase and duration, and that no secret key,
+//! seed or network key appears, whole or in 4-character pieces.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
