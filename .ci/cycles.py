@@ -145,6 +145,9 @@ def check(root):
             paths.extend(p.partition(" as ")[0] for p in expand_use(tree))
         paths.extend(PATH.findall(re.sub(USE, "", text)))
         for path in paths:
+            parts = path.split("::")
+            if parts[0] in ("super", "self") and len(parts) > 1 and parts[1] in defined[mod]:
+                continue  # from an inline module to an item of its own file
             full = local(mod, path)
             if full is None:
                 continue

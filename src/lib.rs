@@ -73,6 +73,9 @@
 //!   `websocket`.
 //! * `hazmat`: raw session keys, sealers from raw parts, fixed ephemeral keys, hostile frames:
 //!   for tests and interop tools only (misuse reuses nonces or makes keys predictable).
+//! * `tracing`: spans and events for operators through the `tracing` facade (who connected,
+//!   which phase failed, how long it took, deadlines, evictions, bad frames; never a secret):
+//!   see [the guide](guide#logging-and-tracing).
 //!
 //! # FAQ
 //! **Why must I flush?** Writes are sealed into frames and buffered like a `BufWriter`, so many
@@ -127,6 +130,7 @@ pub mod multiserver;
 mod secret;
 #[cfg(feature = "ssb-secret-file")]
 mod secret_file;
+mod trace;
 #[cfg(feature = "websocket")]
 pub mod websocket;
 

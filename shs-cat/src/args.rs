@@ -49,6 +49,17 @@ pub enum Command {
     Connect(ConnectArgs),
 }
 
+impl Command {
+    /// `-v` was given.
+    pub fn verbose(&self) -> bool {
+        match self {
+            Command::Keygen(_) => false,
+            Command::Listen(args) => args.session.verbose,
+            Command::Connect(args) => args.session.verbose,
+        }
+    }
+}
+
 /// Make a new Scuttlebutt secret file
 #[derive(Args)]
 #[command(long_about = "\
@@ -180,7 +191,8 @@ pub struct SessionArgs {
     /// 64 hex digits or base64 of 32 bytes [default: the Scuttlebutt main network]
     #[arg(long, value_name = "KEY", value_parser = NetworkKeyParser)]
     pub network_key: Option<NetworkKey>,
-    /// At the end, print the bytes and MB/s (10^6 bytes a second) each way on stderr
+    /// Log each handshake (who, how long, why it failed) on stderr, and at the end print the
+    /// bytes and MB/s (10^6 bytes a second) each way
     #[arg(short, long)]
     pub verbose: bool,
 }

@@ -23,6 +23,9 @@ use args::{Cli, Command};
 fn main() -> ExitCode {
     // Usage errors, --help and --version end here, with clap's messages and exit codes (2, 0).
     let cli = Cli::parse();
+    if cli.command.verbose() {
+        log_to_stderr();
+    }
     let result = match cli.command {
         Command::Keygen(args) => identity::keygen(args.out.as_deref()),
         Command::Listen(args) => block_on(listen::run(args.into_listen())),
@@ -42,6 +45,15 @@ fn main() -> ExitCode {
             }
         },
     }
+}
+
+/// The library's spans and events (its `tracing` feature) as text on stderr: each handshake's
+/// peer, duration and outcome, rejections, deadlines, the listener's evictions. Never a secret.
+fn log_to_stderr() {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(tracing_subscriber::filter::LevelFilter::DEBUG)
+        .init();
 }
 
 fn block_on(session: impl Future<Output = Result<(), String>>) -> Result<(), String> {

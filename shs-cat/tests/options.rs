@@ -168,7 +168,30 @@ fn verbose_prints_bytes_and_speed_each_way() {
             );
         }
     }
-    // Without -v: no figures.
+    // -v logs the handshake too: the server's span names the transport and the client's
+    // address and id, the client's the server's id; both give the duration.
+    let logged = |run: &Finished, parts: &[&str]| {
+        assert!(
+            run.stderr
+                .iter()
+                .any(|line| parts.iter().all(|part| line.contains(part))),
+            "{}: no line with {parts:?}: {:?}",
+            run.name,
+            run.stderr
+        );
+    };
+    let server_peer = format!("peer_id={}", server_id.to_ssb_id());
+    let client_span = ["handshake{direction=client", &server_peer];
+    logged(
+        &client,
+        &[&client_span[..], &["handshake succeeded duration_ms="]].concat(),
+    );
+    let server_span = ["handshake{direction=server transport=net peer_addr=127.0.0.1:"];
+    logged(
+        &server,
+        &[&server_span[..], &["peer_id=@", "handshake succeeded"]].concat(),
+    );
+    // Without -v: no figures, no log.
     let (server, port, server_id) = listen(&home, &[], Vec::new());
     let quiet = connect(
         &home,
@@ -179,6 +202,11 @@ fn verbose_prints_bytes_and_speed_each_way() {
     let server = server.finish();
     for run in [&quiet, &server] {
         assert!(run.stderr_after("sent ").is_none(), "{:?}", run.stderr);
+        assert!(
+            !run.stderr.iter().any(|line| line.contains("handshake")),
+            "{:?}",
+            run.stderr
+        );
     }
 }
 

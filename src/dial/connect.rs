@@ -137,7 +137,9 @@ async fn shs_attempt(
         Some(seed) => Cow::Owned(client.clone().with_seed_identity(seed)),
         None => Cow::Borrowed(client),
     };
-    Ok(client.connect(connection, &address.key).await?)
+    let handshake = client.connect(connection, &address.key);
+    let at = endpoint.socket_address();
+    Ok(handshake.at(endpoint.transport.name(), &at).await?)
 }
 
 /// Whether `endpoint` is on this machine: a Unix socket, or a loopback address.

@@ -10,6 +10,7 @@ use super::open::Progress;
 use super::Dialer;
 use crate::io::timer::no_time_driver;
 use crate::multiserver::Endpoint;
+use crate::trace;
 use crate::HandshakeError;
 
 impl Dialer {
@@ -61,6 +62,7 @@ impl Dialer {
                     },
                 };
                 let answered = failure.is_answer();
+                trace::attempt_failed(&address, &failure);
                 attempts.push(Attempt {
                     address,
                     socket_address: Some(socket_address),

@@ -18,6 +18,7 @@ use super::stream::BoxStream;
 use super::timer::Expired;
 use crate::error::{HandshakeError, Phase};
 use crate::handshake::{Handshake, ServerHandshake, Session};
+use crate::trace;
 
 /// The server handshake in progress; resolves to a [`BoxStream`] whose
 /// [`auth`](BoxStream::auth) is the value the client was accepted with.
@@ -90,6 +91,15 @@ impl<IO, T> Accept<IO, T> {
         }
     }
 
+    /// Names the transport and the peer's address in the handshake's span (feature `tracing`),
+    /// before the first poll.
+    pub(crate) fn at(self, transport: &str, peer_addr: &dyn std::fmt::Display) -> Self {
+        if let State::Authenticating { stage, .. } = &self.state {
+            stage.trace_at(transport, peer_addr);
+        }
+        self
+    }
+
     /// A future that gives the transport back with the error if the handshake fails.
     pub fn into_fallible(self) -> FallibleAccept<IO, T> {
         FallibleAccept(self)
@@ -123,13 +133,13 @@ impl<IO> Authenticated<IO> {
 }
 
 /// A finished server handshake: the transport, the session, the value the client was
-/// accepted with.
-type Finished<IO, T> = (Pin<Box<IO>>, Session, T);
+/// accepted with, and the span its stream's events go to.
+type Finished<IO, T> = (Pin<Box<IO>>, Session, T, trace::Stream);
 
 impl<IO: AsyncRead + AsyncWrite, T> Accept<IO, T> {
     fn poll_finish(&mut self, cx: &mut Context<'_>) -> Poll<Result<BoxStream<IO, T>, Failed<IO>>> {
         self.poll_session(cx)
-            .map_ok(|(io, session, auth)| BoxStream::from_pinned(io, session, auth))
+            .map_ok(|(io, session, auth, trace)| BoxStream::from_pinned(io, session, auth, trace))
     }
 
     /// The handshake's outcome before any stream is built from it.
@@ -215,8 +225,14 @@ impl<IO: AsyncRead + AsyncWrite, T> Accept<IO, T> {
     fn finish(&mut self) -> Result<Finished<IO, T>, Failed<IO>> {
         match std::mem::replace(&mut self.state, State::Done) {
             State::Sending { mid, auth } => match mid.machine.finish() {
-                Ok(session) => Ok((mid.io, session, auth)),
-                Err(error) => Err(Failed::with_io(error, mid.io)),
+                Ok(session) => {
+                    let trace = mid.trace.succeeded(&session.peer);
+                    Ok((mid.io, session, auth, trace))
+                }
+                Err(error) => {
+                    mid.trace.failed(&error);
+                    Err(Failed::with_io(error, mid.io))
+                }
             },
             _ => Err(Failed::misuse("Accept finished twice")),
         }
@@ -225,9 +241,7 @@ impl<IO: AsyncRead + AsyncWrite, T> Accept<IO, T> {
     /// Ends the future with `error`, taking the transport out (dropping it closes it).
     fn fail(&mut self, error: HandshakeError) -> Failed<IO> {
         match std::mem::replace(&mut self.state, State::Done) {
-            State::Deciding { mid, .. } | State::Sending { mid, .. } => {
-                Failed::with_io(error, mid.io)
-            }
+            State::Deciding { mid, .. } | State::Sending { mid, .. } => mid.fail(error),
             State::Authenticating { .. } | State::Done => {
                 Failed::misuse("Accept polled after completion")
             }
@@ -262,7 +276,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin, T> Future for AcceptSession<IO, T> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         self.0
             .poll_session(cx)
-            .map_ok(|(io, session, auth)| (*Pin::into_inner(io), session, auth))
+            .map_ok(|(io, session, auth, _)| (*Pin::into_inner(io), session, auth))
             .map_err(|failed| failed.error)
     }
 }

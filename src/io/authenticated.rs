@@ -42,6 +42,13 @@ impl<IO> Authenticate<IO> {
         self.mid.as_mut().map(|mid| mid.io.as_mut().get_mut())
     }
 
+    /// Names the transport and the peer's address in the handshake's span (feature `tracing`).
+    pub(crate) fn trace_at(&self, transport: &str, peer_addr: &dyn std::fmt::Display) {
+        if let Some(mid) = &self.mid {
+            mid.trace.at(transport, peer_addr);
+        }
+    }
+
     /// A future that gives the transport back with the error if phases 1 to 3 fail.
     pub fn into_fallible(self) -> FallibleAuthenticate<IO> {
         FallibleAuthenticate(self)
@@ -62,12 +69,13 @@ impl<IO: AsyncRead + AsyncWrite> Authenticate<IO> {
             return Poll::Ready(Err(Failed::misuse("Authenticate polled after completion")));
         };
         if let Err(error) = result {
-            return Poll::Ready(Err(Failed::with_io(error, mid.io)));
+            return Poll::Ready(Err(mid.fail(error)));
         }
         let Next::Authorize(&peer) = mid.machine.next() else {
             let error = HandshakeError::Misuse("server stopped before authorization");
-            return Poll::Ready(Err(Failed::with_io(error, mid.io)));
+            return Poll::Ready(Err(mid.fail(error)));
         };
+        mid.trace.authenticated(&peer);
         // The application decides now; the silence is counted again from message 4 on.
         Poll::Ready(Ok(Authenticated { mid, peer }))
     }
@@ -175,11 +183,12 @@ impl<IO> Authenticated<IO> {
     where
         IO: Unpin,
     {
-        *Pin::into_inner(self.mid.io)
+        *Pin::into_inner(self.reject_pinned())
     }
 
     /// [`reject`](Self::reject) for transports that are not `Unpin`.
     pub fn reject_pinned(self) -> Pin<Box<IO>> {
+        self.mid.trace.failed(&HandshakeError::Unauthorized);
         self.mid.io
     }
 }

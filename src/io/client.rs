@@ -15,6 +15,7 @@ use super::timer::Timer;
 use crate::error::HandshakeError;
 use crate::handshake::{ClientHandshake, CurveCache, Handshake, Session};
 use crate::keys::{Keypair, NetworkKey, PublicKey};
+use crate::trace::{self, Direction};
 
 /// Opens secret-handshake connections as one identity on one network. Cheap to clone; clones
 /// share a cache of servers' keys in Curve25519 form, so dialling a server again costs one
@@ -108,6 +109,7 @@ impl Client {
                 self.limits.handshake_timeout(),
                 self.limits.handshake_deadline(),
             ),
+            trace::Handshake::new(Direction::Client),
         )))
     }
 }
@@ -133,6 +135,14 @@ impl<IO> Connect<IO> {
         self.0.as_mut().map(|mid| mid.io.as_mut().get_mut())
     }
 
+    /// Names the transport and the peer's address in the handshake's span (feature `tracing`).
+    pub(crate) fn at(self, transport: &str, peer_addr: &dyn std::fmt::Display) -> Self {
+        if let Some(mid) = &self.0 {
+            mid.trace.at(transport, peer_addr);
+        }
+        self
+    }
+
     /// A future that gives the transport back with the error if the handshake fails.
     pub fn into_fallible(self) -> FallibleConnect<IO> {
         FallibleConnect(self)
@@ -148,8 +158,9 @@ impl<IO> Connect<IO> {
     }
 }
 
-/// A finished client handshake: the transport and the session.
-type Finished<IO> = (Pin<Box<IO>>, Session);
+/// A finished client handshake: the transport, the session, and the span its stream's events go
+/// to.
+type Finished<IO> = (Pin<Box<IO>>, Session, trace::Stream);
 
 /// [`Connect`] resolving to the transport and the [`Session`], from
 /// [`Connect::into_session`]. The transport must be `Unpin` to be handed back by value (a
@@ -163,7 +174,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Future for ConnectSession<IO> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         self.0
             .poll_session(cx)
-            .map_ok(|(io, session)| (*Pin::into_inner(io), session))
+            .map_ok(|(io, session, _)| (*Pin::into_inner(io), session))
             .map_err(|failed| failed.error)
     }
 }
@@ -171,7 +182,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Future for ConnectSession<IO> {
 impl<IO: AsyncRead + AsyncWrite> Connect<IO> {
     fn poll_finish(&mut self, cx: &mut Context<'_>) -> Poll<Result<BoxStream<IO>, Failed<IO>>> {
         self.poll_session(cx)
-            .map_ok(|(io, session)| BoxStream::from_pinned(io, session, ()))
+            .map_ok(|(io, session, trace)| BoxStream::from_pinned(io, session, (), trace))
     }
 
     /// The handshake's outcome before any stream is built from it.
@@ -187,9 +198,18 @@ impl<IO: AsyncRead + AsyncWrite> Connect<IO> {
         let Some(mid) = self.0.take() else {
             return Poll::Ready(Err(Failed::misuse("Connect polled after completion")));
         };
-        Poll::Ready(match result.and_then(|()| mid.machine.finish()) {
-            Ok(session) => Ok((mid.io, session)),
-            Err(error) => Err(Failed::with_io(error, mid.io)),
+        Poll::Ready(match result {
+            Ok(()) => match mid.machine.finish() {
+                Ok(session) => {
+                    let trace = mid.trace.succeeded(&session.peer);
+                    Ok((mid.io, session, trace))
+                }
+                Err(error) => {
+                    mid.trace.failed(&error);
+                    Err(Failed::with_io(error, mid.io))
+                }
+            },
+            Err(error) => Err(mid.fail(error)),
         })
     }
 }

@@ -111,7 +111,9 @@ impl<IO: AsyncRead + AsyncWrite + ?Sized, A> BoxStream<IO, A> {
     /// through a `tokio_util` `Framed`, flush it and call `framed.get_mut().close()`
     /// (`SinkExt::close` is the half-close of step 1 alone).
     pub async fn close_within(&mut self, timeout: Duration) -> io::Result<()> {
-        close(self, timeout).await
+        let result = close(self, timeout).await;
+        self.read.trace.closed(&result);
+        result
     }
 }
 

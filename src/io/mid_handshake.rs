@@ -10,6 +10,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use super::timer::{Expired, Timer};
 use crate::error::{HandshakeError, Phase};
 use crate::handshake::{Handshake, Next};
+use crate::trace;
 
 /// The largest handshake message (message 3).
 const MAX_MESSAGE_LEN: usize = 112;
@@ -32,6 +33,8 @@ pub(crate) struct MidHandshake<IO, H> {
     /// `Interrupted` errors in a row: retried, up to a point.
     interrupted: u32,
     pub(crate) timer: Timer,
+    /// The handshake's span and clock (nothing without feature `tracing`).
+    pub(crate) trace: trace::Handshake,
 }
 
 impl<IO, H> MidHandshake<IO, H>
@@ -39,7 +42,7 @@ where
     IO: AsyncRead + AsyncWrite,
     H: Handshake,
 {
-    pub(crate) fn new(io: IO, machine: H, timer: Timer) -> Self {
+    pub(crate) fn new(io: IO, machine: H, timer: Timer, trace: trace::Handshake) -> Self {
         MidHandshake {
             io: Box::pin(io),
             machine,
@@ -47,6 +50,7 @@ where
             progress: 0,
             interrupted: 0,
             timer,
+            trace,
         }
     }
 
@@ -110,6 +114,14 @@ where
                 }
             }
         }
+    }
+}
+
+impl<IO, H> MidHandshake<IO, H> {
+    /// Ends the handshake with `error` (reported to the trace), keeping the transport.
+    pub(crate) fn fail(self, error: HandshakeError) -> Failed<IO> {
+        self.trace.failed(&error);
+        Failed::with_io(error, self.io)
     }
 }
 

@@ -10,6 +10,7 @@ use tokio::io::{AsyncRead, ReadBuf};
 
 use crate::boxstream::{BoxOpener, Opened, MAX_FRAME_LEN};
 use crate::error::BoxStreamError;
+use crate::trace;
 
 /// Transport reads one `poll_read` makes while it has nothing to hand out before it yields (a
 /// wake-up and `Pending`): frames with no data, or a frame trickling in, cannot hold the task
@@ -41,6 +42,8 @@ pub(crate) struct ReadState {
     /// A transport error that came after some plaintext was handed out: the next read reports
     /// it, once. Transport errors never end the stream: a retry continues where it was.
     transport_error: Option<io::Error>,
+    /// Where refused frames are reported (nothing without feature `tracing`).
+    pub(crate) trace: trace::Stream,
 }
 
 /// What one transport read brought.
@@ -53,7 +56,7 @@ pub(super) enum Fill {
 }
 
 impl ReadState {
-    pub(crate) fn new(opener: BoxOpener) -> Self {
+    pub(crate) fn new(opener: BoxOpener, trace: trace::Stream) -> Self {
         ReadState {
             opener,
             wire: BytesMut::new(),
@@ -63,6 +66,7 @@ impl ReadState {
             paused: false,
             failed: None,
             transport_error: None,
+            trace,
         }
     }
 
@@ -194,6 +198,7 @@ impl ReadState {
 
     pub(super) fn fail(&mut self, error: BoxStreamError) {
         if self.failed.is_none() {
+            self.trace.bad_frame(&error);
             self.failed = Some(error);
         }
         self.wire = BytesMut::new();

@@ -14,6 +14,7 @@ use super::mid_handshake::MidHandshake;
 use super::timer::Timer;
 use crate::handshake::{CurveCache, ServerHandshake};
 use crate::keys::{Keypair, NetworkKey, PublicKey};
+use crate::trace::{self, Direction};
 
 /// Accepts secret-handshake connections as one identity on one network. Cheap to clone; clones
 /// share a cache of clients' keys in Curve25519 form, so a returning client costs one
@@ -100,7 +101,7 @@ impl<A> Server<A> {
             self.limits.handshake_timeout(),
             self.limits.handshake_deadline(),
         );
-        MidHandshake::new(io, machine, timer)
+        MidHandshake::new(io, machine, timer, trace::Handshake::new(Direction::Server))
     }
 }
 

@@ -11,6 +11,7 @@ use super::read::ReadState;
 use super::write::WriteState;
 use crate::handshake::Session;
 use crate::keys::PublicKey;
+use crate::trace;
 
 /// Any transport, boxed: for code that mixes TCP, Unix sockets and others in one type
 /// (see [`BoxStream::into_dyn`]).
@@ -53,15 +54,21 @@ impl<IO: AsyncRead + AsyncWrite> BoxStream<IO> {
     /// A box-stream over `io` from a handshake driven by hand (the sans-IO
     /// [`handshake`](crate::handshake) machines).
     pub fn new(io: IO, session: Session) -> Self {
-        BoxStream::from_pinned(Box::pin(io), session, ())
+        BoxStream::from_pinned(Box::pin(io), session, (), trace::Stream::none())
     }
 }
 
 impl<IO: ?Sized, A> BoxStream<IO, A> {
-    pub(crate) fn from_pinned(io: Pin<Box<IO>>, session: Session, auth: A) -> Self {
+    /// The stream of a finished handshake; its events go to `trace`.
+    pub(crate) fn from_pinned(
+        io: Pin<Box<IO>>,
+        session: Session,
+        auth: A,
+        trace: trace::Stream,
+    ) -> Self {
         let (sealer, opener) = session.keys.into_sealer_and_opener();
         BoxStream {
-            read: ReadState::new(opener),
+            read: ReadState::new(opener, trace),
             write: WriteState::new(sealer),
             peer: session.peer,
             auth,

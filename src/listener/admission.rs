@@ -2,7 +2,8 @@
 //! source that holds the most when the listener is full, so that a newcomer is never refused.
 
 use std::collections::{HashMap, VecDeque};
-use std::net::{IpAddr, SocketAddr};
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use tokio::task::{AbortHandle, Id};
 
@@ -33,6 +34,21 @@ impl Source {
     }
 }
 
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::V4(ip) => Ipv4Addr::from(*ip).fmt(f),
+            Source::V6(prefix) => {
+                let mut ip = [0; 16];
+                ip[..8].copy_from_slice(prefix);
+                write!(f, "{}/64", Ipv6Addr::from(ip))
+            }
+            Source::Uid(Some(uid)) => write!(f, "uid {uid}"),
+            Source::Uid(None) => f.write_str("unknown uid"),
+        }
+    }
+}
+
 /// The pending connections (accepted, not yet handed out), oldest first per source.
 #[derive(Debug, Default)]
 pub(super) struct Pending {
@@ -50,8 +66,13 @@ impl Pending {
 
     /// Makes room for one more from `source`: evicts the source's oldest if it holds `per_source`
     /// already, else, if `max` are pending, the oldest of the source holding the most. Returns
-    /// how many were evicted (0 or 1).
-    pub(super) fn make_room(&mut self, source: Source, per_source: usize, max: usize) -> usize {
+    /// the source of the one evicted, if any.
+    pub(super) fn make_room(
+        &mut self,
+        source: Source,
+        per_source: usize,
+        max: usize,
+    ) -> Option<Source> {
         let own = self.by_source.get(&source).map_or(0, VecDeque::len);
         let victim = if own >= per_source {
             Some(source)
@@ -60,20 +81,16 @@ impl Pending {
         } else {
             None
         };
-        let Some(victim) = victim else { return 0 };
-        let Some(queue) = self.by_source.get_mut(&victim) else {
-            return 0;
-        };
-        let Some((_, task)) = queue.pop_front() else {
-            return 0;
-        };
+        let victim = victim?;
+        let queue = self.by_source.get_mut(&victim)?;
+        let (_, task) = queue.pop_front()?;
         if queue.is_empty() {
             self.by_source.remove(&victim);
         }
         self.sources.remove(&task.id());
         self.len -= 1;
         task.abort();
-        1
+        Some(victim)
     }
 
     /// The source with the most pending connections; of those, the one with the oldest.

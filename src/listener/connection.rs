@@ -28,6 +28,20 @@ pub(super) enum Kind {
     WebSocket(Box<WsTransport<TcpStream>>),
 }
 
+impl Kind {
+    /// The transport's name in traces, as in multiserver addresses.
+    pub(super) fn name(&self) -> &'static str {
+        match self {
+            Kind::Tcp(_) => "net",
+            #[cfg(feature = "websocket")]
+            Kind::Sniffed(_) => "net",
+            Kind::Unix(_) => "unix",
+            #[cfg(feature = "websocket")]
+            Kind::WebSocket(_) => "ws",
+        }
+    }
+}
+
 impl Connection {
     /// The TCP connection beneath, if there is one (also under a WebSocket).
     pub fn tcp(&self) -> Option<&TcpStream> {

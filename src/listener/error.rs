@@ -34,7 +34,7 @@ impl fmt::Display for PeerAddr {
 #[non_exhaustive]
 pub enum ClientError {
     /// It was not authenticated within the listener's deadline, counted from its connection
-    /// ([`Limits::with_handshake_deadline`](crate::Limits::with_handshake_deadline)).
+    /// (the server's [`Limits::with_handshake_deadline`](crate::Limits::with_handshake_deadline)).
     Deadline(Duration),
     /// Reading its first bytes (to tell WebSocket from secret-handshake) failed.
     Sniff(io::Error),

@@ -10,7 +10,7 @@ use tokio::net::{TcpStream, UnixStream};
 use tokio::time::Instant;
 
 use super::connection::{Connection, Kind};
-use super::ClientError;
+use super::{ClientError, PeerAddr};
 use crate::io::timer::{no_time_driver, until};
 use crate::HandshakeError;
 use crate::{Authorize, BoxStream, Server};
@@ -41,6 +41,7 @@ pub(super) enum Socket {
 pub(super) async fn authenticate<A: Authorize>(
     server: Server<A>,
     socket: Socket,
+    peer: PeerAddr,
     speaks: Speaks,
     deadline: Option<Instant>,
     limit: Duration,
@@ -54,8 +55,10 @@ pub(super) async fn authenticate<A: Authorize>(
                 over_tcp(tcp, speaks).await?
             }
         };
+        let transport = connection.name();
         server
             .accept(Connection(connection))
+            .at(transport, &peer)
             .await
             .map_err(ClientError::Handshake)
     };

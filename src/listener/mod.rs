@@ -29,7 +29,7 @@ use unix::UnixSocket;
 pub use connection::Connection;
 pub use error::{AcceptError, ClientError, PeerAddr};
 
-use crate::{Authorize, BoxStream, Server};
+use crate::{trace, Authorize, BoxStream, Server};
 
 /// A client authenticated by a [`Listener`]: its stream, and where it came from.
 pub type Accepted<T> = (BoxStream<Connection, T>, PeerAddr);
@@ -38,7 +38,7 @@ pub type Accepted<T> = (BoxStream<Connection, T>, PeerAddr);
 type Outcome<T> = Result<BoxStream<Connection, T>, ClientError>;
 
 /// A server socket that yields authenticated clients. It accepts connections and runs each
-/// one's steps before authentication (with `with_websocket_or_shs`,
+/// one's steps before authentication (with `with_websocket_or_shs`, feature `websocket`,
 /// telling WebSocket from secret-handshake by the first bytes; with a WebSocket, the upgrade;
 /// the secret handshake and the authorizer) in a Tokio task of its own, so that a slow client
 /// stalls no other.
@@ -191,7 +191,10 @@ impl<A: Authorize> Listener<A> {
                     self.pending.remove(id);
                     return Poll::Ready(match outcome {
                         Ok(stream) => Ok((stream, peer)),
-                        Err(error) => Err(AcceptError::Client { peer, error }),
+                        Err(error) => {
+                            trace::client_failed(&peer, &error);
+                            Err(AcceptError::Client { peer, error })
+                        }
                     });
                 }
                 Poll::Ready(Some(Err(join))) => {
@@ -224,11 +227,14 @@ impl<A: Authorize> Listener<A> {
 
     fn admit(&mut self, socket: Socket, peer: PeerAddr, source: Source) {
         let limits = self.server.limits();
-        self.pending.make_room(
+        let evicted = self.pending.make_room(
             source,
             limits.max_handshakes_per_source(),
             limits.max_handshakes(),
         );
+        if let Some(evicted) = evicted {
+            trace::evicted(&evicted, &peer);
+        }
         let limit = limits.handshake_deadline().unwrap_or(Duration::MAX);
         let deadline = limits
             .handshake_deadline()
@@ -236,10 +242,12 @@ impl<A: Authorize> Listener<A> {
         let task = authenticate(
             self.server.clone(),
             socket,
+            peer,
             self.speaks.clone(),
             deadline,
             limit,
         );
+        trace::admitted(&peer, self.pending.len());
         let handle = self.tasks.spawn(async move { (peer, task.await) });
         self.pending.insert(source, handle);
     }

@@ -29,6 +29,8 @@ mod memory;
 mod secrets_in_errors;
 mod slowloris;
 mod torsion;
+#[cfg(feature = "tracing")]
+mod tracing;
 mod transient;
 mod truncation;
 mod websocket;
