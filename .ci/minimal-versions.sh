@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=target/minimal-versions
 rm -rf "$dir/crate" && mkdir -p "$dir/crate"
-cp -r src README.md "$dir/crate/"
+cp -r src docs README.md "$dir/crate/"
 python3 .ci/lib_manifest.py Cargo.toml "$dir/crate/Cargo.toml"
 cd "$dir/crate"
 RUSTC_BOOTSTRAP=1 cargo update -Z direct-minimal-versions

@@ -43,7 +43,6 @@ fn main() {
     let in_flight = value("--in-flight", 32);
     let rounds = value("--rounds", if full { 5 } else { 1 });
     common::heading("listener: new clients per second, Listener against accept-and-spawn");
-    println!("load average: {}", common::load_average());
 
     let mut rates = [Vec::new(), Vec::new()];
     for round in 0..rounds {
