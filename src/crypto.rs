@@ -307,11 +307,7 @@ mod tests {
     }
 
     fn hex<const N: usize>(s: &str) -> [u8; N] {
-        let mut out = [0; N];
-        for (i, byte) in out.iter_mut().enumerate() {
-            *byte = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).expect("hex");
-        }
-        out
+        crate::encoding::from_hex(s).expect("hex")
     }
 
     /// `nonce + k` as a big-endian 192-bit counter, wrapping.
