@@ -451,12 +451,6 @@ fn keep_open_ws_lets_an_honest_client_in_within_2_s_despite_1000_tricklers() {
 fn honest_client_despite_a_crowd(kind: Kind, crowd_size: usize) {
     use secret_handshake::websocket::{Config, WsTransport};
     use support::common::crowd::{from_another_address, raise_fd_limit, Running};
-    /// One crowd at a time: four crowds of up to 1,000 sockets at once on two cores overflow
-    /// the listen queues and make each other's set-up, not the listener, the thing measured.
-    static ONE_CROWD: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _alone = ONE_CROWD
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
     if !raise_fd_limit(2 * crowd_size as u64 + 256) {
         return;
     }
