@@ -467,9 +467,15 @@ fn honest_client_despite_a_crowd(kind: Kind, crowd_size: usize) {
         .build()
         .expect("runtime");
     runtime.block_on(async {
-        tokio::time::timeout(DEADLINE, crowd.all_in(crowd_size, 32))
+        if tokio::time::timeout(DEADLINE, crowd.pressing(crowd_size))
             .await
-            .expect("the crowd never got in");
+            .is_err()
+        {
+            panic!(
+                "the crowd of {crowd_size} never pressed: {}",
+                crowd.summary()
+            );
+        }
         for attempt in 0..3 {
             let started = Instant::now();
             let client = Client::new(Keypair::generate(), NetworkKey::ssb_main_net());
@@ -495,9 +501,5 @@ fn honest_client_despite_a_crowd(kind: Kind, crowd_size: usize) {
         }
     });
     drop(running);
-    assert!(
-        crowd.cut.load(Ordering::Relaxed) > 0,
-        "the crowd never pressed"
-    );
     server.kill();
 }

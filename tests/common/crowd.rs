@@ -52,6 +52,8 @@ pub struct Crowd {
     pub cut: AtomicUsize,
     /// Tricklers that have connected at least once.
     pub first_time: AtomicUsize,
+    /// Connection attempts that failed (listen queue full, ports exhausted, ...).
+    pub failed: AtomicUsize,
     pub changed: Notify,
 }
 
@@ -61,9 +63,13 @@ pub async fn trickle(port: u16, kind: Kind, every: Duration, crowd: Arc<Crowd>) 
     let mut first = true;
     let mut buf = [0; 1024];
     loop {
-        let Ok(mut tcp) = TcpStream::connect(("127.0.0.1", port)).await else {
-            tokio::time::sleep(every).await; // the listen queue overflowed: pace the retry
-            continue;
+        let mut tcp = match TcpStream::connect(("127.0.0.1", port)).await {
+            Ok(tcp) => tcp,
+            Err(_) => {
+                crowd.failed.fetch_add(1, Relaxed);
+                tokio::time::sleep(every).await; // the listen queue overflowed: pace the retry
+                continue;
+            }
         };
         if std::mem::take(&mut first) {
             crowd.first_time.fetch_add(1, Relaxed);
@@ -71,10 +77,10 @@ pub async fn trickle(port: u16, kind: Kind, every: Duration, crowd: Arc<Crowd>) 
         }
         if kind == Kind::Ws && upgrade_by_hand(&mut tcp, &mut buf).await.is_err() {
             crowd.cut.fetch_add(1, Relaxed);
+            crowd.changed.notify_one();
             continue;
         }
         crowd.connected.fetch_add(1, Relaxed);
-        crowd.changed.notify_one();
         let mut interval = tokio::time::interval(every);
         let mut sent = 0;
         loop {
@@ -94,16 +100,33 @@ pub async fn trickle(port: u16, kind: Kind, every: Duration, crowd: Arc<Crowd>) 
             }
         }
         crowd.cut.fetch_add(1, Relaxed);
+        crowd.changed.notify_one();
     }
 }
 
 impl Crowd {
-    /// Waits until every one of `size` tricklers has connected at least once, and `ready`
-    /// connections were ready to trickle (over WebSocket: upgraded).
-    pub async fn all_in(&self, size: usize, ready: usize) {
-        while self.first_time.load(Relaxed) < size || self.connected.load(Relaxed) < ready {
+    /// Waits until the crowd presses on the server: every one of `size` tricklers has been in
+    /// once, and the server has cut at least `size` connections (more came than it has places
+    /// for).
+    ///
+    /// Not "so many got as far as trickling": tricklers that reconnect as soon as they are cut
+    /// push each other out, over WebSocket often before an upgrade completes, so how many get
+    /// that far depends on the scheduler, not on the server.
+    pub async fn pressing(&self, size: usize) {
+        while self.first_time.load(Relaxed) < size || self.cut.load(Relaxed) < size {
             self.changed.notified().await;
         }
+    }
+
+    /// What the crowd has done, for a failure message.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} in once, {} ready to trickle, {} cut, {} failed connects",
+            self.first_time.load(Relaxed),
+            self.connected.load(Relaxed),
+            self.cut.load(Relaxed),
+            self.failed.load(Relaxed),
+        )
     }
 }
 
