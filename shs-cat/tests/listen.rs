@@ -7,9 +7,9 @@ use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Child, ExitStatus, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -183,29 +183,26 @@ fn listen_prints_an_address_to_paste_into_connect() {
     }
 }
 
-/// Waits for `child` to exit, at most [`DEADLINE`].
-fn wait(child: &mut Child) -> ExitStatus {
-    let start = Instant::now();
-    while start.elapsed() < DEADLINE {
-        if let Some(status) = child.try_wait().expect("waiting") {
-            return status;
-        }
-        thread::sleep(Duration::from_millis(10));
-    }
-    let _ = child.kill();
-    panic!("still running after {DEADLINE:?}");
-}
-
 /// Reads 10 bytes of `child`'s stdout, closes it as `head -c 10` does, and checks that the
 /// child then exits with 141 and says nothing on stderr.
-fn assert_quiet_after_head(mut child: Child, mut stderr: impl Read) {
+fn assert_quiet_after_head(mut child: Child, mut stderr: impl Read + Send + 'static) {
     let mut stdout = child.stdout.take().expect("piped stdout");
     let mut head = [0; 10];
     stdout.read_exact(&mut head).expect("10 bytes");
     drop(stdout);
-    let status = wait(&mut child);
-    let mut said = String::new();
-    let _ = stderr.read_to_string(&mut said);
+    // The exit closes stderr: wait for that end of file (on a thread, so that a child that
+    // hangs fails the test after DEADLINE), then reap the child.
+    let (said, ended) = mpsc::channel();
+    thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        let _ = said.send(text);
+    });
+    let Ok(said) = ended.recv_timeout(DEADLINE) else {
+        let _ = child.kill();
+        panic!("still running after {DEADLINE:?}");
+    };
+    let status = child.wait().expect("waiting");
     assert_eq!(status.code(), Some(141), "{status}; stderr: {said}");
     assert!(!said.contains("shs-cat:"), "{said}");
 }

@@ -12,7 +12,7 @@ pub mod session;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{self, Receiver};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -191,24 +191,30 @@ impl Proc {
         })
     }
 
-    /// Waits for the exit (killing the child after [`DEADLINE`]).
+    /// Waits for the exit (killing the child after [`DEADLINE`]): the exit closes stderr, so
+    /// its end of file is the event waited for, then the child is reaped.
     pub fn finish(mut self) -> Finished {
-        let start = Instant::now();
-        let status = loop {
-            match self.child.try_wait() {
-                Ok(Some(status)) => break status,
-                Ok(None) if start.elapsed() < DEADLINE => thread::sleep(Duration::from_millis(10)),
-                Ok(None) => {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            match self
+                .stderr
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            {
+                Ok(line) => self.stderr_seen.push(line),
+                Err(RecvTimeoutError::Disconnected) => break,
+                Err(RecvTimeoutError::Timeout) => {
                     let _ = self.child.kill();
-                    let stderr = self.drain_stderr();
                     panic!(
-                        "{} still running after {DEADLINE:?}; stderr: {stderr:?}",
-                        self.name
+                        "{} still running after {DEADLINE:?}; stderr: {:?}",
+                        self.name, self.stderr_seen
                     );
                 }
-                Err(e) => panic!("waiting for {}: {e}", self.name),
             }
-        };
+        }
+        let status = self
+            .child
+            .wait()
+            .unwrap_or_else(|e| panic!("waiting for {}: {e}", self.name));
         self.collect(status)
     }
 
@@ -308,12 +314,19 @@ impl Finished {
 
 fn line_reader(stream: impl Read + Send + 'static) -> Receiver<String> {
     let (lines, receiver) = mpsc::channel();
+    // Only the end of the stream (or an error reading it) ends the channel, never its bytes:
+    // waiting for the exit relies on that.
     thread::spawn(move || {
-        for line in BufReader::new(stream).lines() {
-            let Ok(line) = line else { break };
-            if lines.send(line).is_err() {
+        let mut stream = BufReader::new(stream);
+        let mut line = Vec::new();
+        while matches!(stream.read_until(b'\n', &mut line), Ok(n) if n > 0) {
+            let text = String::from_utf8_lossy(&line);
+            let text = text.strip_suffix('\n').unwrap_or(&text);
+            let text = text.strip_suffix('\r').unwrap_or(text);
+            if lines.send(text.to_owned()).is_err() {
                 break;
             }
+            line.clear();
         }
     });
     receiver
