@@ -1,71 +1,17 @@
 //! Garbage instead of a handshake message or a frame: fails fast, after reading no more
 //! than it must.
 
-use std::io::{self, ErrorKind};
-use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::io::ErrorKind;
 
 use bytes::BytesMut;
 use secret_handshake::handshake::{ClientHandshake, ServerHandshake};
 use secret_handshake::{AllowAll, Client, HandshakeError, Keypair, Phase, Server};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::timeout;
 
+use crate::common::tally::{ReadTally, Tally};
 use crate::common::{net, peer};
 use crate::wire::{read_until_end, CLIENT_HANDSHAKE, MSG1, MSG2, NO_HANG, SERVER_HANDSHAKE};
-
-/// A transport that counts the bytes read from it.
-struct Counted<IO> {
-    io: IO,
-    read: Arc<AtomicUsize>,
-}
-
-impl<IO> Counted<IO> {
-    fn new(io: IO) -> (Self, Arc<AtomicUsize>) {
-        let read = Arc::new(AtomicUsize::new(0));
-        (
-            Counted {
-                io,
-                read: Arc::clone(&read),
-            },
-            read,
-        )
-    }
-}
-
-impl<IO: AsyncRead + Unpin> AsyncRead for Counted<IO> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        let before = buf.filled().len();
-        let result = Pin::new(&mut self.io).poll_read(cx, buf);
-        self.read
-            .fetch_add(buf.filled().len() - before, Ordering::SeqCst);
-        result
-    }
-}
-
-impl<IO: AsyncWrite + Unpin> AsyncWrite for Counted<IO> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write(cx, buf)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_shutdown(cx)
-    }
-}
 
 /// Deterministic pseudo-random bytes (xorshift64*).
 struct Garbage(u64);
@@ -104,7 +50,8 @@ async fn garbage_instead_of_a_hello_fails_phase_1_after_reading_exactly_64_bytes
     // At the server, instead of message 1.
     let server = Server::new(Keypair::generate(), net(), AllowAll);
     let (mut c, s) = tokio::io::duplex(1 << 16);
-    let (s, read) = Counted::new(s);
+    let read = Tally::new();
+    let s = ReadTally::bytes(s, &read);
     let spewer = tokio::spawn(async move { spew(&mut c, 1, HUNDRED_MIB).await });
     let e = timeout(NO_HANG, server.accept(s))
         .await
@@ -114,7 +61,7 @@ async fn garbage_instead_of_a_hello_fails_phase_1_after_reading_exactly_64_bytes
         matches!(e, HandshakeError::InvalidHello(Phase::ClientHello)),
         "{e:?}"
     );
-    assert_eq!(read.load(Ordering::SeqCst), MSG1);
+    assert_eq!(read.count(), MSG1);
     let pushed = timeout(NO_HANG, spewer)
         .await
         .expect("spewer stopped")
@@ -124,7 +71,8 @@ async fn garbage_instead_of_a_hello_fails_phase_1_after_reading_exactly_64_bytes
     // At the client, instead of message 2.
     let client = Client::new(Keypair::generate(), net());
     let (c, mut s) = tokio::io::duplex(1 << 16);
-    let (c, read) = Counted::new(c);
+    let read = Tally::new();
+    let c = ReadTally::bytes(c, &read);
     let spewer = tokio::spawn(async move {
         let mut msg1 = [0; MSG1];
         s.read_exact(&mut msg1).await.unwrap();
@@ -138,7 +86,7 @@ async fn garbage_instead_of_a_hello_fails_phase_1_after_reading_exactly_64_bytes
         matches!(e, HandshakeError::InvalidHello(Phase::ServerHello)),
         "{e:?}"
     );
-    assert_eq!(read.load(Ordering::SeqCst), MSG2);
+    assert_eq!(read.count(), MSG2);
     let pushed = timeout(NO_HANG, spewer)
         .await
         .expect("spewer stopped")
@@ -151,7 +99,8 @@ async fn garbage_instead_of_message_3_or_4_fails_after_reading_exactly_that_mess
     // The server reads message 1, then 112 bytes of garbage.
     let server = Server::new(Keypair::generate(), net(), AllowAll);
     let (mut c, s) = tokio::io::duplex(1 << 16);
-    let (s, read) = Counted::new(s);
+    let read = Tally::new();
+    let s = ReadTally::bytes(s, &read);
     let machine = ClientHandshake::new(&Keypair::generate(), &net(), server.identity());
     let spewer = tokio::spawn(async move {
         peer::run_up_to(machine, &mut c, 3).await;
@@ -162,7 +111,7 @@ async fn garbage_instead_of_message_3_or_4_fails_after_reading_exactly_that_mess
         .unwrap()
         .expect_err("garbage");
     assert!(matches!(e, HandshakeError::InvalidClientAuth), "{e:?}");
-    assert_eq!(read.load(Ordering::SeqCst), CLIENT_HANDSHAKE);
+    assert_eq!(read.count(), CLIENT_HANDSHAKE);
     let pushed = timeout(NO_HANG, spewer)
         .await
         .expect("spewer stopped")
@@ -174,7 +123,8 @@ async fn garbage_instead_of_message_3_or_4_fails_after_reading_exactly_that_mess
     let keys = Keypair::generate();
     let key = *keys.public();
     let (c, mut s) = tokio::io::duplex(1 << 16);
-    let (c, read) = Counted::new(c);
+    let read = Tally::new();
+    let c = ReadTally::bytes(c, &read);
     let spewer = tokio::spawn(async move {
         peer::run_up_to(ServerHandshake::new(&keys, &net()), &mut s, 4).await;
         spew(&mut s, 4, HUNDRED_MIB).await
@@ -184,7 +134,7 @@ async fn garbage_instead_of_message_3_or_4_fails_after_reading_exactly_that_mess
         .unwrap()
         .expect_err("garbage");
     assert!(matches!(e, HandshakeError::InvalidServerAccept), "{e:?}");
-    assert_eq!(read.load(Ordering::SeqCst), SERVER_HANDSHAKE);
+    assert_eq!(read.count(), SERVER_HANDSHAKE);
     let pushed = timeout(NO_HANG, spewer)
         .await
         .expect("spewer stopped")
@@ -200,7 +150,8 @@ async fn an_authenticated_peer_streaming_garbage_fails_fast_with_bounded_reads()
         let keys = Keypair::generate();
         let key = *keys.public();
         let (c, mut s) = tokio::io::duplex(1 << 16);
-        let (c, read) = Counted::new(c);
+        let read = Tally::new();
+        let c = ReadTally::bytes(c, &read);
         let spewer = tokio::spawn(async move {
             let session = peer::handshake(ServerHandshake::new(&keys, &net()), &mut s).await;
             let (mut sealer, _) = session.keys.into_sealer_and_opener();
@@ -219,12 +170,12 @@ async fn an_authenticated_peer_streaming_garbage_fails_fast_with_bounded_reads()
         assert_eq!(got, b"valid".repeat(valid_frames_first));
         let e = end.expect_err("garbage");
         assert_eq!(e.kind(), ErrorKind::InvalidData, "{e}");
-        let after = read.load(Ordering::SeqCst) - SERVER_HANDSHAKE;
-        // The reader asks for a few frames' worth at a time and stops at the first bad header.
-        assert!(after <= 64 << 10, "client read {after} bytes of garbage");
         let e = stream.read(&mut [0; 8]).await.expect_err("still failed");
         assert_eq!(e.kind(), ErrorKind::InvalidData);
-        drop(stream); // closes the transport: the spewer stops
+        drop(stream); // closes the transport (the spewer stops) and counts what it read
+        let after = read.count() - SERVER_HANDSHAKE;
+        // The reader asks for a few frames' worth at a time and stops at the first bad header.
+        assert!(after <= 64 << 10, "client read {after} bytes of garbage");
         let pushed = timeout(NO_HANG, spewer)
             .await
             .expect("spewer stopped")
@@ -235,7 +186,8 @@ async fn an_authenticated_peer_streaming_garbage_fails_fast_with_bounded_reads()
         let server = Server::new(Keypair::generate(), net(), AllowAll);
         let server_key = *server.identity();
         let (mut c, s) = tokio::io::duplex(1 << 16);
-        let (s, read) = Counted::new(s);
+        let read = Tally::new();
+        let s = ReadTally::bytes(s, &read);
         let spewer = tokio::spawn(async move {
             let machine = ClientHandshake::new(&Keypair::generate(), &net(), &server_key);
             let session = peer::handshake(machine, &mut c).await;
@@ -251,9 +203,9 @@ async fn an_authenticated_peer_streaming_garbage_fails_fast_with_bounded_reads()
         let (got, end) = read_until_end(&mut stream).await;
         assert_eq!(got, b"valid".repeat(valid_frames_first));
         assert_eq!(end.expect_err("garbage").kind(), ErrorKind::InvalidData);
-        let after = read.load(Ordering::SeqCst) - CLIENT_HANDSHAKE;
-        assert!(after <= 64 << 10, "server read {after} bytes of garbage");
         drop(stream);
+        let after = read.count() - CLIENT_HANDSHAKE;
+        assert!(after <= 64 << 10, "server read {after} bytes of garbage");
         let pushed = timeout(NO_HANG, spewer)
             .await
             .expect("spewer stopped")
