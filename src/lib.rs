@@ -109,6 +109,7 @@
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
 pub mod boxstream;
+mod connection;
 mod crypto;
 pub mod dial;
 mod encoding;
@@ -139,6 +140,7 @@ pub mod websocket;
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
+pub use connection::Connection;
 #[cfg(feature = "ssb-secret-file")]
 pub use error::SecretFileError;
 pub use error::{BoxStreamError, HandshakeError, KeyError, Phase};
@@ -151,4 +153,4 @@ pub use io::{
     DEFAULT_WRITE_BUFFER,
 };
 pub use keys::{Keypair, NetworkKey, PublicKey};
-pub use listener::{AcceptError, Accepted, ClientError, Connection, Listener, PeerAddr};
+pub use listener::{AcceptError, Accepted, ClientError, Listener, PeerAddr};

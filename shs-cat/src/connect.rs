@@ -1,8 +1,8 @@
 //! `shs-cat connect`: dial a server (any multiserver address or `;` list), handshake, pipe.
 
-use secret_handshake::dial::{Connection, DialError, Dialer, Failure};
+use secret_handshake::dial::{DialError, Dialer, Failure};
 use secret_handshake::websocket::DialOptions;
-use secret_handshake::{BoxStream, Client};
+use secret_handshake::{BoxStream, Client, Connection};
 
 use crate::args::Connect;
 use crate::stdio::{Input, Output};

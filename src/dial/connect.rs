@@ -5,13 +5,13 @@ use std::borrow::Cow;
 use std::net::IpAddr;
 
 use super::bounds::{MAX_ADDRESS_TEXT, MAX_LIST_ENTRIES};
-use super::connection::Connection;
 use super::dialer::Dialer;
 use super::error::{Attempt, DialError, Failure, Step};
 use super::open::{open, Progress};
 use super::run::Target;
 use crate::io::{BoxStream, Client};
 use crate::multiserver::{split_list, Endpoint, MultiserverAddress, NoauthAddress, TransportKind};
+use crate::Connection;
 
 impl Dialer {
     /// [`connect`](super::connect) with these options.

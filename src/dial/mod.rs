@@ -65,7 +65,6 @@
 
 mod bounds;
 mod connect;
-mod connection;
 mod deadline;
 mod dialer;
 mod error;
@@ -73,12 +72,12 @@ mod open;
 mod run;
 
 pub use bounds::{MAX_ADDRESS_TEXT, MAX_LIST_ENTRIES};
-pub use connection::Connection;
 pub(crate) use dialer::WebSocketOptions;
 pub use dialer::{Dialer, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_TOTAL_TIMEOUT};
 pub use error::{Attempt, DialError, Failure, Step};
 
 use crate::io::{BoxStream, Client};
+use crate::Connection;
 
 /// Dials `addresses`, a multiserver address or a `;`-separated list, with the default
 /// timeouts, and runs the secret handshake as `client`. See the [module docs](self).

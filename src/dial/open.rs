@@ -6,10 +6,10 @@ use std::sync::atomic::{AtomicU8, Ordering};
 
 use tokio::net::TcpStream;
 
-use super::connection::Connection;
 use super::error::{Failure, Step};
 use super::WebSocketOptions;
 use crate::multiserver::{Endpoint, MultiserverAddress, TransportKind};
+use crate::Connection;
 
 /// The step an attempt is in, readable after its future was dropped by a timeout.
 #[derive(Debug, Default)]
@@ -41,9 +41,8 @@ pub(crate) async fn open(
     }
     let tcp = |host| tcp(host, endpoint.port, allow_local);
     match endpoint.transport {
-        TransportKind::Net => Ok(Connection::tcp(
+        TransportKind::Net => Ok(Connection::from_tcp(
             tcp(&endpoint.host).await?,
-            TransportKind::Net,
             endpoint.socket_address(),
         )),
         TransportKind::Unix => unix(&endpoint.path).await,
@@ -126,7 +125,7 @@ async fn unix(path: &str) -> Result<Connection, Failure> {
     let socket = tokio::net::UnixStream::connect(path)
         .await
         .map_err(Failure::Connect)?;
-    Ok(Connection::unix(socket, path.to_owned()))
+    Ok(Connection::from_unix(socket, path.to_owned()))
 }
 
 #[cfg(not(unix))]
@@ -153,11 +152,7 @@ async fn open_websocket(
     progress.set(Step::Upgrade);
     let url = format!("{scheme}://{}{}", address.socket_address(), address.path);
     let ws = WsTransport::connect_with(stream, &url, options.config()).await?;
-    Ok(Connection::websocket(
-        ws,
-        address.transport,
-        address.socket_address(),
-    ))
+    Ok(Connection::from_websocket(ws, address.socket_address()))
 }
 
 #[cfg(not(feature = "websocket"))]

@@ -9,16 +9,15 @@ use std::sync::Arc;
 use tokio::net::{TcpStream, UnixStream};
 use tokio::time::Instant;
 
-use super::connection::{Connection, Kind};
 use super::{ClientError, PeerAddr};
 use crate::io::timer::{no_time_driver, until};
 use crate::HandshakeError;
-use crate::{Authorize, BoxStream, Server};
+use crate::{Authorize, BoxStream, Connection, Server};
 
 #[cfg(feature = "websocket")]
-use super::connection::Replay;
+use crate::connection::Replay;
 #[cfg(feature = "websocket")]
-use crate::websocket::{self, Config, WsTransport};
+use crate::websocket::{self, Config, WsStream, WsTransport};
 
 /// What a TCP listener expects its clients to speak.
 #[derive(Clone, Debug)]
@@ -48,16 +47,16 @@ pub(super) async fn authenticate<A: Authorize>(
 ) -> Result<BoxStream<Connection, A::Auth>, ClientError> {
     let steps = async {
         let connection = match socket {
-            Socket::Unix(unix) => Kind::Unix(unix),
+            Socket::Unix(unix) => Connection::from_unix(unix, peer.to_string()),
             Socket::Tcp(tcp) => {
                 // Handshake messages are small and answered at once; see `Client::connect`.
                 let _ = tcp.set_nodelay(true);
-                over_tcp(tcp, speaks).await?
+                over_tcp(tcp, speaks, peer.to_string()).await?
             }
         };
-        let transport = connection.name();
+        let transport = connection.transport().name();
         server
-            .accept(Connection(connection))
+            .accept(connection)
             .at(transport, &peer)
             .await
             .map_err(ClientError::Handshake)
@@ -71,28 +70,33 @@ pub(super) async fn authenticate<A: Authorize>(
 }
 
 #[cfg_attr(not(feature = "websocket"), allow(clippy::unused_async))]
-async fn over_tcp(tcp: TcpStream, speaks: Speaks) -> Result<Kind, ClientError> {
+async fn over_tcp(tcp: TcpStream, speaks: Speaks, peer: String) -> Result<Connection, ClientError> {
     match speaks {
-        Speaks::SecretHandshake => Ok(Kind::Tcp(tcp)),
+        Speaks::SecretHandshake => Ok(Connection::from_tcp(tcp, peer)),
         #[cfg(feature = "websocket")]
         // Boxed: the upgrade's state is large, and only WebSocket clients need it.
-        Speaks::WebSocket(config) => Box::pin(upgrade(tcp, &[], &config)).await,
+        Speaks::WebSocket(config) => Box::pin(upgrade(tcp, &[], &config, peer)).await,
         #[cfg(feature = "websocket")]
         Speaks::Either(config) => {
             let (tcp, head, len) = sniff(tcp).await?;
             if &head[..len] == websocket::GET {
-                Box::pin(upgrade(tcp, &head, &config)).await
+                Box::pin(upgrade(tcp, &head, &config, peer)).await
             } else {
-                Ok(Kind::Sniffed(Replay::new(head, len, tcp)))
+                Ok(Connection::from_sniffed(Replay::new(head, len, tcp), peer))
             }
         }
     }
 }
 
 #[cfg(feature = "websocket")]
-async fn upgrade(tcp: TcpStream, head: &[u8], config: &Config) -> Result<Kind, ClientError> {
-    match WsTransport::accept_after(tcp, head, config).await {
-        Ok(ws) => Ok(Kind::WebSocket(Box::new(ws))),
+async fn upgrade(
+    tcp: TcpStream,
+    head: &[u8],
+    config: &Config,
+    peer: String,
+) -> Result<Connection, ClientError> {
+    match WsTransport::accept_after(WsStream::plain(tcp), head, config).await {
+        Ok(ws) => Ok(Connection::from_websocket(ws, peer)),
         Err(websocket::Error::Upgrade(e)) => Err(ClientError::Upgrade(e)),
         Err(e) => Err(ClientError::Upgrade(e.into())),
     }

@@ -3,7 +3,6 @@
 //! others out.
 
 mod admission;
-mod connection;
 mod error;
 mod incoming;
 mod unix;
@@ -26,10 +25,9 @@ use admission::{Pending, Source};
 use incoming::{authenticate, Socket, Speaks};
 use unix::UnixSocket;
 
-pub use connection::Connection;
 pub use error::{AcceptError, ClientError, PeerAddr};
 
-use crate::{trace, Authorize, BoxStream, Server};
+use crate::{trace, Authorize, BoxStream, Connection, Server};
 
 /// A client authenticated by a [`Listener`]: its stream, and where it came from.
 pub type Accepted<T> = (BoxStream<Connection, T>, PeerAddr);

@@ -42,10 +42,9 @@ fn dials() {
     send_value(&dial::connect(&client, ""));
     send_value(&dial::connect_noauth(""));
     send_sync::<dial::DialError>();
-    send_sync::<dial::Connection>();
+    send_sync::<secret_handshake::Connection>();
     send_sync::<secret_handshake::Listener<AllowAll>>();
     send_sync::<secret_handshake::BoxStream<secret_handshake::Connection>>();
-    send_sync::<secret_handshake::BoxStream<dial::Connection>>();
 }
 
 #[cfg(feature = "websocket")]

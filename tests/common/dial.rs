@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use secret_handshake::dial::Connection;
+use secret_handshake::Connection;
 use secret_handshake::{AllowAll, Authorize, BoxStream, Keypair, Server};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, UnixListener};

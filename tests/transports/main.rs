@@ -4,6 +4,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod connection;
 mod listener;
 mod mount;
 #[cfg(feature = "wss")]

@@ -1,19 +1,32 @@
-//! [`Connection`]: the transport a dial opened, whichever kind it is.
+//! [`Connection`]: the transport under every stream the dialler opens and the listener accepts,
+//! whichever kind it is.
+
+#[cfg(feature = "websocket")]
+mod replay;
 
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
 
 use crate::multiserver::TransportKind;
 
-/// The transports a dial opens.
+#[cfg(feature = "websocket")]
+pub(crate) use replay::Replay;
+
+/// The transports a connection runs on.
 enum Io {
-    Tcp(tokio::net::TcpStream),
+    Tcp(TcpStream),
+    /// A TCP connection whose first bytes were read to tell WebSocket from secret-handshake;
+    /// they are handed out again first.
+    #[cfg(feature = "websocket")]
+    Sniffed(Replay<TcpStream>),
     #[cfg(unix)]
     Unix(tokio::net::UnixStream),
-    /// `ws://` (over plain TCP) and `wss://` (over TLS); boxed, being far larger.
+    /// `ws://` (over plain TCP) and `wss://` (over TLS). Boxed: a WebSocket is far larger
+    /// than a socket, and TCP connections should not pay.
     #[cfg(feature = "websocket")]
     Ws(Box<crate::websocket::WsTransport<crate::websocket::WsStream>>),
 }
@@ -23,6 +36,8 @@ macro_rules! each {
     ($self:expr, $io:ident => $body:expr) => {
         match $self {
             Io::Tcp($io) => $body,
+            #[cfg(feature = "websocket")]
+            Io::Sniffed($io) => $body,
             #[cfg(unix)]
             Io::Unix($io) => $body,
             #[cfg(feature = "websocket")]
@@ -31,12 +46,14 @@ macro_rules! each {
     };
 }
 
-/// The transport a dial opened: TCP, a Unix socket, or a WebSocket (over TCP or TLS), behind
-/// one type. It reads and writes like the transport itself.
+/// The transport under a [`BoxStream`](crate::BoxStream) that [`dial`](crate::dial) opened or
+/// a [`Listener`](crate::Listener) accepted: TCP, a unix socket, or a WebSocket (over TCP or
+/// TLS), behind one type, so that code written for one serves every transport and both
+/// directions. It reads and writes like the transport itself.
 ///
 /// End a session with [`BoxStream::close`](crate::BoxStream::close): our goodbye, the peer's,
-/// then the transport's own end (a WebSocket's Close handshake), within a timeout, whichever
-/// kind of transport it is.
+/// then the transport's own end (a WebSocket's Close handshake, TCP's FIN), within a timeout,
+/// whichever kind of transport it is.
 pub struct Connection {
     io: Io,
     transport: TransportKind,
@@ -52,34 +69,58 @@ impl Connection {
         }
     }
 
-    pub(crate) fn tcp(io: tokio::net::TcpStream, transport: TransportKind, peer: String) -> Self {
-        Connection::new(Io::Tcp(io), transport, peer)
+    pub(crate) fn from_tcp(io: TcpStream, peer: String) -> Self {
+        Connection::new(Io::Tcp(io), TransportKind::Net, peer)
+    }
+
+    /// A TCP connection whose first bytes, read to sniff it, come first.
+    #[cfg(feature = "websocket")]
+    pub(crate) fn from_sniffed(io: Replay<TcpStream>, peer: String) -> Self {
+        Connection::new(Io::Sniffed(io), TransportKind::Net, peer)
     }
 
     #[cfg(unix)]
-    pub(crate) fn unix(io: tokio::net::UnixStream, path: String) -> Self {
-        Connection::new(Io::Unix(io), TransportKind::Unix, path)
+    pub(crate) fn from_unix(io: tokio::net::UnixStream, peer: String) -> Self {
+        Connection::new(Io::Unix(io), TransportKind::Unix, peer)
     }
 
-    /// A WebSocket over any connection (TCP for `ws`, TLS for `wss`).
+    /// A WebSocket over TCP (`ws`) or TLS (`wss`).
     #[cfg(feature = "websocket")]
-    pub(crate) fn websocket(
+    pub(crate) fn from_websocket(
         io: crate::websocket::WsTransport<crate::websocket::WsStream>,
-        transport: TransportKind,
         peer: String,
     ) -> Self {
+        let transport = match io.get_ref().is_tls() {
+            true => TransportKind::Wss,
+            false => TransportKind::Ws,
+        };
         Connection::new(Io::Ws(Box::new(io)), transport, peer)
     }
 
-    /// The kind of transport.
+    /// The kind of transport: `Net`, `Unix`, `Ws` or `Wss`.
     pub fn transport(&self) -> TransportKind {
         self.transport
     }
 
-    /// Where it leads: `HOST:PORT` as dialled (a name, not the resolved address), or the
-    /// socket's path.
+    /// Where it leads. Dialled: `HOST:PORT` as dialled (a name, not the resolved address), or
+    /// the socket's path. Accepted: the client's address as the listener saw it (the text of
+    /// its [`PeerAddr`](crate::PeerAddr)).
     pub fn peer_address(&self) -> &str {
         &self.peer
+    }
+
+    /// The TCP connection beneath, if there is one (also under a WebSocket and TLS), for its
+    /// addresses or socket options. Reading or writing it corrupts the stream.
+    pub fn tcp(&self) -> Option<&TcpStream> {
+        match &self.io {
+            Io::Tcp(tcp) => Some(tcp),
+            #[cfg(feature = "websocket")]
+            Io::Sniffed(replay) => Some(replay.get_ref()),
+            #[cfg(unix)]
+            Io::Unix(_) => None,
+            #[cfg(feature = "websocket")]
+            Io::Ws(ws) => Some(ws.get_ref().tcp()),
+        }
     }
 }
 
