@@ -35,8 +35,9 @@
 //! Each attempt — connect, TLS, upgrade and handshake — is bounded by
 //! [`Dialer::attempt_timeout`] (default [`DEFAULT_ATTEMPT_TIMEOUT`]), the whole dial by
 //! [`Dialer::total_timeout`] (default [`DEFAULT_TOTAL_TIMEOUT`]); `Duration::MAX` means none.
-//! The handshake keeps the client's own inactivity timeout too. The timers are Tokio's: polled
-//! outside a Tokio runtime, a dial runs untimed.
+//! The handshake keeps the client's own inactivity timeout too. The timers are Tokio's: on a
+//! runtime without a time driver, a dial with any timeout fails at once with
+//! [`HandshakeError::NoTimeDriver`](crate::HandshakeError::NoTimeDriver).
 //!
 //! # Bounds on address text
 //! Address text may come from peers (a pub's announced address, an invite), so what a dial does
@@ -52,11 +53,9 @@
 //!   loopback, unspecified and link-local addresses, names that resolve only to those), so an
 //!   announced address cannot make us send a hello to a local service.
 //!
-//!
 //! # Unix sockets and `noauth`
-//! `unix:PATH~shs:KEY` is dialled like any other address. Serving one takes no helper: bind a
-//! `tokio::net::UnixListener` and hand each accepted `UnixStream` to
-//! [`Server::accept`](crate::Server::accept).
+//! `unix:PATH~shs:KEY` is dialled like any other address, and served by
+//! [`Listener::bind_unix`](crate::Listener::bind_unix).
 //!
 //! `noauth` addresses give a **plain, unauthenticated and unencrypted** stream: Scuttlebutt
 //! servers offer `unix:PATH~noauth` to local tools, trusting the socket file's permissions.

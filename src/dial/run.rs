@@ -12,6 +12,7 @@ use crate::io::timer::no_time_driver;
 use crate::multiserver::Endpoint;
 use crate::trace;
 use crate::HandshakeError;
+use tokio::time::Instant;
 
 impl Dialer {
     /// Tries each target in order, each within the attempt timeout and all within the total.
@@ -27,66 +28,54 @@ impl Dialer {
     {
         let total = after(self.total_timeout);
         let mut attempts = Vec::new();
+        let mut total_timeout = None;
         let progress = Arc::new(Progress::default());
-        // The attempt under way, should the total timeout end it.
-        let mut current: Option<(String, String)> = None;
-        let dial = async {
-            for target in targets {
-                let target = match target {
-                    Ok(target) => target,
-                    Err((address, failure)) => {
-                        attempts.push(Attempt {
-                            address,
-                            socket_address: None,
-                            failure,
-                        });
-                        continue;
-                    }
-                };
-                if passed(total) {
-                    return Outcome::OutOfTime;
+        for target in targets {
+            let target = match target {
+                Ok(target) => target,
+                Err((address, failure)) => {
+                    attempts.push(Attempt {
+                        address,
+                        socket_address: None,
+                        failure,
+                    });
+                    continue;
                 }
-                let (address, socket_address) =
-                    (target.label.clone(), target.endpoint.socket_address());
-                current = Some((address.clone(), socket_address.clone()));
-                let attempt = attempt(target, Arc::clone(&progress));
-                let outcome = until(after(self.attempt_timeout), attempt).await;
-                current = None;
-                let failure = match outcome {
-                    Ok(Ok(done)) => return Outcome::Connected(done),
-                    Ok(Err(failure)) => failure,
-                    Err(_) if no_time_driver() => HandshakeError::NoTimeDriver.into(),
-                    Err(_) => Failure::TimedOut {
-                        step: progress.get(),
-                        after: self.attempt_timeout,
-                    },
-                };
-                let answered = failure.is_answer();
-                trace::attempt_failed(&address, &failure);
-                attempts.push(Attempt {
-                    address,
-                    socket_address: Some(socket_address),
-                    failure,
-                });
-                if answered {
-                    break;
-                }
+            };
+            if passed(total) {
+                total_timeout = Some(self.total_timeout);
+                break;
             }
-            Outcome::Failed
-        };
-        let total_timeout = match until(total, dial).await {
-            Ok(Outcome::Connected(done)) => return Ok(done),
-            Ok(Outcome::Failed) => None,
-            Ok(Outcome::OutOfTime) | Err(_) => Some(self.total_timeout),
-        };
-        if let (Some((address, socket_address)), Some(_)) = (current, total_timeout) {
+            let (address, socket_address) =
+                (target.label.clone(), target.endpoint.socket_address());
+            // One deadline per attempt: its own, or the total's if that comes first.
+            let deadline = earliest(after(self.attempt_timeout), total);
+            let failure = match until(deadline, attempt(target, Arc::clone(&progress))).await {
+                Ok(Ok(done)) => return Ok(done),
+                Ok(Err(failure)) => failure,
+                Err(_) if no_time_driver() => HandshakeError::NoTimeDriver.into(),
+                Err(_) if passed(total) => {
+                    total_timeout = Some(self.total_timeout);
+                    Failure::TotalTimeout {
+                        step: progress.get(),
+                    }
+                }
+                Err(_) => Failure::TimedOut {
+                    step: progress.get(),
+                    after: self.attempt_timeout,
+                },
+            };
+            // The peer's answer ends the dial, as does the end of the time for it.
+            let done = failure.is_answer() || total_timeout.is_some();
+            trace::attempt_failed(&address, &failure);
             attempts.push(Attempt {
                 address,
                 socket_address: Some(socket_address),
-                failure: Failure::TotalTimeout {
-                    step: progress.get(),
-                },
+                failure,
             });
+            if done {
+                break;
+            }
         }
         Err(DialError {
             attempts,
@@ -96,13 +85,12 @@ impl Dialer {
     }
 }
 
-/// How the loop over the targets ended.
-enum Outcome<T> {
-    Connected(T),
-    /// Every target failed, or one answered.
-    Failed,
-    /// The total timeout passed between attempts.
-    OutOfTime,
+/// The earlier of two deadlines (`None`: never).
+fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
 }
 
 /// One address to try: how it is shown in errors, where it leads, and the address itself.

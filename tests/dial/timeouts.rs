@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use secret_handshake::dial::{Dialer, Failure, Step};
-use secret_handshake::Keypair;
+use secret_handshake::{HandshakeError, Keypair};
 
 use super::common::dial::{any_server, exchange, tcp_echo_server};
 use super::common::net;
@@ -136,4 +136,33 @@ async fn no_timeouts_at_all_is_a_valid_setting() {
         .await
         .unwrap_err();
     assert!(error.is_total_timeout(), "{error}");
+}
+
+/// Without a time driver no timeout can be kept: the dial says so, once, and tries no further
+/// (it used to report "no address tried within the total timeout").
+#[test]
+fn a_runtime_without_a_time_driver_gets_no_time_driver_not_a_timeout() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .unwrap();
+    let key = *Keypair::generate().public();
+    let list = format!(
+        "{};{}",
+        net_addr(refused_port(), &key),
+        net_addr(refused_port(), &key)
+    );
+    let error = runtime
+        .block_on(Dialer::new().connect(&patient_client(), &list))
+        .unwrap_err();
+    assert!(!error.is_total_timeout(), "{error}");
+    assert_eq!(error.attempts().len(), 1, "{error:?}");
+    assert!(
+        matches!(
+            error.attempts()[0].failure(),
+            Failure::Handshake(HandshakeError::NoTimeDriver)
+        ),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("enable_time"), "{error}");
 }
