@@ -1,9 +1,6 @@
 //! [`Connection`]: the transport under every stream the dialler opens and the listener accepts,
 //! whichever kind it is.
 
-#[cfg(feature = "websocket")]
-mod replay;
-
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -14,7 +11,7 @@ use tokio::net::TcpStream;
 use crate::multiserver::TransportKind;
 
 #[cfg(feature = "websocket")]
-pub(crate) use replay::Replay;
+use crate::websocket::Replay;
 
 /// The transports a connection runs on.
 enum Io {

@@ -15,7 +15,7 @@ use crate::HandshakeError;
 use crate::{Authorize, BoxStream, Connection, Server};
 
 #[cfg(feature = "websocket")]
-use crate::connection::Replay;
+use crate::websocket::Replay;
 #[cfg(feature = "websocket")]
 use crate::websocket::{self, Config, WsStream, WsTransport};
 
@@ -78,11 +78,17 @@ async fn over_tcp(tcp: TcpStream, speaks: Speaks, peer: String) -> Result<Connec
         Speaks::WebSocket(config) => Box::pin(upgrade(tcp, &[], &config, peer)).await,
         #[cfg(feature = "websocket")]
         Speaks::Either(config) => {
-            let (tcp, head, len) = sniff(tcp).await?;
+            let mut tcp = tcp;
+            let (head, len) = websocket::read_head(&mut tcp, &[])
+                .await
+                .map_err(ClientError::Sniff)?;
             if &head[..len] == websocket::GET {
                 Box::pin(upgrade(tcp, &head, &config, peer)).await
             } else {
-                Ok(Connection::from_sniffed(Replay::new(head, len, tcp), peer))
+                Ok(Connection::from_sniffed(
+                    Replay::new(tcp, &head[..len]),
+                    peer,
+                ))
             }
         }
     }
@@ -100,24 +106,4 @@ async fn upgrade(
         Err(websocket::Error::Upgrade(e)) => Err(ClientError::Upgrade(e)),
         Err(e) => Err(ClientError::Upgrade(e.into())),
     }
-}
-
-/// Reads the client's first bytes while they may still be `GET ` (four at most; fewer if the
-/// client hangs up or sends something else).
-#[cfg(feature = "websocket")]
-async fn sniff(mut tcp: TcpStream) -> Result<(TcpStream, [u8; 4], usize), ClientError> {
-    use tokio::io::AsyncReadExt;
-    let mut head = [0; 4];
-    let mut len = 0;
-    while len < head.len() && head[..len] == websocket::GET[..len] {
-        match tcp
-            .read(&mut head[len..])
-            .await
-            .map_err(ClientError::Sniff)?
-        {
-            0 => break,
-            n => len += n,
-        }
-    }
-    Ok((tcp, head, len))
 }

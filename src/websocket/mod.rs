@@ -104,6 +104,7 @@
 mod client;
 mod config;
 mod options;
+mod replay;
 mod server;
 mod stream;
 mod tap;
@@ -124,4 +125,5 @@ pub use stream::WsStream;
 pub use tokio_rustls::rustls;
 pub use transport::WsTransport;
 
-pub(crate) use tap::GET;
+pub(crate) use replay::Replay;
+pub(crate) use tap::{read_head, GET};

@@ -13,7 +13,7 @@ use tokio_tungstenite::tungstenite::Error as WsError;
 use tokio_tungstenite::{accept_hdr_async_with_config, WebSocketStream};
 
 use super::config::seconds;
-use super::tap::{not_http, Tap, HEAD, TLS_HANDSHAKE};
+use super::tap::{not_http, read_head, Tap, TLS_HANDSHAKE};
 use super::transport::{to_io, WsTransport};
 use super::{Config, Error};
 use crate::io::timer::{no_time_driver, no_time_driver_error};
@@ -36,7 +36,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsTransport<S> {
     }
 
     /// [`accept_with`](Self::accept_with) where the first bytes of the request (at most
-    /// [`HEAD`]) were read from `io` already.
+    /// four) were read from `io` already.
     pub(crate) async fn accept_after(io: S, head: &[u8], config: &Config) -> Result<Self, Error> {
         within(config.upgrade_timeout(), upgrade(io, head, config))
             .await
@@ -70,18 +70,7 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     // Peek at the first bytes: a client that speaks something else is told so at once.
-    let mut head = [0; HEAD];
-    let mut len = peeked.len().min(HEAD);
-    head[..len].copy_from_slice(&peeked[..len]);
-    while len < HEAD {
-        match io.read(&mut head[len..]).await.map_err(Error::Upgrade)? {
-            0 => break,
-            n => len += n,
-        }
-        if not_http(&head[..len]).is_some() {
-            break;
-        }
-    }
+    let (head, len) = read_head(&mut io, peeked).await.map_err(Error::Upgrade)?;
     if let Some(hint) = not_http(&head[..len]) {
         if len > 0 && head[0] != TLS_HANDSHAKE {
             // In HTTP, so that a secret-handshake client can tell (`HandshakeError::HttpReply`).

@@ -9,6 +9,7 @@ use std::task::{ready, Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use super::config::MAX_UPGRADE_BYTES;
+use super::replay::Replay;
 
 /// How many bytes are peeked to recognise an HTTP request.
 pub(super) const HEAD: usize = 4;
@@ -19,11 +20,8 @@ pub(super) const TLS_HANDSHAKE: u8 = 0x16;
 
 #[derive(Debug)]
 pub(super) struct Tap<S> {
-    inner: S,
-    /// Peeked bytes not yet handed on, `head[start..len]`.
-    head: [u8; HEAD],
-    start: usize,
-    len: usize,
+    /// The connection, with the bytes peeked to recognise HTTP handed out first.
+    inner: Replay<S>,
     /// What the HTTP upgrade may still read; `None` once it is over.
     upgrade_allowance: Option<usize>,
     /// Our last write to `inner` returned `Pending`, and none has gone through since.
@@ -31,16 +29,10 @@ pub(super) struct Tap<S> {
 }
 
 impl<S> Tap<S> {
-    /// `inner`, in its HTTP upgrade, with `head` already read from it.
+    /// `inner`, in its HTTP upgrade, with `peeked` already read from it.
     pub(super) fn new(inner: S, peeked: &[u8]) -> Self {
-        let mut head = [0; HEAD];
-        let len = peeked.len().min(HEAD);
-        head[..len].copy_from_slice(&peeked[..len]);
         Tap {
-            inner,
-            head,
-            start: 0,
-            len,
+            inner: Replay::new(inner, peeked),
             upgrade_allowance: Some(MAX_UPGRADE_BYTES),
             write_blocked: false,
         }
@@ -57,11 +49,11 @@ impl<S> Tap<S> {
     }
 
     pub(super) fn get_ref(&self) -> &S {
-        &self.inner
+        self.inner.get_ref()
     }
 
     pub(super) fn get_mut(&mut self) -> &mut S {
-        &mut self.inner
+        self.inner.get_mut()
     }
 }
 
@@ -72,11 +64,9 @@ impl<S: AsyncRead + Unpin> AsyncRead for Tap<S> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        if this.start < this.len {
-            let n = (this.len - this.start).min(buf.remaining());
-            buf.put_slice(&this.head[this.start..this.start + n]);
-            this.start += n;
-            return Poll::Ready(Ok(()));
+        // The peeked bytes were counted when they were read.
+        if this.inner.replaying() {
+            return Pin::new(&mut this.inner).poll_read(cx, buf);
         }
         let Some(allowance) = this.upgrade_allowance else {
             return Pin::new(&mut this.inner).poll_read(cx, buf);
@@ -125,6 +115,25 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Tap<S> {
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
     }
+}
+
+/// The first bytes of a client's request, after `peeked` (already read): read while they may
+/// still be `GET ` ([`HEAD`] at most; fewer if the client hangs up or sends something else).
+pub(crate) async fn read_head<S: AsyncRead + Unpin>(
+    io: &mut S,
+    peeked: &[u8],
+) -> io::Result<([u8; HEAD], usize)> {
+    use tokio::io::AsyncReadExt;
+    let mut head = [0; HEAD];
+    let mut len = peeked.len().min(HEAD);
+    head[..len].copy_from_slice(&peeked[..len]);
+    while len < HEAD && GET.starts_with(&head[..len]) {
+        match io.read(&mut head[len..]).await? {
+            0 => break,
+            n => len += n,
+        }
+    }
+    Ok((head, len))
 }
 
 /// What the first bytes a server received say about the client, if they are not HTTP.

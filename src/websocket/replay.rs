@@ -1,4 +1,5 @@
-//! [`Replay`]: a stream with a few bytes already read from it handed out first.
+//! [`Replay`]: a connection with the few bytes peeked from it (to tell HTTP from other
+//! protocols) handed out first.
 
 use std::io;
 use std::pin::Pin;
@@ -6,7 +7,8 @@ use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-/// `inner` with a few bytes already read from it handed out first.
+/// `inner` with a few bytes already read from it (at most four: enough to tell `GET ` from
+/// other protocols) handed out first.
 #[derive(Debug)]
 pub(crate) struct Replay<S> {
     head: [u8; 4],
@@ -16,17 +18,30 @@ pub(crate) struct Replay<S> {
 }
 
 impl<S> Replay<S> {
+    /// `inner`, with `peeked` (its first four bytes at most) read from it already.
+    pub(crate) fn new(inner: S, peeked: &[u8]) -> Self {
+        let mut head = [0; 4];
+        let len = peeked.len().min(head.len());
+        head[..len].copy_from_slice(&peeked[..len]);
+        Replay {
+            head,
+            start: 0,
+            len,
+            inner,
+        }
+    }
+
+    /// Whether peeked bytes are still to be handed out.
+    pub(crate) fn replaying(&self) -> bool {
+        self.start < self.len
+    }
+
     pub(crate) fn get_ref(&self) -> &S {
         &self.inner
     }
 
-    pub(crate) fn new(head: [u8; 4], len: usize, inner: S) -> Self {
-        Replay {
-            head,
-            start: 0,
-            len: len.min(4),
-            inner,
-        }
+    pub(crate) fn get_mut(&mut self) -> &mut S {
+        &mut self.inner
     }
 }
 
@@ -37,7 +52,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for Replay<S> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        if this.start < this.len {
+        if this.replaying() {
             let n = (this.len - this.start).min(buf.remaining());
             buf.put_slice(&this.head[this.start..this.start + n]);
             this.start += n;
