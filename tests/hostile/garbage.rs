@@ -7,6 +7,7 @@ use bytes::BytesMut;
 use secret_handshake::handshake::{ClientHandshake, ServerHandshake};
 use secret_handshake::{AllowAll, Client, HandshakeError, Keypair, Phase, Server};
 use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::task::JoinHandle;
 use tokio::time::timeout;
 
 use crate::common::tally::{ReadTally, Tally};
@@ -45,6 +46,16 @@ async fn spew<W: AsyncWrite + Unpin>(io: &mut W, seed: u64, limit: usize) -> usi
 
 const HUNDRED_MIB: usize = 100 << 20;
 
+/// Waits for the spewer to stop (we stopped reading and dropped the transport) and checks that
+/// less than 1 MiB got past the transport's buffer.
+async fn spewer_stops(spewer: JoinHandle<usize>, who: &str) {
+    let pushed = timeout(NO_HANG, spewer)
+        .await
+        .expect("spewer stopped")
+        .unwrap();
+    assert!(pushed < 1 << 20, "{who} pushed {pushed} bytes");
+}
+
 #[tokio::test]
 async fn garbage_instead_of_a_hello_fails_phase_1_after_reading_exactly_64_bytes() {
     // At the server, instead of message 1.
@@ -62,11 +73,7 @@ async fn garbage_instead_of_a_hello_fails_phase_1_after_reading_exactly_64_bytes
         "{e:?}"
     );
     assert_eq!(read.count(), MSG1);
-    let pushed = timeout(NO_HANG, spewer)
-        .await
-        .expect("spewer stopped")
-        .unwrap();
-    assert!(pushed < 1 << 20, "pushed {pushed} bytes");
+    spewer_stops(spewer, "the spewer").await;
 
     // At the client, instead of message 2.
     let client = Client::new(Keypair::generate(), net());
@@ -87,11 +94,7 @@ async fn garbage_instead_of_a_hello_fails_phase_1_after_reading_exactly_64_bytes
         "{e:?}"
     );
     assert_eq!(read.count(), MSG2);
-    let pushed = timeout(NO_HANG, spewer)
-        .await
-        .expect("spewer stopped")
-        .unwrap();
-    assert!(pushed < 1 << 20, "pushed {pushed} bytes");
+    spewer_stops(spewer, "the spewer").await;
 }
 
 #[tokio::test]
@@ -112,11 +115,7 @@ async fn garbage_instead_of_message_3_or_4_fails_after_reading_exactly_that_mess
         .expect_err("garbage");
     assert!(matches!(e, HandshakeError::InvalidClientAuth), "{e:?}");
     assert_eq!(read.count(), CLIENT_HANDSHAKE);
-    let pushed = timeout(NO_HANG, spewer)
-        .await
-        .expect("spewer stopped")
-        .unwrap();
-    assert!(pushed < 1 << 20, "pushed {pushed} bytes");
+    spewer_stops(spewer, "the spewer").await;
 
     // The client reads message 2, then 80 bytes of garbage.
     let client = Client::new(Keypair::generate(), net());
@@ -135,11 +134,7 @@ async fn garbage_instead_of_message_3_or_4_fails_after_reading_exactly_that_mess
         .expect_err("garbage");
     assert!(matches!(e, HandshakeError::InvalidServerAccept), "{e:?}");
     assert_eq!(read.count(), SERVER_HANDSHAKE);
-    let pushed = timeout(NO_HANG, spewer)
-        .await
-        .expect("spewer stopped")
-        .unwrap();
-    assert!(pushed < 1 << 20, "pushed {pushed} bytes");
+    spewer_stops(spewer, "the spewer").await;
 }
 
 #[tokio::test]
@@ -176,11 +171,7 @@ async fn an_authenticated_peer_streaming_garbage_fails_fast_with_bounded_reads()
         let after = read.count() - SERVER_HANDSHAKE;
         // The reader asks for a few frames' worth at a time and stops at the first bad header.
         assert!(after <= 64 << 10, "client read {after} bytes of garbage");
-        let pushed = timeout(NO_HANG, spewer)
-            .await
-            .expect("spewer stopped")
-            .unwrap();
-        assert!(pushed < 1 << 20, "server pushed {pushed} bytes");
+        spewer_stops(spewer, "server").await;
 
         // Client → server.
         let server = Server::new(Keypair::generate(), net(), AllowAll);
@@ -206,10 +197,6 @@ async fn an_authenticated_peer_streaming_garbage_fails_fast_with_bounded_reads()
         drop(stream);
         let after = read.count() - CLIENT_HANDSHAKE;
         assert!(after <= 64 << 10, "server read {after} bytes of garbage");
-        let pushed = timeout(NO_HANG, spewer)
-            .await
-            .expect("spewer stopped")
-            .unwrap();
-        assert!(pushed < 1 << 20, "client pushed {pushed} bytes");
+        spewer_stops(spewer, "client").await;
     }
 }
